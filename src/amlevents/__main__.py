@@ -1,0 +1,6 @@
+"""`python -m amlevents`."""
+
+from amlevents.cli.app import main
+
+if __name__ == "__main__":
+    main()

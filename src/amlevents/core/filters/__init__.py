@@ -1,0 +1,1 @@
+"""Event Grid filters: typed model, ``--advanced-filter`` parser, evaluator, limits and lint."""
