@@ -67,8 +67,10 @@ class FilterSyntaxError(InvalidInputError):
 
     def render(self) -> str:
         """The input and a caret marker under the bad token, as two indented lines."""
+        # Control characters (a newline inside a quoted token, a tab) would break the alignment.
+        shown = "".join(" " if ch in "\t\r\n" or ord(ch) < 32 else ch for ch in self.source)
         caret = " " * self.position + "^" * self.length
-        return f"  {self.source}\n  {caret}"
+        return f"  {shown}\n  {caret}"
 
 
 class LimitExceededError(InvalidInputError):

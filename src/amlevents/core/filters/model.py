@@ -102,7 +102,10 @@ class WireFormatError(InvalidInputError):
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    # A JSON integer may be too large for a double; the service could not represent it either.
+    return math.isfinite(v) if isinstance(v, float) else abs(v) <= 2**53
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,8 @@ class AdvancedFilter:
             raise WireFormatError(f"{self.operator.value} takes no 'value'")
         if kind is ValueKind.NONE and self.values:
             raise WireFormatError(f"{self.operator.value} takes no values")
+        if kind in (ValueKind.NUMBERS, ValueKind.STRINGS, ValueKind.RANGES) and not self.values:
+            raise WireFormatError(f"{self.operator.value} takes at least one value")
 
     @property
     def value_count(self) -> int:
@@ -158,7 +163,7 @@ class AdvancedFilter:
         if not isinstance(data, dict):
             raise WireFormatError(f"{where}: expected an object, got {_type_name(data)}")
         op_name = data.get("operatorType")
-        op = Operator(op_name) if op_name in _WIRE_NAMES else None
+        op = Operator(op_name) if isinstance(op_name, str) and op_name in _WIRE_NAMES else None
         if op is None:
             raise WireFormatError(
                 f"{where}: unknown operatorType {op_name!r}",

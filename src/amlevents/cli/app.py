@@ -1,0 +1,47 @@
+"""The root Typer app: global options and one sub-app per noun. Heavy imports stay inside commands."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from amlevents import __version__
+from amlevents.cli import events
+from amlevents.cli.errors import AmlEventsGroup
+
+app = typer.Typer(
+    cls=AmlEventsGroup,
+    name="amlevents",
+    help="Manage Azure Event Grid event subscriptions on Azure Machine Learning workspaces.\n\n"
+    "Offline: `amlevents events list`, `events sample`, `events test` need no Azure account.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals can hold tokens and webhook secrets
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(events.app, name="events")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"amlevents {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks and HTTP logging (secrets stay redacted).")
+    ] = False,
+) -> None:
+    """Manage Azure Event Grid event subscriptions on Azure Machine Learning workspaces."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="amlevents")

@@ -1,0 +1,189 @@
+"""`amlevents events ...`: the Azure ML event catalog, sample events and offline filter tests."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any, Optional
+
+import typer
+
+from amlevents.cli.options import (
+    AdvancedFilterOpt,
+    ArraysOpt,
+    EventTypeOpt,
+    OutputOpt,
+    QueryOpt,
+    SubjectBeginsOpt,
+    SubjectCaseOpt,
+    SubjectEndsOpt,
+)
+from amlevents.cli.output import Column, OutputFormat, emit, warn
+
+app = typer.Typer(
+    help="The Azure ML event catalog, sample events and offline filter tests (no Azure needed).",
+    no_args_is_help=True,
+)
+
+
+class Schema(str, Enum):
+    eventgrid = "eventgrid"
+    cloudevents = "cloudevents"
+
+
+class Casing(str, Enum):
+    documented = "documented"
+    live = "live"
+
+
+@app.command("list")
+def list_events(output: OutputOpt = None, query: QueryOpt = None) -> None:
+    """List the five Azure ML event types with their subject formats and data fields.
+
+    Example: amlevents events list -o json
+    """
+    from amlevents.core.catalog import EVENT_TYPES
+
+    emit(
+        [info.to_dict() for info in EVENT_TYPES],
+        output,
+        query=query,
+        columns=[
+            Column("Name", "name"),
+            Column("Event type", "eventType"),
+            Column("Subject format", "subjectFormat"),
+            Column("Preview", lambda r: "yes" if r["preview"] else ""),
+        ],
+    )
+
+
+@app.command("sample")
+def sample(
+    event_type: Annotated[str, typer.Argument(help="Event type, short (ModelRegistered) or full name.")],
+    schema: Annotated[
+        Schema, typer.Option("--schema", help="Event schema of the sample.", case_sensitive=False)
+    ] = Schema.eventgrid,
+    casing: Annotated[
+        Casing,
+        typer.Option(
+            "--casing",
+            help="Data keys as documented (ModelName) or as live events send them (modelName).",
+            case_sensitive=False,
+        ),
+    ] = Casing.documented,
+    assignments: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--set",
+            help="Override a field: KEY=VALUE with a dotted KEY (data.ModelName=churn, subject=models/churn:3). "
+            "VALUE is JSON when it parses as JSON, else a string. Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    output: OutputOpt = None,
+    query: QueryOpt = None,
+) -> None:
+    """Print a sample event of one type as a JSON object, ready for `events test`.
+
+    Example: amlevents events sample ModelRegistered --set data.ModelName=churn --set subject=models/churn:3
+    """
+    from amlevents.core.catalog import apply_overrides, sample_event
+
+    event = sample_event(event_type, schema=schema.value, casing=casing.value)
+    if assignments:
+        event = apply_overrides(event, assignments)
+    emit(event, output, query=query, interactive_default=OutputFormat.json)
+
+
+def _check_rows(data: Any) -> list[dict[str, Any]]:
+    """Flatten verdicts into table rows: each check, then the verdict, per event."""
+    results = data if isinstance(data, list) else [data]
+    rows: list[dict[str, Any]] = []
+    for index, result in enumerate(results, start=1):
+        label = str(index) if len(results) > 1 else ""
+        for check in result["checks"]:
+            rows.append({"event": label, "check": check["check"], "result": "pass" if check["passed"] else "FAIL",
+                         "reason": check["reason"]})
+        rows.append({"event": label, "check": "verdict", "result": "DELIVERED" if result["delivered"] else
+                     "NOT DELIVERED", "reason": "all checks pass" if result["delivered"] else
+                     "at least one check fails"})
+    return rows
+
+
+@app.command("test")
+def test(
+    event: Annotated[
+        str, typer.Option("--event", "-e", help="JSON file with one event or an array of events; - reads stdin.")
+    ],
+    filter_file: Annotated[
+        Optional[str],
+        typer.Option(
+            "--filter",
+            "-f",
+            help="JSON file with a wire `filter` object or a whole event subscription (its properties.filter). "
+            "The flags below override its fields.",
+            show_default=False,
+        ),
+    ] = None,
+    event_types: EventTypeOpt = None,
+    subject_begins_with: SubjectBeginsOpt = None,
+    subject_ends_with: SubjectEndsOpt = None,
+    subject_case_sensitive: SubjectCaseOpt = None,
+    advanced_filters: AdvancedFilterOpt = None,
+    enable_arrays: ArraysOpt = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 when an event would not be delivered (for CI scripts).")
+    ] = False,
+    output: OutputOpt = None,
+    query: QueryOpt = None,
+) -> None:
+    """Would this event be delivered? Evaluate a filter against events, offline, with a reason per check.
+
+    Exit 0 whenever the evaluation ran, whatever the verdict; with --check, exit 1 when not delivered.
+
+    Example: amlevents events sample ModelRegistered | amlevents events test -e - --event-type ModelRegistered
+    --advanced-filter data.ModelTags.area StringIn diabetes
+    """
+    from amlevents.cli.errors import split_tokens
+    from amlevents.core.documents import load_json_file
+    from amlevents.core.errors import InvalidInputError
+    from amlevents.core.filters.build import build_filter, filter_from_document
+    from amlevents.core.filters.evaluate import evaluate
+    from amlevents.core.filters.lint import lint
+
+    base = filter_from_document(load_json_file(filter_file, what="filter")) if filter_file else None
+    event_filter = build_filter(
+        base,
+        event_types=event_types,
+        subject_begins_with=subject_begins_with,
+        subject_ends_with=subject_ends_with,
+        subject_case_sensitive=subject_case_sensitive,
+        advanced_filters=[split_tokens(a) for a in advanced_filters or []],
+        enable_arrays=enable_arrays,
+    )
+    document = load_json_file(event, what="event")
+    events_ = document if isinstance(document, list) else [document]
+    if not events_:
+        raise InvalidInputError("the event file holds an empty array", hint="give one event object or a non-empty array")
+    for message in lint(event_filter):
+        warn(message)
+    wire_filter = event_filter.to_wire()
+    results = []
+    for index, item in enumerate(events_):
+        try:
+            verdict = evaluate(event_filter, item)
+        except InvalidInputError as exc:
+            if isinstance(document, list):
+                exc.message = f"event [{index}]: {exc.message}"
+            raise
+        verdict_dict = verdict.to_dict()
+        results.append({"delivered": verdict_dict["delivered"], "filter": wire_filter, "checks": verdict_dict["checks"]})
+    emit(
+        results if isinstance(document, list) else results[0],
+        output,
+        query=query,
+        rows=_check_rows,
+        columns=[Column("Event", "event")] * isinstance(document, list)
+        + [Column("Check", "check"), Column("Result", "result"), Column("Reason", "reason")],
+    )
+    if check and not all(r["delivered"] for r in results):
+        raise typer.Exit(1)

@@ -1,0 +1,459 @@
+"""The Azure Machine Learning event catalog: the five event types, their subjects, ``data`` fields and samples.
+
+Everything here comes from ``shared/reference/aml-events.md``. Two facts shape the API:
+
+- The docs spell ``data`` keys in PascalCase for the Model* and DataDrift events, while live events (and the SDK
+  models) are camelCase; so every field has a documented ``name`` and a ``live_name``.
+- The docs disagree on the drift subject (``datadrift/{id}/run/{runId}`` in the how-to table,
+  ``datadrifts/…/runs/…`` in the schema sample), so the drift type accepts both forms.
+
+This module is on the ``events list`` fast path: it imports only ``re`` and ``dataclasses`` eagerly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from amlevents.core.errors import InvalidInputError
+
+TOPIC_TYPE = "Microsoft.MachineLearningServices.Workspaces"
+EVENT_PREFIX = "Microsoft.MachineLearningServices."
+
+# The local emulator's seeded workspace: samples carry a concrete, realistic topic instead of the docs' placeholders.
+SAMPLE_TOPIC = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/amlevents-local"
+    "/providers/Microsoft.MachineLearningServices/workspaces/local-workspace"
+)
+SCHEMAS = ("eventgrid", "cloudevents")
+CASINGS = ("documented", "live")
+
+
+@dataclass(frozen=True)
+class DataField:
+    """One top-level key of an event's ``data``, in documented and live casing."""
+
+    name: str
+    live_name: str
+    type: str  # "string" | "number" | "object" | "datetime" | "string|number"
+    description: str
+    optional: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form with camelCase keys."""
+        return {
+            "name": self.name,
+            "liveName": self.live_name,
+            "type": self.type,
+            "description": self.description,
+            "optional": self.optional,
+        }
+
+
+@dataclass(frozen=True)
+class EventTypeInfo:
+    """One AML event type. ``subject_patterns`` are full-match regexes for real subjects of this type."""
+
+    event_type: str
+    name: str
+    subject_format: str
+    subject_patterns: tuple[str, ...]
+    description: str
+    preview: bool
+    fields: tuple[DataField, ...]
+
+    def find_field(self, key: str) -> DataField | None:
+        """The field whose documented or live name equals ``key`` case-insensitively, or None."""
+        k = key.lower()
+        return next((f for f in self.fields if k in (f.name.lower(), f.live_name.lower())), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form: eventType, name, subjectFormat, description, preview, dataFields."""
+        return {
+            "eventType": self.event_type,
+            "name": self.name,
+            "subjectFormat": self.subject_format,
+            "description": self.description,
+            "preview": self.preview,
+            "dataFields": [f.to_dict() for f in self.fields],
+        }
+
+
+# A subject segment: anything but "/" (run ids, endpoint names); a model name also stops at ":".
+_SEG = "[^/]+"
+_NAME = "[^/:]+"
+
+_RUN_FIELDS = (
+    DataField("experimentId", "experimentId", "string", "The ID of the experiment that the run belongs to."),
+    DataField("experimentName", "experimentName", "string", "The name of the experiment that the run belongs to."),
+    DataField("runId", "runId", "string", "The ID of the run."),
+    DataField("runType", "runType", "string", "The run type (null in the doc sample, e.g. azureml.PipelineRun live)."),
+    DataField("runTags", "runTags", "object", "The tags of the run; live keys may contain dots.", optional=True),
+    DataField("runProperties", "runProperties", "object", "The properties of the run.", optional=True),
+)
+_RUN_PATTERN = f"experiments/{_SEG}/runs/{_SEG}"
+
+EVENT_TYPES: tuple[EventTypeInfo, ...] = (
+    EventTypeInfo(
+        event_type=EVENT_PREFIX + "ModelRegistered",
+        name="ModelRegistered",
+        subject_format="models/{modelName}:{modelVersion}",
+        subject_patterns=(f"models/{_NAME}:{_NAME}",),
+        description="Raised when a machine learning model is registered in the workspace.",
+        preview=True,
+        fields=(
+            DataField("ModelName", "modelName", "string", "The name of the model that was registered."),
+            # Typed string in the docs, but both the doc sample (20) and live events (1) carry a number.
+            DataField("ModelVersion", "modelVersion", "string|number", "The version of the model that was registered."),
+            DataField("ModelTags", "modelTags", "object", "The tags of the model.", optional=True),
+            DataField("ModelProperties", "modelProperties", "object", "The properties of the model.", optional=True),
+        ),
+    ),
+    EventTypeInfo(
+        event_type=EVENT_PREFIX + "ModelDeployed",
+        name="ModelDeployed",
+        subject_format="endpoints/{serviceId}",
+        subject_patterns=(f"endpoints/{_SEG}",),
+        description=(
+            "Raised when models are deployed to a v1 inference service (ACI or AKS); "
+            "a failed deployment raises nothing."
+        ),
+        preview=True,
+        fields=(
+            DataField("ServiceName", "serviceName", "string", "The name of the deployed service."),
+            DataField("ServiceComputeType", "serviceComputeType", "string", "The service's compute type (ACI, AKS)."),
+            DataField("ModelIds", "modelIds", "string", "Comma-separated name:version list of the deployed models."),
+            DataField("ServiceTags", "serviceTags", "object", "The tags of the service.", optional=True),
+            DataField("ServiceProperties", "serviceProperties", "object", "The service's properties.", optional=True),
+        ),
+    ),
+    EventTypeInfo(
+        event_type=EVENT_PREFIX + "RunCompleted",
+        name="RunCompleted",
+        subject_format="experiments/{ExperimentId}/runs/{RunId}",
+        subject_patterns=(_RUN_PATTERN,),
+        description="Raised when a run completes; failed or cancelled operations raise no event.",
+        preview=False,
+        fields=_RUN_FIELDS,
+    ),
+    EventTypeInfo(
+        event_type=EVENT_PREFIX + "DatasetDriftDetected",
+        name="DatasetDriftDetected",
+        subject_format="datadrift/{data.DataDriftId}/run/{data.RunId}",
+        # The how-to table uses the singular form, the schema-doc sample the plural one: accept both.
+        subject_patterns=(f"datadrift/{_SEG}/run/{_SEG}", f"datadrifts/{_SEG}/runs/{_SEG}"),
+        description="Raised when a (v1) dataset monitor detects drift between its base and target datasets.",
+        preview=True,
+        fields=(
+            DataField("DataDriftId", "dataDriftId", "string", "The ID of the data drift monitor."),
+            DataField("DataDriftName", "dataDriftName", "string", "The name of the data drift monitor."),
+            DataField("RunId", "runId", "string", "The ID of the run that detected the drift."),
+            DataField("BaseDatasetId", "baseDatasetId", "string", "The ID of the base dataset."),
+            DataField("TargetDatasetId", "targetDatasetId", "string", "The ID of the target dataset."),
+            DataField("DriftCoefficient", "driftCoefficient", "number", "The drift coefficient that raised the event."),
+            DataField("StartTime", "startTime", "datetime", "The start of the target dataset window (may be null)."),
+            DataField("EndTime", "endTime", "datetime", "The end of the target dataset window (may be null)."),
+        ),
+    ),
+    EventTypeInfo(
+        event_type=EVENT_PREFIX + "RunStatusChanged",
+        name="RunStatusChanged",
+        subject_format="experiments/{ExperimentId}/runs/{RunId}",
+        subject_patterns=(_RUN_PATTERN,),
+        description=(
+            "Raised when a run's status changes (every status, not only failed); "
+            "filter on data.runStatus to react to one status."
+        ),
+        preview=False,
+        fields=_RUN_FIELDS
+        + (DataField("runStatus", "runStatus", "string", "The new status of the run (PascalCase live, e.g. Failed)."),),
+    ),
+)
+
+_BY_LOWER: dict[str, EventTypeInfo] = {}
+for _info in EVENT_TYPES:
+    _BY_LOWER[_info.event_type.lower()] = _info
+    _BY_LOWER[_info.name.lower()] = _info
+
+
+def suggest_event_type(name: str) -> str | None:
+    """The catalog name closest to an unknown ``name`` (full if ``name`` has the prefix, else short), or None."""
+    import difflib  # only on error paths: keeps the import cost of the happy path tiny
+
+    has_prefix = name.lower().startswith(EVENT_PREFIX.lower())
+    short = name[len(EVENT_PREFIX) :] if has_prefix else name
+    by_lower = {i.name.lower(): i for i in EVENT_TYPES}
+    close = difflib.get_close_matches(short.lower(), list(by_lower), n=1, cutoff=0.6)
+    if not close:  # a fragment such as "drift" is far from every name but names exactly one of them
+        close = [n for n in by_lower if len(short) >= 3 and short.lower() in n]
+    if len(close) != 1:
+        return None
+    return by_lower[close[0]].event_type if has_prefix else by_lower[close[0]].name
+
+
+def _unknown(name: str) -> InvalidInputError:
+    hint = "use one of: " + ", ".join(i.name for i in EVENT_TYPES) + f" (full names {EVENT_PREFIX}*)"
+    guess = suggest_event_type(name)
+    if guess:
+        hint = f"did you mean '{guess}'? " + hint
+    return InvalidInputError(f"unknown Azure ML event type '{name}'", hint=hint)
+
+
+def get_event_type(name: str) -> EventTypeInfo:
+    """The event type named by ``name`` (short or full name, any case); raises ``InvalidInputError`` if unknown."""
+    info = _BY_LOWER.get(name.strip().lower())
+    if info is None:
+        raise _unknown(name)
+    return info
+
+
+def normalize_event_type(name: str) -> str:
+    """The canonical full name for a short or full name in any case, e.g. ``modelregistered`` -> the full name."""
+    return get_event_type(name).event_type
+
+
+def is_aml_event_type(name: str) -> bool:
+    """True when ``get_event_type(name)`` would succeed (short or full name, any case)."""
+    return name.strip().lower() in _BY_LOWER
+
+
+# --- subjects -------------------------------------------------------------------------------------------------
+
+# Subject patterns are written in a tiny regex subset (literal characters and negated classes with "+"), which
+# lets us derive, for each pattern, a regex that accepts exactly the prefixes of the subjects it accepts.
+# Compiled on first use (re caches it): only the lint and subject checks need it, not ``events list``.
+_TOKEN = r"\[\^((?:\\.|[^\]\\])+)\]\+|\\(.)|([^\\\[\]().*+?{}|^$])"
+
+
+def _tokens(pattern: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(pattern):
+        m = re.compile(_TOKEN).match(pattern, pos)
+        if m is None:
+            raise ValueError(f"subject pattern {pattern!r} uses regex syntax beyond literals and [^...]+ at {pos}")
+        out.append(("class", m.group(1)) if m.group(1) is not None else ("char", m.group(2) or m.group(3)))
+        pos = m.end()
+    return out
+
+
+@lru_cache(maxsize=None)
+def _prefix_regex(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
+    # A string is a prefix of the language of t1 t2 ... tn iff it is empty, or it consumes t1 (a literal
+    # character, or one or more class characters) and the rest is a prefix of t2 ... tn. Built inside out as
+    # nested optional groups: "(?:m(?:o(?:...)?)?)?".
+    rx = ""
+    for kind, text in reversed(_tokens(pattern)):
+        head = f"[^{text}]+" if kind == "class" else re.escape(text)
+        rx = f"(?:{head}{rx})?"
+    return re.compile(rx, 0 if case_sensitive else re.IGNORECASE)
+
+
+def subject_matches_type(subject_prefix: str, info: EventTypeInfo, *, case_sensitive: bool = False) -> bool:
+    """Whether some subject of ``info``'s type could begin with ``subject_prefix``.
+
+    ``"models/churn:"`` fits ModelRegistered, ``"experiments/"`` fits both Run* types, ``"/models/"`` fits none.
+    Case-insensitive by default, like Event Grid's ``isSubjectCaseSensitive: false``.
+    """
+    return any(_prefix_regex(p, case_sensitive).fullmatch(subject_prefix) for p in info.subject_patterns)
+
+
+# --- samples --------------------------------------------------------------------------------------------------
+
+# The docs' envelope values, shared by every sample (the docs use the same time and id for all five).
+_EVENT_TIME = "2017-06-26T18:41:00.9584103Z"
+_EVENT_ID = "831e1650-001e-001b-66ab-eeb76e069631"
+_RUN_ID = "AutoML_ad912b2d-6467-4f32-a616-dbe4af6dd8fc_5"
+_RUN_SUBJECT = f"experiments/0fa9dfaa-cba3-4fa7-b590-23e48548f5c1/runs/{_RUN_ID}"
+_ARTIFACTS = f"aml://artifact/ExperimentRun/dcid.{_RUN_ID}/outputs/"
+_PIPELINE_ID = "5adc0a4fe02504a586f09a4fcbb241f9a4012062"
+_RUN_DATA: dict[str, Any] = {
+    "experimentId": "0fa9dfaa-cba3-4fa7-b590-23e48548f5c1",
+    "experimentName": "automl-local-regression",
+    "runId": _RUN_ID,
+    "runType": None,
+    "runTags": {},
+    "runProperties": {
+        "runTemplate": "automl_child",
+        "pipeline_id": _PIPELINE_ID,
+        "pipeline_spec": (
+            '{"objects": [{"class_name": "StandardScaler", "module": "sklearn.preprocessing", "param_args": [], '
+            '"param_kwargs": {"with_mean": true, "with_std": false}, "prepared_kwargs": {}, "spec_class": "preproc"}, '
+            '{"class_name": "LassoLars", "module": "sklearn.linear_model", "param_args": [], '
+            '"param_kwargs": {"alpha": 0.001, "normalize": true}, "prepared_kwargs": {}, "spec_class": "sklearn"}], '
+            f'"pipeline_id": "{_PIPELINE_ID}"}}'
+        ),
+        "training_percent": "100",
+        "predicted_cost": "0.062226144097381045",
+        "iteration": "5",
+        "run_template": "automl_child",
+        "run_preprocessor": "StandardScalerWrapper",
+        "run_algorithm": "LassoLars",
+        "conda_env_data_location": _ARTIFACTS + "conda_env_v_1_0_0.yml",
+        "model_name": "AutoMLad912b2d65",
+        "scoring_data_location": _ARTIFACTS + "scoring_file_v_1_0_0.py",
+        "model_data_location": _ARTIFACTS + "model.pkl",
+    },
+}
+_DRIFT_ID = "01d29aa4-e6a4-470a-9ef3-66660d21f8ef"
+_DRIFT_RUN_ID = f"{_DRIFT_ID}_1571590300380"
+_TAGS = {"area": "diabetes", "type": "regression"}
+
+# short name -> (subject, data): the docs' §7.1 samples, with the drift placeholder subject made concrete
+# (the how-to's singular form, built from the sample's own DataDriftId and RunId).
+_SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
+    "ModelRegistered": (
+        "models/sklearn_regression_model:20",
+        {
+            "ModelName": "sklearn_regression_model",
+            "ModelVersion": 20,
+            "ModelTags": _TAGS,
+            "ModelProperties": {"type": "test"},
+        },
+    ),
+    "ModelDeployed": (
+        "endpoints/my-sklearn-service",
+        {
+            "ServiceName": "my-sklearn-service",
+            "ServiceComputeType": "ACI",
+            "ModelIds": "sklearn_regression_model:1,sklearn_regression_model:2",
+            "ServiceTags": _TAGS,
+            "ServiceProperties": {"type": "test"},
+        },
+    ),
+    "RunCompleted": (_RUN_SUBJECT, _RUN_DATA),
+    "DatasetDriftDetected": (
+        f"datadrift/{_DRIFT_ID}/run/{_DRIFT_RUN_ID}",
+        {
+            "DataDriftId": _DRIFT_ID,
+            "DataDriftName": "myDriftMonitor",
+            "RunId": _DRIFT_RUN_ID,
+            "BaseDatasetId": "3c56d136-0f64-4657-a0e8-5162089a88a3",
+            "TargetDatasetId": "d7e74d2e-c972-4266-b5fb-6c9c182d2a74",
+            "DriftCoefficient": 0.83503490684792081,
+            "StartTime": "2019-07-04T00:00:00+00:00",
+            "EndTime": "2019-07-05T00:00:00+00:00",
+        },
+    ),
+    "RunStatusChanged": (_RUN_SUBJECT, {**_RUN_DATA, "runStatus": "failed"}),
+}
+
+
+def _live_data(info: EventTypeInfo, data: dict[str, Any]) -> dict[str, Any]:
+    # Only the top-level keys change case; tag and property maps keep the user's keys.
+    out = {(f.live_name if (f := info.find_field(k)) else k): v for k, v in data.items()}
+    if isinstance(out.get("runStatus"), str):
+        out["runStatus"] = out["runStatus"].capitalize()  # live statuses are PascalCase (Failed, Running ...)
+    return out
+
+
+def sample_event(name: str, schema: str = "eventgrid", casing: str = "documented") -> dict[str, Any]:
+    """A sample event of the type ``name`` (short or full, any case), as a new dict.
+
+    ``schema`` is ``eventgrid`` (the docs' §7.1 envelope) or ``cloudevents`` (CloudEvents 1.0, same ``data``).
+    ``casing="documented"`` keeps the docs' keys (PascalCase for Model*/DataDrift, ``dataVersion ""``);
+    ``"live"`` gives the shape live events arrive in: camelCase keys, ``dataVersion "1"``, PascalCase
+    ``runStatus``.
+    """
+    import copy
+
+    info = get_event_type(name)
+    if schema not in SCHEMAS:
+        raise InvalidInputError(f"unknown event schema '{schema}'", hint="use one of: " + ", ".join(SCHEMAS))
+    if casing not in CASINGS:
+        raise InvalidInputError(f"unknown casing '{casing}'", hint="use one of: " + ", ".join(CASINGS))
+    subject, data = _SAMPLES[info.name]
+    data = copy.deepcopy(data)
+    if casing == "live":
+        data = _live_data(info, data)
+    if schema == "cloudevents":
+        return {
+            "source": SAMPLE_TOPIC,
+            "subject": subject,
+            "type": info.event_type,
+            "time": _EVENT_TIME,
+            "id": _EVENT_ID,
+            "data": data,
+            "specversion": "1.0",
+        }
+    return {
+        "topic": SAMPLE_TOPIC,
+        "subject": subject,
+        "eventType": info.event_type,
+        "eventTime": _EVENT_TIME,
+        "id": _EVENT_ID,
+        "data": data,
+        "dataVersion": "1" if casing == "live" else "",
+        "metadataVersion": "1",
+    }
+
+
+# --- overrides ------------------------------------------------------------------------------------------------
+
+_SET_HINT = "write KEY=VALUE with KEY a dotted path, e.g. data.ModelTags.stage=production or subject=models/churn:3"
+
+
+def _parse_value(text: str) -> Any:
+    import json
+
+    def _reject(constant: str) -> Any:
+        raise ValueError(constant)  # NaN/Infinity are not JSON: take the text as a string
+
+    try:
+        return json.loads(text, parse_constant=_reject)
+    except ValueError:
+        return text
+
+
+def _type_label(v: Any) -> str:
+    if isinstance(v, list):
+        return "an array"
+    if isinstance(v, bool):
+        return "a boolean"
+    if v is None:
+        return "null"
+    return "a string" if isinstance(v, str) else "a number"
+
+
+def _existing_key(obj: dict[str, Any], segment: str) -> str:
+    # Exact match first, else the first key equal ignoring case, so data.modelName replaces ModelName.
+    if segment in obj:
+        return segment
+    low = segment.lower()
+    return next((k for k in obj if k.lower() == low), segment)
+
+
+def apply_overrides(event: dict[str, Any], assignments: Sequence[str]) -> dict[str, Any]:
+    """A copy of ``event`` with each ``KEY=VALUE`` assignment applied, in order (``events sample --set``).
+
+    KEY is a dotted path whose segments match existing keys case-insensitively (the existing spelling is kept);
+    missing segments are created as objects. VALUE is parsed as JSON when it is valid JSON, else it is a plain
+    string. Raises ``InvalidInputError`` naming the assignment when it has no ``=``, an empty key or segment, or
+    a path through something that is not an object.
+    """
+    import copy
+
+    result = copy.deepcopy(event)
+    for assignment in assignments:
+        key, sep, raw = assignment.partition("=")
+        if not sep:
+            raise InvalidInputError(f"assignment '{assignment}' has no '='", hint=_SET_HINT)
+        segments = key.strip().split(".")
+        if not all(segments):
+            raise InvalidInputError(f"assignment '{assignment}' has an empty key or path segment", hint=_SET_HINT)
+        node = result
+        for depth, segment in enumerate(segments[:-1]):
+            name = _existing_key(node, segment)
+            child = node.setdefault(name, {})
+            if not isinstance(child, dict):
+                path = ".".join(segments[: depth + 1])
+                raise InvalidInputError(
+                    f"assignment '{assignment}' goes through '{path}', which is {_type_label(child)}, not an object",
+                    hint=f"set '{path}' itself, or a key under an object such as data",
+                )
+            node = child
+        node[_existing_key(node, segments[-1])] = _parse_value(raw)
+    return result
