@@ -12,7 +12,7 @@ import traceback
 from typing import Any
 
 import typer
-from typer._click.exceptions import ClickException  # typer >=0.29 vendors click (version pinned)
+from typer._click.exceptions import ClickException  # typer >=0.26 vendors click (version pinned)
 from typer.core import TyperGroup
 
 from amlevents.core.errors import AmlEventsError, ExitCode, FilterSyntaxError
