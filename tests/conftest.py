@@ -46,3 +46,77 @@ class Run:
 @pytest.fixture
 def run() -> Run:
     return Run()
+
+
+# --- emulator fixtures ---
+# One HTTPS emulator per test session (port 0, no provisioning delay); `emulator` resets it before each test.
+# `eventgrid_client` / `authorization_client` are factories: eventgrid_client(server, principal="owner", **kw)
+# builds the real SDK client as shared/reference/arm-contract.md §6 describes (extra kwargs override).
+
+from typing import TYPE_CHECKING  # noqa: E402
+
+from amlevents.emulator.auth import EmulatorCredential  # noqa: E402
+
+if TYPE_CHECKING:
+    from amlevents.emulator.server import EmulatorServer
+
+ARM_SCOPES = ["https://management.azure.com/.default"]
+
+
+def _credential(server: EmulatorServer, principal: str) -> EmulatorCredential:
+    return EmulatorCredential(principal, server.principals, server.tenant_id)
+
+
+def make_eventgrid_client(server: EmulatorServer, principal: str = "owner", **kwargs: Any) -> Any:
+    from azure.mgmt.eventgrid import EventGridManagementClient
+
+    options = {"base_url": server.url, "credential_scopes": ARM_SCOPES, "connection_verify": server.ca_cert_path,
+               "polling_interval": 0, **kwargs}
+    return EventGridManagementClient(_credential(server, principal), server.subscription_id, **options)
+
+
+def make_authorization_client(server: EmulatorServer, principal: str = "owner", **kwargs: Any) -> Any:
+    from azure.mgmt.authorization import AuthorizationManagementClient
+
+    options = {"base_url": server.url, "credential_scopes": ARM_SCOPES, "connection_verify": server.ca_cert_path,
+               **kwargs}
+    return AuthorizationManagementClient(_credential(server, principal), server.subscription_id, **options)
+
+
+def _restore(server: EmulatorServer) -> None:
+    server.backend.reset()
+    server.backend.provisioning_delay = 0.0
+    server.app.latency_ms = 0
+    server.app.faults.clear()
+    server.app.clear_requests()
+
+
+@pytest.fixture(scope="session")
+def emulator_server(tmp_path_factory):
+    """The session's emulator on 127.0.0.1, port 0, certificates in a temporary directory."""
+    from amlevents.emulator.server import EmulatorServer
+
+    server = EmulatorServer(port=0, provisioning_delay=0, cert_dir=tmp_path_factory.mktemp("emulator-certs"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def emulator(emulator_server):
+    """The session emulator back in its seeded state: no resources, faults, log entries or delays."""
+    _restore(emulator_server)
+    yield emulator_server
+    emulator_server.app.faults.clear()
+
+
+@pytest.fixture
+def eventgrid_client():
+    """Factory: eventgrid_client(server, principal="owner", **kwargs) -> EventGridManagementClient."""
+    return make_eventgrid_client
+
+
+@pytest.fixture
+def authorization_client():
+    """Factory: authorization_client(server, principal="owner", **kwargs) -> AuthorizationManagementClient."""
+    return make_authorization_client

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from amlevents import __version__
-from amlevents.cli import events
+from amlevents.cli import emulator, events
 from amlevents.cli.errors import AmlEventsGroup
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(events.app, name="events")
+app.add_typer(emulator.app, name="emulator")
 
 
 def _version(value: bool) -> None:

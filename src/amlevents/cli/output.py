@@ -100,6 +100,12 @@ def emit(
     sys.stdout.flush()
 
 
+def emit_line(data: Any) -> None:
+    """One compact JSON line on stdout, flushed at once (for ready signals that other programs wait for)."""
+    sys.stdout.write(json.dumps(data, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
 def warn(message: str) -> None:
     """A warning on stderr (never stdout, which carries data only)."""
     sys.stderr.write(f"Warning: {message}\n")

@@ -1,0 +1,175 @@
+"""The WSGI application: faults and latency, authentication, routing, authorization, the request log.
+
+Usable without the HTTPS server (``EmulatorApp(Backend())`` is a plain WSGI callable, e.g. for werkzeug's test
+client). Per ARM request, in order: injected latency and response faults (a fault answers before anything else,
+as a gateway would), the bearer token (401), ``api-version`` (400 MissingApiVersionParameter), the route
+(404/405), RBAC for the route's action (403), then the handler. Requests under ``/_emulator/`` go to the admin
+API (``admin.py``): no auth, no faults, not logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from amlevents.emulator import admin, routes
+from amlevents.emulator.auth import authenticate
+from amlevents.emulator.backend import Backend, iso
+from amlevents.emulator.errors import ArmError
+from amlevents.emulator.faults import Faults, FaultRule
+from amlevents.emulator.handlers import Context, Reply
+
+log = logging.getLogger("amlevents.emulator")
+LOG_LIMIT = 10_000
+
+
+def fault_error(rule: FaultRule) -> ArmError:
+    """The ARM error an injected response fault answers with."""
+    if rule.kind == "throttle":
+        return ArmError(429, "TooManyRequests",
+                        "The request is being throttled as the limit has been reached for operation type - "
+                        "Write_ObservationWindow_00:05:00. For more information, refer to - "
+                        "https://aka.ms/armthrottling", headers={"Retry-After": str(rule.retry_after)})
+    if rule.kind == "error503":
+        headers = {"Retry-After": str(rule.retry_after)} if rule.retry_after is not None else None
+        return ArmError(503, "ServiceUnavailable",
+                        "The service is temporarily unavailable. Please retry the request later.", headers=headers)
+    return ArmError(500, "InternalServerError",
+                    f"Encountered internal server error. Diagnostic information: timestamp '{iso(time.time())}', "
+                    f"tracking id '{uuid.uuid4()}'.")
+
+
+def _drop(environ: dict[str, Any]) -> None:
+    """Close the connection without an answer (werkzeug exposes the socket), then abort the request."""
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    # werkzeug treats ConnectionError from the app as a dropped connection and logs nothing.
+    raise ConnectionAbortedError("connection dropped by an injected emulator fault")
+
+
+class EmulatorApp:
+    """The emulator's WSGI callable over a ``Backend``."""
+
+    def __init__(self, backend: Backend, faults: Faults | Iterable[FaultRule | str] = (), latency_ms: int = 0,
+                 ) -> None:
+        self.backend = backend
+        self.faults = faults if isinstance(faults, Faults) else Faults(faults)
+        self.latency_ms = latency_ms
+        self._log: deque[dict[str, Any]] = deque(maxlen=LOG_LIMIT)
+        self._log_lock = threading.Lock()
+
+    # --- the request log ------------------------------------------------------------------------------------
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The logged ARM requests, oldest first: method, path, query, status, principal, time."""
+        with self._log_lock:
+            return list(self._log)
+
+    def clear_requests(self) -> None:
+        """Empty the request log."""
+        with self._log_lock:
+            self._log.clear()
+
+    def info(self) -> dict[str, Any]:
+        """The seeded world as clients need it (ids, principals, workspaces)."""
+        world = self.backend.world
+        groups = list(world.resource_groups.values())
+        return {
+            "subscriptionId": world.subscription_id,
+            "tenantId": world.tenant_id,
+            "principals": {name: p.object_id for name, p in world.principals.items()},
+            "resourceGroup": groups[0].name if groups else None,
+            "resourceGroups": [g.name for g in groups],
+            "workspaces": [{"name": w.name, "resourceGroup": w.resource_group, "location": w.location, "id": w.id}
+                           for w in world.workspaces],
+        }
+
+    # --- WSGI -----------------------------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        path = routes.normalize_path(request.path)
+        if path.lower() == "/_emulator" or path.lower().startswith("/_emulator/"):
+            return admin.handle(self, request, path)(environ, start_response)
+        return self._arm(request, path, environ)(environ, start_response)
+
+    def _principal_label(self, object_id: str | None) -> str | None:
+        return None if object_id is None else (self.backend.world.principal_name(object_id) or object_id)
+
+    def _arm(self, request: Request, path: str, environ: dict[str, Any]) -> Response:
+        entry: dict[str, Any] = {"method": request.method, "path": path, "query": dict(request.args.items()),
+                                 "status": None, "principal": None, "time": iso(time.time())}
+        tenant = self.backend.world.tenant_id
+        decision = self.faults.decide(request.method, path)
+        delay = self.latency_ms + decision.latency_ms
+        if delay > 0:
+            time.sleep(delay / 1000)
+        try:
+            if decision.fault is not None:
+                try:
+                    caller = authenticate(request.headers.get("Authorization"), tenant)
+                    entry["principal"] = self._principal_label(caller)
+                except ArmError:
+                    pass
+                if decision.fault.kind == "drop":
+                    entry["fault"] = "drop"
+                    self._record(entry)
+                    _drop(environ)
+                entry["fault"] = decision.fault.kind
+                raise fault_error(decision.fault)
+            reply = self._dispatch(request, path, tenant, entry)
+        except ArmError as exc:
+            reply = Reply(exc.status, exc.body(), exc.headers)
+        except ConnectionError:  # an injected drop: no answer at all
+            raise
+        except Exception:  # a bug must still answer like ARM, and show up in the log
+            log.exception("unhandled error for %s %s", request.method, path)
+            reply = Reply(500, ArmError(500, "InternalServerError", "Encountered internal server error.").body())
+        entry["status"] = reply.status
+        self._record(entry)
+        return self._response(request, reply)
+
+    def _dispatch(self, request: Request, path: str, tenant: str, entry: dict[str, Any]) -> Reply:
+        principal = authenticate(request.headers.get("Authorization"), tenant)
+        entry["principal"] = self._principal_label(principal)
+        api_version = next((v for k, v in request.args.items() if k.lower() == "api-version"), None)
+        if not api_version:
+            raise ArmError(400, "MissingApiVersionParameter",
+                           "The api-version query parameter (?api-version=) is required for all requests.")
+        route, params = routes.match(request.method, path)
+        # ARM finds the subscription before it authorizes: an unknown one is 404 for everybody.
+        segments = path.split("/")
+        if len(segments) > 2 and segments[1].lower() == "subscriptions":
+            self.backend.check_subscription(segments[2])
+        if route.action is not None:
+            self.backend.authorize(principal, route.action, path)
+        ctx = Context(self.backend, request, principal, request.host_url.rstrip("/"), path, api_version,
+                      lambda: self.faults.take_operation_failure(request.method, path))
+        return route.handler(ctx, **params)
+
+    def _record(self, entry: dict[str, Any]) -> None:
+        with self._log_lock:
+            self._log.append(entry)
+
+    @staticmethod
+    def _response(request: Request, reply: Reply) -> Response:
+        headers = {"x-ms-request-id": str(uuid.uuid4()), "Cache-Control": "no-cache",
+                   "x-ms-correlation-request-id": request.headers.get("x-ms-correlation-request-id")
+                   or str(uuid.uuid4()), **reply.headers}
+        if reply.body is None:
+            return Response(b"", status=reply.status, headers=headers)
+        body = json.dumps(reply.body, separators=(",", ":"))
+        return Response(body, status=reply.status, headers=headers, content_type="application/json; charset=utf-8")

@@ -1,0 +1,239 @@
+"""The emulator's domain: the seeded world, RBAC, and the Event Grid resources with their operations.
+
+``Backend`` knows nothing about HTTP. Handlers call one method per ARM operation; each method runs in one
+SQLite transaction (``store.py``) that first settles due operations (``operations.py``), then reads, checks and
+writes. Refusals are ``ArmError`` s. Resource JSON comes from ``views.py``.
+
+The seeded world (``seed.py``: subscription, resource groups, workspaces, principals, role assignments) is
+static; the state that changes (system topics, event subscriptions, operations) lives in the store.
+``reset()`` empties the store, which restores the seeded state. System topics are in ``topics.py`` and event
+subscriptions in ``subscriptions.py``, as mixins of this class.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from amlevents.emulator import operations, rbac, views
+from amlevents.emulator.errors import (
+    ArmError,
+    authorization_failed,
+    resource_group_not_found,
+    resource_not_found,
+    subscription_not_found,
+)
+from amlevents.emulator.odata import RoleAssignmentQuery
+from amlevents.emulator.seed import WORKSPACE_TYPE, ResourceGroup, Workspace, World, build_world, load_seed
+from amlevents.emulator.store import Store, Tx
+from amlevents.emulator.subscriptions import SubscriptionsMixin
+from amlevents.emulator.topics import TopicsMixin
+
+_SCOPE = re.compile(r"^/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?(?P<rest>/.*)?$", re.I)
+
+
+def iso(t: float) -> str:
+    """ARM's timestamp format: 2024-05-01T12:00:00.1234567Z."""
+    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+
+
+class Backend(SubscriptionsMixin, TopicsMixin):
+    """State and rules of the emulated ARM slice.
+
+    ``state_path=None`` keeps the state in memory; a path persists it in SQLite, shareable by several
+    processes. ``seed`` is a seed document, a seed file path, or None: the stored seed of an existing state
+    file, else the default world. ``provisioning_delay`` is how many seconds operations take.
+    """
+
+    def __init__(
+        self,
+        state_path: str | Path | None = None,
+        seed: str | Path | dict[str, Any] | None = None,
+        provisioning_delay: float = 0.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.store = Store(state_path)
+        self.provisioning_delay = float(provisioning_delay)
+        self._clock = clock or time.time
+        with self.store.transaction() as tx:
+            stored = tx.get_meta("seed")
+            if seed is not None or stored is None:
+                world = load_seed(seed)
+                tx.set_meta("seed", json.dumps(world.document))
+            else:
+                world = build_world(json.loads(stored))
+        self.world: World = world
+
+    # --- lifecycle ------------------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the seeded state: no system topics, event subscriptions or operations."""
+        with self.store.transaction() as tx:
+            tx.clear()
+            tx.set_meta("seed", json.dumps(self.world.document))
+
+    def close(self) -> None:
+        """Release the database connection."""
+        self.store.close()
+
+    def now(self) -> float:
+        """The backend's clock (seconds since the epoch)."""
+        return self._clock()
+
+    @contextmanager
+    def _tx(self) -> Iterator[tuple[Tx, float]]:
+        with self.store.transaction() as tx:
+            now = self._clock()
+            operations.settle(tx, now, self._remove)
+            yield tx, now
+
+    def _remove(self, tx: Tx, doc: dict[str, Any]) -> None:
+        """Delete a resource whose delete operation succeeded, with what goes with it."""
+        if doc["_"]["kind"] == "systemTopic":
+            self._remove_topic(tx, doc)
+        else:
+            self._remove_subscription(tx, doc)
+
+    def _system_data(self, principal_id: str, now: float, previous: dict[str, Any] | None = None) -> dict[str, Any]:
+        """ARM ``systemData``: who created and last modified the resource, and when."""
+        principal = next((p for p in self.world.principals.values()
+                          if p.object_id.lower() == principal_id.lower()), None)
+        if principal is None:
+            who, kind = principal_id, "User"
+        elif principal.type == "User":
+            who, kind = f"{principal.name}@amlevents.local", "User"
+        else:
+            who, kind = principal.object_id, "Application"
+        at = iso(now)
+        created = {k: v for k, v in (previous or {}).items() if k.startswith("created")}
+        data = created or {"createdBy": who, "createdByType": kind, "createdAt": at}
+        return {**data, "lastModifiedBy": who, "lastModifiedByType": kind, "lastModifiedAt": at}
+
+    # --- the seeded world -----------------------------------------------------------------------------------
+
+    def check_subscription(self, subscription_id: str) -> None:
+        """Raise 404 SubscriptionNotFound unless this is the seeded subscription."""
+        if subscription_id.lower() != self.world.subscription_id.lower():
+            raise subscription_not_found(subscription_id)
+
+    def resource_group(self, subscription_id: str, name: str) -> ResourceGroup:
+        """The seeded resource group; 404 SubscriptionNotFound / ResourceGroupNotFound otherwise."""
+        self.check_subscription(subscription_id)
+        group = self.world.resource_groups.get(name.lower())
+        if group is None:
+            raise resource_group_not_found(name)
+        return group
+
+    def resource_group_view(self, subscription_id: str, name: str) -> dict[str, Any]:
+        """The ``Microsoft.Resources/resourceGroups`` JSON of a seeded group."""
+        g = self.resource_group(subscription_id, name)
+        return {"id": f"/subscriptions/{self.world.subscription_id}/resourceGroups/{g.name}", "name": g.name,
+                "type": "Microsoft.Resources/resourceGroups", "location": g.location,
+                "properties": {"provisioningState": "Succeeded"}}
+
+    def subscription_view(self, subscription_id: str) -> dict[str, Any]:
+        """The ``Microsoft.Resources/subscriptions`` JSON of the seeded subscription."""
+        self.check_subscription(subscription_id)
+        w = self.world
+        return {"id": f"/subscriptions/{w.subscription_id}", "subscriptionId": w.subscription_id,
+                "tenantId": w.tenant_id, "displayName": w.display_name, "state": "Enabled"}
+
+    def workspace(self, subscription_id: str, resource_group: str, name: str,
+                  provider: str = "Microsoft.MachineLearningServices", resource_type: str = "workspaces") -> Workspace:
+        """The seeded workspace; ARM's 404 (subscription, resource group, resource) otherwise.
+
+        ``provider``/``resource_type`` come from the request path: any other resource type does not exist here.
+        """
+        group = self.resource_group(subscription_id, resource_group)
+        found = None
+        if f"{provider}/{resource_type}".lower() == WORKSPACE_TYPE.lower():
+            found = self.world.workspace(group.name, name)
+        if found is None:
+            raise resource_not_found(f"{provider}/{resource_type}", name, resource_group)
+        return found
+
+    def workspace_view(self, subscription_id: str, resource_group: str, name: str) -> dict[str, Any]:
+        """GET one workspace."""
+        return views.workspace(self.workspace(subscription_id, resource_group, name), self.world)
+
+    def list_workspaces(self, subscription_id: str, resource_group: str | None = None) -> list[dict[str, Any]]:
+        """The workspaces of the subscription, or of one resource group."""
+        if resource_group is None:
+            self.check_subscription(subscription_id)
+            found = list(self.world.workspaces)
+        else:
+            group = self.resource_group(subscription_id, resource_group)
+            found = [w for w in self.world.workspaces if w.resource_group == group.name]
+        return [views.workspace(w, self.world) for w in sorted(found, key=lambda w: w.name.lower())]
+
+    # --- authorization --------------------------------------------------------------------------------------
+
+    def _permissions(self, principal_id: str, scope: str) -> list[rbac.Permission]:
+        return rbac.effective_permissions(self.world.role_assignments, self.world.role_definitions,
+                                          principal_id, scope)
+
+    def authorize(self, principal_id: str, action: str, scope: str) -> None:
+        """Raise 403 AuthorizationFailed unless the principal's roles at ``scope`` (or above) allow ``action``."""
+        if not rbac.is_allowed(self._permissions(principal_id, scope), action):
+            raise authorization_failed(principal_id, action, scope)
+
+    def check_scope(self, scope: str) -> None:
+        """404 for a scope under a subscription or resource group that does not exist."""
+        m = _SCOPE.match("/" + "/".join(part for part in scope.split("/") if part))
+        if m:
+            self.check_subscription(m["sub"])
+            if m["rg"]:
+                self.resource_group(m["sub"], m["rg"])
+
+    def permissions(self, principal_id: str, scope: str) -> list[dict[str, Any]]:
+        """The caller's ``Permission`` blocks at ``scope``: one per role block assigned at or above it."""
+        self.check_scope(scope)
+        return [p.to_wire() for p in self._permissions(principal_id, scope)]
+
+    def role_assignments(self, scope: str, query: RoleAssignmentQuery) -> list[dict[str, Any]]:
+        """Role assignments at, above and below ``scope`` (at or above only with ``atScope()``)."""
+        self.check_scope(scope)
+        found = []
+        for a in self.world.role_assignments:
+            if query.principal_id and a.principal_id.lower() != query.principal_id.lower():
+                continue
+            above = rbac.scope_contains(a.scope, scope)
+            if above or (not query.at_scope and rbac.scope_contains(scope, a.scope)):
+                found.append(views.role_assignment(a, self.world))
+        return found
+
+    def role_definition(self, scope: str, guid: str) -> dict[str, Any]:
+        """One role definition by GUID; 404 RoleDefinitionDoesNotExist otherwise."""
+        self.check_scope(scope)
+        definition = self.world.role_definitions.get(guid.lower())
+        if definition is None:
+            raise ArmError(404, "RoleDefinitionDoesNotExist",
+                           f"The specified role definition with ID '{guid}' does not exist.")
+        return views.role_definition(definition, self.world, at_subscription=bool(scope.strip("/")))
+
+    def role_definitions(self, scope: str, accept: Callable[[dict[str, str]], bool] | None = None,
+                         ) -> list[dict[str, Any]]:
+        """Every role definition, or those ``accept`` keeps (records with ``rolename`` and ``type``)."""
+        self.check_scope(scope)
+        out = []
+        for d in self.world.role_definitions.values():
+            if accept is None or accept({"rolename": d["roleName"], "type": d.get("type", "BuiltInRole")}):
+                out.append(views.role_definition(d, self.world, at_subscription=bool(scope.strip("/"))))
+        return out
+
+    # --- operations -----------------------------------------------------------------------------------------
+
+    def operation(self, subscription_id: str, operation_id: str) -> dict[str, Any]:
+        """The operation record (settled up to now); 404 when unknown."""
+        self.check_subscription(subscription_id)
+        with self._tx() as (tx, _now):
+            op = operations.get(tx, operation_id)
+        if op is None:
+            raise ArmError(404, "NotFound", f"The operation '{operation_id}' was not found.")
+        return op

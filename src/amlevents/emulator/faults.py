@@ -1,0 +1,185 @@
+"""Injected faults: latency, throttling, 500/503, dropped connections and operations that end Failed.
+
+Spec grammar (one rule per string, as the CLI's ``--fault`` takes them)::
+
+    spec   := "seed=" INT | kind [":" option ("," option)*]
+    kind   := throttle | error500 | error503 | drop | fail-operation | latency
+    option := rate=FLOAT        probability that a matching request triggers the rule (default 1)
+            | count=INT         the rule triggers this many times, then retires (default: unlimited)
+            | method=METHOD     only requests with this HTTP method (any case)
+            | path=REGEX        only requests whose path matches (re.search, case-insensitive)
+            | retry_after=INT   seconds in the Retry-After header (throttle: default 1; error503: none unless given)
+            | ms=INT            added delay in milliseconds (latency only)
+
+Examples: ``throttle:count=2,retry_after=1``, ``error503:rate=0.2``, ``error500:count=1,method=PUT``,
+``drop:count=1``, ``fail-operation:count=1``, ``latency:ms=200,path=/eventSubscriptions``, ``seed=42``.
+
+``fail-operation`` is counted only on requests that start a long-running operation (PUT/PATCH/DELETE that
+passed validation), so a GET in between does not use it up. Random draws come from one ``random.Random``
+seeded by ``seed=``, so a run with the same seed and the same requests injects the same faults.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from amlevents.core.errors import InvalidInputError
+
+KINDS = ("throttle", "error500", "error503", "drop", "fail-operation", "latency")
+RESPONSE_KINDS = ("throttle", "error500", "error503", "drop")
+
+
+@dataclass
+class FaultRule:
+    """One fault rule; ``count`` is the number of triggers left (None: unlimited)."""
+
+    kind: str
+    rate: float = 1.0
+    count: int | None = None
+    method: str | None = None
+    path: str | None = None
+    retry_after: int | None = None
+    ms: int = 0
+    _regex: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise InvalidInputError(f"unknown fault kind '{self.kind}'", hint="kinds: " + ", ".join(KINDS))
+        if not 0.0 <= self.rate <= 1.0:
+            raise InvalidInputError(f"fault {self.kind}: rate must be between 0 and 1, got {self.rate}")
+        if self.count is not None and self.count < 0:
+            raise InvalidInputError(f"fault {self.kind}: count must be 0 or more, got {self.count}")
+        if self.kind == "throttle" and self.retry_after is None:
+            self.retry_after = 1
+        if self.path:
+            try:
+                self._regex = re.compile(self.path, re.IGNORECASE)
+            except re.error as exc:
+                raise InvalidInputError(f"fault {self.kind}: path is not a valid regex: {exc}") from exc
+
+    def matches(self, method: str, path: str) -> bool:
+        """True when the request is one this rule applies to (before rate and count)."""
+        if self.count == 0:
+            return False
+        if self.method and self.method.upper() != method.upper():
+            return False
+        return self._regex is None or self._regex.search(path) is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rule as JSON (the admin API's shape)."""
+        data = asdict(self)
+        data.pop("_regex", None)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FaultRule:
+        """A rule from its JSON form; raises ``InvalidInputError`` for unknown fields or bad values."""
+        allowed = {"kind", "rate", "count", "method", "path", "retry_after", "ms"}
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise InvalidInputError(f"unknown fault field(s): {', '.join(unknown)}")
+        if "kind" not in data:
+            raise InvalidInputError("a fault needs a 'kind'")
+        return cls(**data)
+
+
+_CONVERT = {"rate": float, "count": int, "retry_after": int, "ms": int, "method": str, "path": str}
+
+
+def parse_fault_spec(spec: str) -> FaultRule | int:
+    """Parse one spec string: a ``FaultRule``, or the int seed for ``seed=N``."""
+    text = spec.strip()
+    if text.lower().startswith("seed="):
+        try:
+            return int(text[5:])
+        except ValueError:
+            raise InvalidInputError(f"invalid fault seed in '{spec}': expected an integer") from None
+    kind, _, rest = text.partition(":")
+    options: dict[str, Any] = {}
+    # path regexes may contain commas only if escaped; split on commas followed by a known key
+    for part in re.split(r",(?=\s*(?:rate|count|method|path|retry_after|ms)\s*=)", rest) if rest else []:
+        key, sep, value = part.partition("=")
+        key = key.strip()
+        if not sep or key not in _CONVERT:
+            raise InvalidInputError(
+                f"invalid fault option '{part}' in '{spec}'",
+                hint="options: rate=, count=, method=, path=, retry_after=, ms=",
+            )
+        try:
+            options[key] = _CONVERT[key](value.strip())
+        except ValueError:
+            raise InvalidInputError(f"invalid value for {key} in '{spec}'") from None
+    return FaultRule(kind.strip().lower(), **options)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do to one request: delay it, and maybe replace its response with a fault."""
+
+    latency_ms: int = 0
+    fault: FaultRule | None = None
+
+
+class Faults:
+    """The active fault rules and the seeded random source; safe to use from the server's threads."""
+
+    def __init__(self, rules: Iterable[FaultRule | str] = (), seed: int | None = None) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[FaultRule] = []
+        self.seed = seed
+        self._random = random.Random(seed)
+        self.add(*rules)
+
+    def add(self, *rules: FaultRule | str) -> None:
+        """Add rules (objects or spec strings); a ``seed=N`` spec reseeds the random source."""
+        with self._lock:
+            for r in rules:
+                parsed = parse_fault_spec(r) if isinstance(r, str) else r
+                if isinstance(parsed, int):
+                    self.seed = parsed
+                    self._random = random.Random(parsed)
+                else:
+                    self._rules.append(parsed)
+
+    def clear(self) -> None:
+        """Remove every rule and restart the random source from the seed."""
+        with self._lock:
+            self._rules.clear()
+            self._random = random.Random(self.seed)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"seed", "rules"}`` as JSON; retired count rules are left out."""
+        with self._lock:
+            return {"seed": self.seed, "rules": [r.to_dict() for r in self._rules if r.count != 0]}
+
+    def _fires(self, rule: FaultRule) -> bool:
+        # Draw only for probabilistic rules, so count-only rules leave the random sequence untouched.
+        if rule.rate < 1.0 and self._random.random() >= rule.rate:
+            return False
+        if rule.count is not None:
+            rule.count -= 1
+        return True
+
+    def decide(self, method: str, path: str) -> Decision:
+        """The latency and the response fault (throttle, error500/503, drop) for one ARM request."""
+        latency, chosen = 0, None
+        with self._lock:
+            for rule in self._rules:
+                if rule.kind == "fail-operation" or not rule.matches(method, path):
+                    continue
+                if rule.kind == "latency":
+                    latency += rule.ms if self._fires(rule) else 0
+                elif chosen is None and self._fires(rule):
+                    chosen = rule
+        return Decision(latency, chosen)
+
+    def take_operation_failure(self, method: str, path: str) -> bool:
+        """True when a fail-operation rule fires for this operation-starting request (uses up one count)."""
+        with self._lock:
+            return any(r.kind == "fail-operation" and r.matches(method, path) and self._fires(r)
+                       for r in self._rules)

@@ -1,0 +1,109 @@
+"""The URL map: (method, path regex with named groups) -> handler, and the RBAC action each one needs.
+
+Paths match case-insensitively (ARM treats ``resourceGroups``/``resourcegroups`` and provider namespaces
+alike) against the path with ``//`` collapsed and no trailing slash. ``action=None`` means any authenticated
+caller: operation-status polls (the operation id is the capability; ARM lets the caller of an operation poll it
+whatever their role) and the permissions and role-definition reads (any signed-in user may read them, which is
+how a client checks its own access).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from amlevents.emulator import handlers as h
+from amlevents.emulator.errors import ArmError
+
+
+@dataclass(frozen=True)
+class Route:
+    """One ARM operation."""
+
+    method: str
+    pattern: re.Pattern[str]
+    handler: Callable[..., h.Reply]
+    action: str | None
+
+
+_SUB = r"/subscriptions/(?P<sub>[^/]+)"
+_RG = _SUB + r"/resourceGroups/(?P<rg>[^/]+)"
+_RES = _RG + r"/providers/(?P<ns>[^/]+)/(?P<rtype>[^/]+)/(?P<rname>[^/]+)"
+_TOPIC = _RG + r"/providers/Microsoft\.EventGrid/systemTopics/(?P<topic>[^/]+)"
+_ES = r"/providers/Microsoft\.EventGrid/eventSubscriptions"
+_OPS = _SUB + r"/providers/Microsoft\.EventGrid/locations/(?P<location>[^/]+)"
+_WS = _RG + r"/providers/Microsoft\.MachineLearningServices/workspaces"
+_SCOPE = r"(?P<scope>(?:/.*)?)/providers/Microsoft\.Authorization"
+
+_EG = "Microsoft.EventGrid/eventSubscriptions"
+_TEG = "Microsoft.EventGrid/systemTopics/eventSubscriptions"
+_ST = "Microsoft.EventGrid/systemTopics"
+
+_TABLE: list[tuple[str, str, Callable[..., h.Reply], str | None]] = [
+    # system topics and their event subscriptions (before the generic resource scope, which would also match)
+    ("GET", _TOPIC + r"/eventSubscriptions/(?P<name>[^/]+)", h.get_event_subscription, f"{_TEG}/read"),
+    ("PUT", _TOPIC + r"/eventSubscriptions/(?P<name>[^/]+)", h.put_event_subscription, f"{_TEG}/write"),
+    ("PATCH", _TOPIC + r"/eventSubscriptions/(?P<name>[^/]+)", h.patch_event_subscription, f"{_TEG}/write"),
+    ("DELETE", _TOPIC + r"/eventSubscriptions/(?P<name>[^/]+)", h.delete_event_subscription, f"{_TEG}/delete"),
+    ("POST", _TOPIC + r"/eventSubscriptions/(?P<name>[^/]+)/getFullUrl", h.get_full_url, f"{_TEG}/getFullUrl/action"),
+    ("POST", _TOPIC + r"/eventSubscriptions/(?P<name>[^/]+)/getDeliveryAttributes", h.get_delivery_attributes,
+     f"{_TEG}/getDeliveryAttributes/action"),
+    ("GET", _TOPIC + r"/eventSubscriptions", h.list_event_subscriptions, f"{_TEG}/read"),
+    ("GET", _TOPIC, h.get_system_topic, f"{_ST}/read"),
+    ("PUT", _TOPIC, h.put_system_topic, f"{_ST}/write"),
+    ("PATCH", _TOPIC, h.patch_system_topic, f"{_ST}/write"),
+    ("DELETE", _TOPIC, h.delete_system_topic, f"{_ST}/delete"),
+    ("GET", _RG + r"/providers/Microsoft\.EventGrid/systemTopics", h.list_system_topics, f"{_ST}/read"),
+    ("GET", _SUB + r"/providers/Microsoft\.EventGrid/systemTopics", h.list_system_topics, f"{_ST}/read"),
+    # event subscriptions on a resource scope (the workspace)
+    ("GET", _RES + _ES + r"/(?P<name>[^/]+)", h.get_event_subscription, f"{_EG}/read"),
+    ("PUT", _RES + _ES + r"/(?P<name>[^/]+)", h.put_event_subscription, f"{_EG}/write"),
+    ("PATCH", _RES + _ES + r"/(?P<name>[^/]+)", h.patch_event_subscription, f"{_EG}/write"),
+    ("DELETE", _RES + _ES + r"/(?P<name>[^/]+)", h.delete_event_subscription, f"{_EG}/delete"),
+    ("POST", _RES + _ES + r"/(?P<name>[^/]+)/getFullUrl", h.get_full_url, f"{_EG}/getFullUrl/action"),
+    ("POST", _RES + _ES + r"/(?P<name>[^/]+)/getDeliveryAttributes", h.get_delivery_attributes,
+     f"{_EG}/getDeliveryAttributes/action"),
+    ("GET", _RES + _ES, h.list_event_subscriptions, f"{_EG}/read"),
+    # operations (the swagger examples spell both operationsStatus and operationStatus)
+    ("GET", _OPS + r"/operations?Status/(?P<op>[^/]+)", h.operation_status, None),
+    ("GET", _OPS + r"/operationResults/(?P<op>[^/]+)", h.operation_result, None),
+    # the seeded world
+    ("GET", _WS + r"/(?P<ws>[^/]+)", h.get_workspace, "Microsoft.MachineLearningServices/workspaces/read"),
+    ("GET", _WS, h.list_workspaces, "Microsoft.MachineLearningServices/workspaces/read"),
+    ("GET", _SUB + r"/providers/Microsoft\.MachineLearningServices/workspaces", h.list_workspaces,
+     "Microsoft.MachineLearningServices/workspaces/read"),
+    ("GET", _RG, h.get_resource_group, "Microsoft.Resources/subscriptions/resourceGroups/read"),
+    ("GET", _SUB, h.get_subscription, "Microsoft.Resources/subscriptions/read"),
+    # Microsoft.Authorization
+    ("GET", _SCOPE + r"/permissions", h.list_permissions, None),
+    ("GET", _SCOPE + r"/roleAssignments", h.list_role_assignments, "Microsoft.Authorization/roleAssignments/read"),
+    ("GET", _SCOPE + r"/roleDefinitions/(?P<guid>[^/]+)", h.get_role_definition, None),
+    ("GET", _SCOPE + r"/roleDefinitions", h.list_role_definitions, None),
+]
+
+ROUTES: tuple[Route, ...] = tuple(
+    Route(method, re.compile(pattern, re.IGNORECASE), handler, action) for method, pattern, handler, action in _TABLE
+)
+
+
+def normalize_path(path: str) -> str:
+    """The path with doubled slashes collapsed and no trailing slash (the permissions API sends ``//``)."""
+    return "/" + "/".join(part for part in path.split("/") if part)
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
+    """The route for a normalized path; 405 when only the method is wrong, 404 when nothing matches."""
+    allowed = False
+    for route in ROUTES:
+        m = route.pattern.fullmatch(path)
+        if m is None:
+            continue
+        if route.method == method.upper():
+            return route, {k: v for k, v in m.groupdict().items() if v is not None}
+        allowed = True
+    if allowed:
+        raise ArmError(405, "MethodNotAllowed", f"The HTTP method '{method}' is not supported for '{path}'.")
+    raise ArmError(404, "NotFound",
+                   f"No HTTP resource was found that matches the request URI '{path}'. The emulator implements only "
+                   "the Event Grid, Machine Learning workspace and Microsoft.Authorization operations amlevents uses.")

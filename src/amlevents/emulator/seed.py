@@ -1,0 +1,243 @@
+"""The emulator's seeded world: one Azure subscription, a resource group, two AML workspaces and five principals.
+
+Default world (``DEFAULT_SEED``)::
+
+    subscription  00000000-0000-0000-0000-000000000000   tenant aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa
+    resource group amlevents-local (eastus)
+        Microsoft.MachineLearningServices/workspaces/local-workspace    (eastus)
+        Microsoft.MachineLearningServices/workspaces/local-workspace-2  (eastus)
+
+    principal             object id                              role assignment
+    owner                 11111111-1111-4111-8111-111111111111   Owner at the subscription
+    contributor           22222222-2222-4222-8222-222222222222   Contributor at the resource group
+    reader                33333333-3333-4333-8333-333333333333   Reader at the subscription
+    eventsub-contributor  44444444-4444-4444-8444-444444444444   EventGrid EventSubscription Contributor
+                                                                 at local-workspace
+    nobody                55555555-5555-4555-8555-555555555555   (none)
+
+A seed file (YAML or JSON) has the same shape as ``DEFAULT_SEED`` and replaces it whole::
+
+    subscriptionId: 00000000-0000-0000-0000-000000000000
+    subscriptionDisplayName: amlevents local          # optional
+    tenantId: aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa
+    resourceGroups:   [{name: amlevents-local, location: eastus}]
+    workspaces:       [{name: local-workspace, resourceGroup: amlevents-local, location: eastus}]  # location
+                                                      # defaults to the resource group's
+    principals:       {owner: {objectId: 1111…, type: User}}          # name -> object id (and principal type)
+    roleDefinitions:  []        # optional custom roles: {name: <guid>, roleName, description, permissions: [...]}
+    roleAssignments:  [{principal: owner, role: Owner, scope: "/subscriptions/{subscriptionId}"}]
+                      # principal: a name from principals or an object id; role: a role name or GUID (built-in
+                      # roles are always known); scope: an ARM id, "{subscriptionId}" is substituted; name: optional
+                      # GUID of the assignment (derived from principal, role and scope otherwise)
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from amlevents.core.errors import InvalidInputError
+from amlevents.core.roles import BUILTIN_ROLES, EVENTSUBSCRIPTION_CONTRIBUTOR
+
+WORKSPACE_TYPE = "Microsoft.MachineLearningServices/workspaces"
+_NS = uuid.UUID("5b0c2a52-6d0e-4c38-9d0b-6a1e2f3c4d5e")  # namespace for derived, stable GUIDs
+
+DEFAULT_SEED: dict[str, Any] = {
+    "subscriptionId": "00000000-0000-0000-0000-000000000000",
+    "subscriptionDisplayName": "amlevents local",
+    "tenantId": "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa",
+    "resourceGroups": [{"name": "amlevents-local", "location": "eastus"}],
+    "workspaces": [
+        {"name": "local-workspace", "resourceGroup": "amlevents-local", "location": "eastus"},
+        {"name": "local-workspace-2", "resourceGroup": "amlevents-local", "location": "eastus"},
+    ],
+    "principals": {
+        "owner": {"objectId": "11111111-1111-4111-8111-111111111111", "type": "User"},
+        "contributor": {"objectId": "22222222-2222-4222-8222-222222222222", "type": "User"},
+        "reader": {"objectId": "33333333-3333-4333-8333-333333333333", "type": "User"},
+        "eventsub-contributor": {"objectId": "44444444-4444-4444-8444-444444444444", "type": "ServicePrincipal"},
+        "nobody": {"objectId": "55555555-5555-4555-8555-555555555555", "type": "User"},
+    },
+    "roleDefinitions": [],
+    "roleAssignments": [
+        {"principal": "owner", "role": "Owner", "scope": "/subscriptions/{subscriptionId}"},
+        {
+            "principal": "contributor",
+            "role": "Contributor",
+            "scope": "/subscriptions/{subscriptionId}/resourceGroups/amlevents-local",
+        },
+        {"principal": "reader", "role": "Reader", "scope": "/subscriptions/{subscriptionId}"},
+        {
+            "principal": "eventsub-contributor",
+            "role": EVENTSUBSCRIPTION_CONTRIBUTOR,
+            "scope": "/subscriptions/{subscriptionId}/resourceGroups/amlevents-local/providers/"
+            "Microsoft.MachineLearningServices/workspaces/local-workspace",
+        },
+    ],
+}
+
+DEFAULT_PRINCIPALS: dict[str, str] = {n: p["objectId"] for n, p in DEFAULT_SEED["principals"].items()}
+DEFAULT_TENANT_ID: str = DEFAULT_SEED["tenantId"]
+
+
+@dataclass(frozen=True)
+class ResourceGroup:
+    """A seeded resource group."""
+
+    name: str
+    location: str
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A seeded AML workspace; ``id`` is its canonical ARM id."""
+
+    name: str
+    resource_group: str
+    location: str
+    id: str
+    workspace_id: str  # the workspace's own GUID (properties.workspaceId)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A seeded identity: a name for humans, an object id for tokens."""
+
+    name: str
+    object_id: str
+    type: str
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    """One role assignment: principal object id, role definition GUID, scope (an ARM id)."""
+
+    name: str
+    principal_id: str
+    principal_type: str
+    role_definition: str
+    scope: str
+
+
+@dataclass(frozen=True)
+class World:
+    """The static part of the emulator's state, built from a seed document."""
+
+    subscription_id: str
+    tenant_id: str
+    display_name: str
+    resource_groups: dict[str, ResourceGroup]  # lower-case name -> group
+    workspaces: tuple[Workspace, ...]  # in seed order
+    principals: dict[str, Principal]  # name -> principal
+    role_definitions: dict[str, dict[str, Any]]  # lower-case GUID -> definition (seed shape)
+    role_assignments: tuple[RoleAssignment, ...]
+    document: dict[str, Any]  # the seed document it was built from
+
+    def principal_name(self, object_id: str) -> str | None:
+        """The seeded name of an object id, or None for an unknown principal."""
+        oid = object_id.lower()
+        return next((p.name for p in self.principals.values() if p.object_id.lower() == oid), None)
+
+    def workspace(self, resource_group: str, name: str) -> Workspace | None:
+        """The seeded workspace with this resource group and name (any case), or None."""
+        rg, ws = resource_group.lower(), name.lower()
+        return next((w for w in self.workspaces if w.resource_group.lower() == rg and w.name.lower() == ws), None)
+
+
+def load_seed(seed: str | Path | dict[str, Any] | None = None) -> World:
+    """Build the world from a seed document, a YAML/JSON seed file path, or the default seed (``None``)."""
+    if seed is None:
+        return build_world(DEFAULT_SEED)
+    if isinstance(seed, dict):
+        return build_world(seed)
+    path = Path(seed)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read the seed file {path}: {exc.strerror}") from exc
+    if path.suffix.lower() == ".json":
+        try:
+            doc = json.loads(text)
+        except ValueError as exc:
+            raise InvalidInputError(f"the seed file {path} is not valid JSON: {exc}") from exc
+    else:
+        import yaml  # only when a YAML seed file asks for it
+
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InvalidInputError(f"the seed file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise InvalidInputError(f"the seed file {path} must hold a mapping at the top level")
+    return build_world(doc)
+
+
+def _need(doc: dict[str, Any], key: str, kind: type, where: str = "seed") -> Any:
+    value = doc.get(key)
+    if not isinstance(value, kind):
+        raise InvalidInputError(f"{where}: '{key}' must be a {kind.__name__}")
+    return value
+
+
+def build_world(doc: dict[str, Any]) -> World:
+    """Validate a seed document and build the ``World``; raises ``InvalidInputError`` naming the bad field."""
+    sub = _need(doc, "subscriptionId", str)
+    tenant = _need(doc, "tenantId", str)
+    groups: dict[str, ResourceGroup] = {}
+    for i, g in enumerate(_need(doc, "resourceGroups", list)):
+        where = f"seed: resourceGroups[{i}]"
+        if not isinstance(g, dict):
+            raise InvalidInputError(f"{where} must be a mapping")
+        groups[_need(g, "name", str, where).lower()] = ResourceGroup(_need(g, "name", str, where),
+                                                                     _need(g, "location", str, where))
+    workspaces: dict[str, Workspace] = {}
+    for i, w in enumerate(doc.get("workspaces") or []):
+        where = f"seed: workspaces[{i}]"
+        if not isinstance(w, dict):
+            raise InvalidInputError(f"{where} must be a mapping")
+        name, rg_name = _need(w, "name", str, where), _need(w, "resourceGroup", str, where)
+        rg = groups.get(rg_name.lower())
+        if rg is None:
+            raise InvalidInputError(f"{where}: resource group '{rg_name}' is not in resourceGroups")
+        ws_id = f"/subscriptions/{sub}/resourceGroups/{rg.name}/providers/{WORKSPACE_TYPE}/{name}"
+        guid = str(uuid.uuid5(_NS, ws_id.lower()))
+        if ws_id.lower() in workspaces:
+            raise InvalidInputError(f"{where}: workspace '{name}' is seeded twice")
+        workspaces[ws_id.lower()] = Workspace(name, rg.name, w.get("location") or rg.location, ws_id, guid)
+    principals: dict[str, Principal] = {}
+    for name, p in _need(doc, "principals", dict).items():
+        where = f"seed: principals.{name}"
+        if not isinstance(p, dict):
+            raise InvalidInputError(f"{where} must be a mapping with objectId")
+        principals[name] = Principal(name, _need(p, "objectId", str, where), p.get("type") or "User")
+    definitions = {r["name"].lower(): r for r in BUILTIN_ROLES}
+    for i, r in enumerate(doc.get("roleDefinitions") or []):
+        where = f"seed: roleDefinitions[{i}]"
+        if not isinstance(r, dict):
+            raise InvalidInputError(f"{where} must be a mapping")
+        _need(r, "name", str, where), _need(r, "roleName", str, where), _need(r, "permissions", list, where)
+        definitions[r["name"].lower()] = {"type": "CustomRole", "description": "", "assignableScopes": ["/"], **r}
+    assignments = tuple(_assignment(a, i, sub, principals, definitions)
+                        for i, a in enumerate(doc.get("roleAssignments") or []))
+    return World(sub, tenant, doc.get("subscriptionDisplayName") or "amlevents local", groups,
+                 tuple(workspaces.values()), principals, definitions, assignments, doc)
+
+
+def _assignment(a: Any, i: int, sub: str, principals: dict[str, Principal],
+                definitions: dict[str, dict[str, Any]]) -> RoleAssignment:
+    where = f"seed: roleAssignments[{i}]"
+    if not isinstance(a, dict):
+        raise InvalidInputError(f"{where} must be a mapping")
+    who, role = _need(a, "principal", str, where), _need(a, "role", str, where)
+    principal = principals.get(who)
+    oid, ptype = (principal.object_id, principal.type) if principal else (who, "User")
+    definition = definitions.get(role.lower()) or next(
+        (d for d in definitions.values() if d["roleName"].lower() == role.lower()), None)
+    if definition is None:
+        raise InvalidInputError(f"{where}: unknown role '{role}'")
+    scope = _need(a, "scope", str, where).replace("{subscriptionId}", sub).rstrip("/")
+    name = a.get("name") or str(uuid.uuid5(_NS, f"{oid}|{definition['name']}|{scope}".lower()))
+    return RoleAssignment(name, oid, ptype, definition["name"], scope)

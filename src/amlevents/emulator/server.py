@@ -1,0 +1,160 @@
+"""``EmulatorServer``: the emulator as an embeddable, threaded HTTPS server on 127.0.0.1.
+
+    with EmulatorServer() as server:                  # port 0: a free port
+        client = EventGridManagementClient(EmulatorCredential("owner"), server.subscription_id,
+                                           base_url=server.url, connection_verify=server.ca_cert_path, ...)
+
+It binds to 127.0.0.1 only (there is no host option: the emulator trusts every token, so it must not be
+reachable from other machines). TLS uses a certificate from a local CA (``tls.py``) kept in ``cert_dir``
+(a temporary directory, removed on ``stop()``, when none is given). The TLS handshake happens in the request's
+thread, not in the accepting one, and idle connections time out, so one stuck client cannot stall the server.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from amlevents.emulator.app import EmulatorApp
+from amlevents.emulator.backend import Backend
+from amlevents.emulator.faults import FaultRule, Faults
+from amlevents.emulator.tls import CertPaths, ensure_certificates, server_context
+
+log = logging.getLogger("amlevents.emulator")
+HOST = "127.0.0.1"
+
+
+def _quiet(type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's signature
+    # werkzeug would otherwise print every request and connection error to stderr
+    log.debug("%s: %s", type, message % args if args else message)
+
+
+class _Handler(WSGIRequestHandler):
+    timeout = 60  # seconds a connection may sit idle (or in its TLS handshake)
+
+    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's signature
+        _quiet(type, message, *args)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        log.debug("%s %s -> %s", self.command, getattr(self, "path", "?"), code)
+
+
+class EmulatorServer:
+    """The ARM emulator over HTTPS; ``start()``/``stop()`` or use it as a context manager."""
+
+    def __init__(
+        self,
+        port: int = 0,
+        state_path: str | Path | None = None,
+        seed: str | Path | dict[str, Any] | None = None,
+        provisioning_delay: float = 0.0,
+        latency_ms: int = 0,
+        faults: Any = (),
+        cert_dir: str | Path | None = None,
+    ) -> None:
+        self.backend = Backend(state_path, seed, provisioning_delay)
+        rules = faults if isinstance(faults, Faults) else Faults(faults)
+        self.app = EmulatorApp(self.backend, rules, latency_ms)
+        self.ready = threading.Event()
+        self._port = port
+        self._cert_dir = Path(cert_dir) if cert_dir is not None else None
+        self._own_cert_dir = False
+        self._certs: CertPaths | None = None
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------------------
+
+    def start(self) -> EmulatorServer:
+        """Bind, start serving in a background thread, set ``ready``; returns self."""
+        if self._server is not None:
+            return self
+        if self._cert_dir is None:
+            self._cert_dir, self._own_cert_dir = Path(tempfile.mkdtemp(prefix="amlevents-emulator-")), True
+        self._certs = ensure_certificates(self._cert_dir)
+        context = server_context(self._certs)
+        server = make_server(HOST, self._port, self.app, threaded=True, request_handler=_Handler)
+        # Wrap ourselves (not ssl_context=...) to defer each handshake to the connection's own thread.
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+        server.ssl_context = context
+        server.log = _quiet  # type: ignore[method-assign]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name=f"amlevents-emulator-{server.port}", daemon=True)
+        self._thread.start()
+        self.ready.set()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close the database, remove a temporary certificate directory."""
+        if self._server is not None:
+            self._server.shutdown()
+            if self._thread is not None:
+                self._thread.join(timeout=10)
+            self._server.server_close()
+            self._server = self._thread = None
+        self.ready.clear()
+        self.backend.close()
+        if self._own_cert_dir and self._cert_dir is not None:
+            shutil.rmtree(self._cert_dir, ignore_errors=True)
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- what clients need ----------------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The bound port (after ``start()``)."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not started")
+        return self._server.port
+
+    @property
+    def url(self) -> str:
+        """``https://127.0.0.1:PORT``, the ``base_url`` for SDK clients."""
+        return f"https://{HOST}:{self.port}"
+
+    @property
+    def ca_cert_path(self) -> str:
+        """The CA certificate to trust (``connection_verify``)."""
+        if self._certs is None:
+            raise RuntimeError("the emulator is not started")
+        return str(self._certs.ca_cert)
+
+    @property
+    def subscription_id(self) -> str:
+        """The seeded Azure subscription id."""
+        return self.backend.world.subscription_id
+
+    @property
+    def tenant_id(self) -> str:
+        """The seeded tenant id."""
+        return self.backend.world.tenant_id
+
+    @property
+    def principals(self) -> dict[str, str]:
+        """Seeded principal name -> object id."""
+        return {name: p.object_id for name, p in self.backend.world.principals.items()}
+
+    @property
+    def faults(self) -> Faults:
+        """The active fault rules (add or clear them at run time)."""
+        return self.app.faults
+
+    def add_fault(self, *rules: FaultRule | str) -> None:
+        """Add fault rules (objects or spec strings such as ``"throttle:count=2"``)."""
+        self.app.faults.add(*rules)
+
+    def ready_info(self) -> dict[str, Any]:
+        """What a client needs to connect: url, caCert, subscriptionId, tenantId, principals, workspaces."""
+        return {"url": self.url, "caCert": self.ca_cert_path, **self.app.info()}

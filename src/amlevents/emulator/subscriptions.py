@@ -1,0 +1,256 @@
+"""Event subscriptions, on a workspace scope or under a system topic (a mixin of ``Backend``).
+
+Both kinds share one implementation; a ``Parent`` says what differs: the resource type, the ``topic`` property
+(the lower-cased workspace id for scope subscriptions, as the recordings show; the system topic's id under a
+topic, as the swagger examples show) and the names in 404 messages.
+
+Creating a subscription directly on a workspace auto-creates a system topic ``{workspace}-{guid}`` for that
+source when none exists, as Azure does; it is deleted with the workspace's last scope subscription (unless it
+has subscriptions of its own). What the emulator does not model: in Azure the two paths are two views of the
+same subscriptions (a scope subscription also lists under its system topic, and names are unique per source);
+here they are separate collections that share only the topic.
+
+A write on a subscription whose last operation is still running (Creating, Updating, Deleting) gets 409
+Conflict, as the service answers on a subscription stuck in Updating (MD#7415); a DELETE of a subscription that
+is already being deleted returns that same operation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from amlevents.core.catalog import TOPIC_TYPE
+from amlevents.emulator import operations, views
+from amlevents.emulator.errors import conflict, invalid_subscription, resource_not_found
+from amlevents.emulator.seed import Workspace
+from amlevents.emulator.store import Tx
+from amlevents.emulator.validation import (
+    check_schema_change,
+    merge_update,
+    normalize_properties,
+    validate_name,
+)
+
+if TYPE_CHECKING:
+    from amlevents.emulator.backend import Backend
+
+KIND = "eventSubscription"
+BUSY = ("Creating", "Updating", "Deleting")
+
+
+@dataclass(frozen=True)
+class ParentRef:
+    """Where a request addresses event subscriptions: a resource scope, or a system topic when ``system_topic``."""
+
+    subscription: str
+    resource_group: str
+    system_topic: str | None = None
+    provider: str = "Microsoft.MachineLearningServices"
+    resource_type: str = "workspaces"
+    resource_name: str = ""
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A resolved parent: the workspace or the system topic the subscriptions belong to."""
+
+    key: str  # lower-case ARM id, the store's parent key
+    id: str
+    topic: str  # the subscriptions' properties.topic
+    type: str  # their resource type
+    label: str  # their resource type as 404 messages name it
+    resource_group: str
+    location: str
+    workspace: Workspace | None  # set for workspace-scope subscriptions
+
+    def child_id(self, name: str) -> str:
+        sep = "/eventSubscriptions/" if self.workspace is None else "/providers/Microsoft.EventGrid/eventSubscriptions/"
+        return self.id + sep + name
+
+
+def _dt(t: float) -> datetime:
+    return datetime.fromtimestamp(t, timezone.utc)
+
+
+class SubscriptionsMixin:
+    """Event subscription operations of ``Backend``."""
+
+    def _parent(self: Backend, tx: Tx, ref: ParentRef) -> Parent:
+        if ref.system_topic is None:
+            ws = self.workspace(ref.subscription, ref.resource_group, ref.resource_name, ref.provider,
+                                ref.resource_type)
+            return Parent(ws.id.lower(), ws.id, ws.id.lower(), "Microsoft.EventGrid/eventSubscriptions",
+                          "Microsoft.EventGrid/eventSubscriptions", ws.resource_group, ws.location, ws)
+        topic = self._topic_doc(tx, ref.subscription, ref.resource_group, ref.system_topic)
+        return Parent(topic["id"].lower(), topic["id"], topic["id"],
+                      "Microsoft.EventGrid/systemTopics/eventSubscriptions",
+                      f"Microsoft.EventGrid/systemTopics/{topic['name']}/eventSubscriptions",
+                      topic["_"]["resourceGroup"], topic["location"], None)
+
+    def _existing(self, tx: Tx, parent: Parent, name: str) -> dict[str, Any]:
+        doc = tx.get(KIND, parent.child_id(name).lower())
+        if doc is None:
+            raise resource_not_found(parent.label, name, parent.resource_group)
+        return doc
+
+    def _outcome(self: Backend, props: dict[str, Any], now: float,
+                 fail_operation: Callable[[], bool]) -> tuple[str, dict[str, Any] | None, str | None]:
+        """How the operation will end: webhook hosts ending in .invalid fail validation, faults may fail it."""
+        for dest in views.destinations(props):
+            if dest["endpointType"] != "WebHook":
+                continue
+            url = dest["properties"]["endpointUrl"]
+            host, base = (urlsplit(url).hostname or "").lower(), views.base_url(url)
+            if host.endswith(".manual.invalid"):
+                return operations.MANUAL, None, base
+            if host.endswith(".invalid"):
+                return operations.FAILED, operations.url_validation_error(base, now + self.provisioning_delay), base
+        if fail_operation():
+            return operations.FAILED, operations.injected_failure_error(), None
+        return operations.SUCCEEDED, None, None
+
+    def _write(self: Backend, tx: Tx, parent: Parent, name: str, props: dict[str, Any],
+               existing: dict[str, Any] | None, principal_id: str, now: float,
+               outcome: tuple[str, dict[str, Any] | None, str | None]) -> tuple[dict[str, Any], dict[str, Any]]:
+        key = parent.child_id(name).lower()
+        op = operations.start(tx, kind=KIND, key=key, action="update" if existing else "create",
+                              location=parent.location, now=now, delay=self.provisioning_delay,
+                              outcome=outcome[0], error=outcome[1], url=outcome[2])
+        doc = {
+            "id": existing["id"] if existing else parent.child_id(name),
+            "name": existing["name"] if existing else name,
+            "type": parent.type,
+            "properties": {"topic": parent.topic, "provisioningState": "Updating" if existing else "Creating",
+                           **props},
+            "systemData": self._system_data(principal_id, now, existing and existing.get("systemData")),
+            "_": {"kind": KIND, "parent": parent.key, "operationId": op["id"],
+                  "scope": "workspace" if parent.workspace else "topic"},
+        }
+        tx.put(KIND, key, parent.key, doc)
+        return doc, op
+
+    @staticmethod
+    def _check_idle(doc: dict[str, Any]) -> None:
+        state = doc["properties"]["provisioningState"]
+        if state in BUSY:
+            raise conflict(f"The event subscription '{doc['name']}' is in provisioning state '{state}'. Retry "
+                           "the request after the current operation completes.")
+
+    def get_event_subscription(self: Backend, ref: ParentRef, name: str) -> dict[str, Any]:
+        """GET one subscription (secrets hidden, server defaults filled in)."""
+        with self._tx() as (tx, _now):
+            return views.event_subscription(self._existing(tx, self._parent(tx, ref), name))
+
+    def list_event_subscriptions(self: Backend, ref: ParentRef) -> list[dict[str, Any]]:
+        """Every subscription of the parent, ordered by name."""
+        with self._tx() as (tx, _now):
+            parent = self._parent(tx, ref)
+            docs = tx.children(KIND, parent.key)
+        return [views.event_subscription(d) for d in sorted(docs, key=lambda d: d["name"].lower())]
+
+    def put_event_subscription(self: Backend, ref: ParentRef, name: str, body: Any, principal_id: str,
+                               fail_operation: Callable[[], bool]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Create or replace a subscription: (the 201 body, the operation)."""
+        with self._tx() as (tx, now):
+            parent = self._parent(tx, ref)
+            validate_name(name)
+            if not isinstance(body, dict):
+                raise invalid_subscription("The request body must be a JSON object.")
+            props = normalize_properties(body.get("properties"), now=_dt(now))
+            existing = tx.get(KIND, parent.child_id(name).lower())
+            if existing is not None:
+                self._check_idle(existing)
+                check_schema_change(existing["properties"], props.get("eventDeliverySchema"))
+            outcome = self._outcome(props, now, fail_operation)
+            if parent.workspace is not None and existing is None:
+                self._ensure_topic(tx, parent.workspace, principal_id, now)
+            doc, op = self._write(tx, parent, name, props, existing, principal_id, now, outcome)
+        # The create response echoes secret attribute values (recording 06); later reads hide them.
+        return views.event_subscription(doc, reveal_secrets=True, defaults=False), op
+
+    def update_event_subscription(self: Backend, ref: ParentRef, name: str, body: Any, principal_id: str,
+                                  fail_operation: Callable[[], bool]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """PATCH: merge the given top-level fields into the subscription: (the 201 body, the operation)."""
+        with self._tx() as (tx, now):
+            parent = self._parent(tx, ref)
+            existing = self._existing(tx, parent, name)
+            self._check_idle(existing)
+            stored = {k: v for k, v in existing["properties"].items() if k not in ("topic", "provisioningState")}
+            merged = merge_update(stored, body)
+            props = normalize_properties(merged, now=_dt(now),
+                                         check_expiration=body.get("expirationTimeUtc") is not None)
+            if body.get("eventDeliverySchema") is not None:
+                check_schema_change(stored, props.get("eventDeliverySchema"))
+            # The service validates a webhook again only when the destination changes.
+            changed = body.get("destination") is not None or body.get("deliveryWithResourceIdentity") is not None
+            outcome = self._outcome(props if changed else {}, now, fail_operation)
+            doc, op = self._write(tx, parent, name, props, existing, principal_id, now, outcome)
+        return views.event_subscription(doc, defaults=False), op
+
+    def delete_event_subscription(self: Backend, ref: ParentRef, name: str,
+                                  fail_operation: Callable[[], bool]) -> dict[str, Any] | None:
+        """Start deleting a subscription: its operation, or None when it does not exist."""
+        with self._tx() as (tx, now):
+            parent = self._parent(tx, ref)
+            doc = tx.get(KIND, parent.child_id(name).lower())
+            if doc is None:
+                return None
+            if doc["properties"]["provisioningState"] == "Deleting":
+                return operations.get(tx, doc["_"]["operationId"])
+            self._check_idle(doc)
+            failed = fail_operation()
+            op = operations.start(tx, kind=KIND, key=parent.child_id(name).lower(), action="delete",
+                                  location=parent.location, now=now, delay=self.provisioning_delay,
+                                  outcome=operations.FAILED if failed else operations.SUCCEEDED,
+                                  error=operations.injected_failure_error() if failed else None)
+            doc["properties"]["provisioningState"] = "Deleting"
+            doc["_"]["operationId"] = op["id"]
+            tx.put(KIND, parent.child_id(name).lower(), parent.key, doc)
+            return op
+
+    def full_url(self: Backend, ref: ParentRef, name: str) -> str:
+        """The webhook's full endpoint URL (query string included)."""
+        with self._tx() as (tx, _now):
+            doc = self._existing(tx, self._parent(tx, ref), name)
+        hooks = [d for d in views.destinations(doc["properties"]) if d["endpointType"] == "WebHook"]
+        if not hooks:
+            raise invalid_subscription(
+                f"The event subscription '{doc['name']}' does not deliver to a WebHook; only WebHook destinations "
+                "have a full endpoint URL.")
+        return hooks[0]["properties"]["endpointUrl"]
+
+    def delivery_attributes(self: Backend, ref: ParentRef, name: str) -> list[dict[str, Any]]:
+        """The destination's delivery attribute mappings with their real (secret) values."""
+        with self._tx() as (tx, _now):
+            doc = self._existing(tx, self._parent(tx, ref), name)
+        found: list[dict[str, Any]] = []
+        for dest in views.destinations(doc["properties"]):
+            found.extend(dest["properties"].get("deliveryAttributeMappings") or [])
+        return found
+
+    def _remove_subscription(self: Backend, tx: Tx, doc: dict[str, Any]) -> None:
+        parent_key = doc["_"]["parent"]
+        tx.delete(KIND, doc["id"].lower())
+        if doc["_"]["scope"] == "workspace":
+            topic = self._topic_for_source(tx, parent_key)
+        else:
+            topic = tx.get("systemTopic", parent_key)
+        # An auto-created topic goes with the last subscription of its source, whichever path made it.
+        if (topic is not None and topic["_"].get("auto") and not tx.children(KIND, topic["id"].lower())
+                and not tx.children(KIND, topic["properties"]["source"].lower())):
+            tx.delete("systemTopic", topic["id"].lower())
+
+    def _ensure_topic(self: Backend, tx: Tx, ws: Workspace, principal_id: str, now: float) -> None:
+        if self._topic_for_source(tx, ws.id.lower()) is not None:
+            return
+        name = f"{ws.name}-{uuid.uuid4()}"
+        topic_id = f"/subscriptions/{self.world.subscription_id}/resourceGroups/{ws.resource_group}/providers/" \
+                   f"Microsoft.EventGrid/systemTopics/{name}"
+        doc = self._topic_document(topic_id, name, ws.resource_group, ws.location, ws.id, TOPIC_TYPE, None,
+                                   self._system_data(principal_id, now), "Succeeded", auto=True)
+        self._put_topic(tx, doc)
