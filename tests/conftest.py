@@ -120,3 +120,16 @@ def eventgrid_client():
 def authorization_client():
     """Factory: authorization_client(server, principal="owner", **kwargs) -> AuthorizationManagementClient."""
     return make_authorization_client
+
+
+# --- CLI against the emulator ---
+@pytest.fixture
+def cli_emulator(emulator, monkeypatch):
+    """The session emulator, reset, with the CLI pointed at it (``--emulator`` mode, principal ``owner``).
+
+    Switch principals with ``monkeypatch.setenv("AMLEVENTS_EMULATOR_PRINCIPAL", "reader")``; read what the CLI
+    sent from ``emulator.app.requests()`` (method, path, query, status, principal, body).
+    """
+    monkeypatch.setenv("AMLEVENTS_EMULATOR", emulator.url)
+    monkeypatch.setenv("AMLEVENTS_EMULATOR_CA", emulator.ca_cert_path)
+    return emulator

@@ -19,7 +19,9 @@ from amlevents.core.errors import AmlEventsError, ExitCode, FilterSyntaxError
 
 # Options that take `KEY OPERATOR VALUE...` as separate shell words, as in the az CLI (argparse nargs='+').
 # Click options take exactly one value, so the root group joins those words into one value first.
-MULTI_TOKEN_OPTIONS = frozenset({"--advanced-filter", "--add-advanced-filter", "--delivery-attribute-mapping"})
+MULTI_TOKEN_OPTIONS = frozenset(
+    {"--advanced-filter", "--add-advanced-filter", "--delivery-attribute-mapping", "-d", "--labels", "--event-type"}
+)
 TOKEN_SEPARATOR = "\x1f"  # ASCII unit separator: cannot be typed in a shell word by accident
 
 

@@ -111,6 +111,7 @@ def _check_rows(data: Any) -> list[dict[str, Any]]:
 
 @app.command("test")
 def test(
+    ctx: typer.Context,
     event: Annotated[
         str, typer.Option("--event", "-e", help="JSON file with one event or an array of events; - reads stdin.")
     ],
@@ -133,6 +134,23 @@ def test(
     check: Annotated[
         bool, typer.Option("--check", help="Exit 1 when an event would not be delivered (for CI scripts).")
     ] = False,
+    deployed: Annotated[
+        Optional[str],
+        typer.Option("--subscription", help="Use the filter of this deployed event subscription (reads it from "
+                     "Azure or the emulator; the flags above override its fields).", show_default=False,
+                     rich_help_panel="Deployed subscription"),
+    ] = None,
+    workspace: Annotated[Optional[str], typer.Option("--workspace", "-w", help="Workspace of --subscription.",
+                                                     show_default=False, rich_help_panel="Deployed subscription")] = None,
+    resource_group: Annotated[Optional[str], typer.Option(
+        "--resource-group", "-g", help="Resource group of the workspace.", show_default=False,
+        rich_help_panel="Deployed subscription")] = None,
+    subscription_id: Annotated[Optional[str], typer.Option(
+        "--subscription-id", help="Azure subscription id of the workspace (here --subscription names the event "
+        "subscription).", show_default=False, rich_help_panel="Deployed subscription")] = None,
+    workspace_id: Annotated[Optional[str], typer.Option(
+        "--workspace-id", help="Full ARM id of the workspace.", show_default=False,
+        rich_help_panel="Deployed subscription")] = None,
     output: OutputOpt = None,
     query: QueryOpt = None,
 ) -> None:
@@ -142,6 +160,9 @@ def test(
 
     Example: amlevents events sample ModelRegistered | amlevents events test -e - --event-type ModelRegistered
     --advanced-filter data.ModelTags.area StringIn diabetes
+
+    With --subscription NAME the filter of a deployed subscription is used (this is the one command that talks to
+    Azure only when asked).
     """
     from amlevents.cli.errors import split_tokens
     from amlevents.core.documents import load_json_file
@@ -150,7 +171,14 @@ def test(
     from amlevents.core.filters.evaluate import evaluate
     from amlevents.core.filters.lint import lint
 
+    if filter_file and deployed:
+        raise InvalidInputError("--filter and --subscription both give a filter", hint="use one of them")
     base = filter_from_document(load_json_file(filter_file, what="filter")) if filter_file else None
+    if deployed:
+        from amlevents.cli.context import address, service
+
+        ws = address(ctx, workspace, resource_group, subscription_id, workspace_id)
+        base = filter_from_document(service(ctx).show(ws, deployed))
     event_filter = build_filter(
         base,
         event_types=event_types,

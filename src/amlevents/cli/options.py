@@ -69,3 +69,122 @@ ArraysOpt = Annotated[
         rich_help_panel="Filter",
     ),
 ]
+
+# Workspace addressing, on every command that talks to Azure.
+WorkspaceOpt = Annotated[
+    Optional[str],
+    typer.Option("--workspace", "-w", help="Workspace name [env: AMLEVENTS_WORKSPACE; config.json].",
+                 show_default=False, rich_help_panel="Workspace"),
+]
+ResourceGroupOpt = Annotated[
+    Optional[str],
+    typer.Option("--resource-group", "-g", help="Resource group [env: AMLEVENTS_RESOURCE_GROUP; config.json].",
+                 show_default=False, rich_help_panel="Workspace"),
+]
+SubscriptionIdOpt = Annotated[
+    Optional[str],
+    typer.Option("--subscription", "-s", help="Azure subscription id [env: AZURE_SUBSCRIPTION_ID; config.json].",
+                 show_default=False, rich_help_panel="Workspace"),
+]
+WorkspaceIdOpt = Annotated[
+    Optional[str],
+    typer.Option("--workspace-id", help="Full ARM id of the workspace (instead of -w/-g/-s).", show_default=False,
+                 rich_help_panel="Workspace"),
+]
+
+# Azure ML shortcuts that build filter pieces.
+ModelNameOpt = Annotated[Optional[str], typer.Option(
+    "--model-name", help="Only this model's ModelRegistered events (subject prefix models/NAME:).",
+    show_default=False, rich_help_panel="Azure ML shortcuts")]
+ModelVersionOpt = Annotated[Optional[str], typer.Option(
+    "--model-version", help="With --model-name: only this version (subject suffix :VERSION).", show_default=False,
+    rich_help_panel="Azure ML shortcuts")]
+ExperimentIdOpt = Annotated[Optional[str], typer.Option(
+    "--experiment-id", help="Only runs of this experiment (subject prefix experiments/ID/).", show_default=False,
+    rich_help_panel="Azure ML shortcuts")]
+ExperimentNameOpt = Annotated[Optional[str], typer.Option(
+    "--experiment-name", help="Only runs of this experiment name (data.experimentName).", show_default=False,
+    rich_help_panel="Azure ML shortcuts")]
+ServiceNameOpt = Annotated[Optional[str], typer.Option(
+    "--service-name", help="Only ModelDeployed events of this deployment/service (subject endpoints/NAME).",
+    show_default=False, rich_help_panel="Azure ML shortcuts")]
+ModelTagOpt = Annotated[Optional[list[str]], typer.Option(
+    "--model-tag", help="KEY=VALUE: only models with this tag (data.ModelTags.KEY). Repeatable.",
+    show_default=False, rich_help_panel="Azure ML shortcuts")]
+RunTagOpt = Annotated[Optional[list[str]], typer.Option(
+    "--run-tag", help="KEY=VALUE: only runs with this tag (data.runTags.KEY). Repeatable.", show_default=False,
+    rich_help_panel="Azure ML shortcuts")]
+RunStatusOpt = Annotated[Optional[list[str]], typer.Option(
+    "--run-status", help="Only RunStatusChanged events with this status (Completed, Failed ...). Repeatable.",
+    show_default=False, rich_help_panel="Azure ML shortcuts")]
+
+# Destination.
+EndpointOpt = Annotated[Optional[str], typer.Option(
+    "--endpoint", help="Webhook https URL, or the resource id of the destination for the other endpoint types.",
+    show_default=False, rich_help_panel="Destination")]
+EndpointTypeOpt = Annotated[Optional[str], typer.Option(
+    "--endpoint-type", help="webhook (default on create), azurefunction, eventhub, servicebusqueue, "
+    "servicebustopic, storagequeue, hybridconnection. On update the current type is kept.", show_default=False,
+    rich_help_panel="Destination")]
+MaxEventsOpt = Annotated[Optional[int], typer.Option(
+    "--max-events-per-batch", help="1-5000 (webhook, azurefunction).", show_default=False,
+    rich_help_panel="Destination")]
+BatchSizeOpt = Annotated[Optional[int], typer.Option(
+    "--preferred-batch-size-in-kilobytes", "--pref-batch-size-kb", help="1-1024 (webhook, azurefunction).",
+    show_default=False, rich_help_panel="Destination")]
+AadTenantOpt = Annotated[Optional[str], typer.Option(
+    "--aad-tenant-id", "--azure-active-directory-tenant-id", help="Entra ID tenant for webhook delivery.",
+    show_default=False, rich_help_panel="Destination")]
+AadAppOpt = Annotated[Optional[str], typer.Option(
+    "--aad-app-id-or-uri", "--azure-active-directory-application-id-or-uri",
+    help="Entra ID application id or URI the webhook token is issued for.", show_default=False,
+    rich_help_panel="Destination")]
+DeliveryAttributeOpt = Annotated[Optional[list[str]], typer.Option(
+    "--delivery-attribute-mapping", "-d", help="NAME static VALUE [true|false] or NAME dynamic SOURCEFIELD "
+    "(a header on each delivery; true marks the static value secret). Repeatable.", show_default=False,
+    rich_help_panel="Destination")]
+QueueTtlOpt = Annotated[Optional[int], typer.Option(
+    "--storage-queue-msg-ttl", "--qttl", help="Storage queue message time-to-live in seconds (-1: infinite).",
+    show_default=False, rich_help_panel="Destination")]
+MinTlsOpt = Annotated[Optional[str], typer.Option(
+    "--min-tls-version", help="Minimum TLS version for webhook delivery: 1.0, 1.1 or 1.2.", show_default=False,
+    rich_help_panel="Destination")]
+DeliveryIdentityOpt = Annotated[Optional[str], typer.Option(
+    "--delivery-identity", help="Deliver with the system topic's identity: systemassigned or userassigned "
+    "(none on update: back to plain delivery).", show_default=False, rich_help_panel="Destination")]
+DeliveryIdentityUserOpt = Annotated[Optional[str], typer.Option(
+    "--delivery-identity-user-id", help="Resource id of the user-assigned identity.", show_default=False,
+    rich_help_panel="Destination")]
+
+# Delivery and dead-lettering.
+DeadLetterOpt = Annotated[Optional[str], typer.Option(
+    "--deadletter-endpoint", help="Blob container resource id for undeliverable events "
+    "(.../storageAccounts/SA/blobServices/default/containers/NAME).", show_default=False,
+    rich_help_panel="Delivery")]
+DeadLetterIdentityOpt = Annotated[Optional[str], typer.Option(
+    "--deadletter-identity", help="Dead-letter with the topic's identity: systemassigned or userassigned.",
+    show_default=False, rich_help_panel="Delivery")]
+DeadLetterIdentityUserOpt = Annotated[Optional[str], typer.Option(
+    "--deadletter-identity-user-id", help="Resource id of the user-assigned identity for dead-lettering.",
+    show_default=False, rich_help_panel="Delivery")]
+MaxAttemptsOpt = Annotated[Optional[int], typer.Option(
+    "--max-delivery-attempts", help="1-30 (default 30).", show_default=False, rich_help_panel="Delivery")]
+EventTtlOpt = Annotated[Optional[int], typer.Option(
+    "--event-ttl", help="Minutes an event is retried, 1-1440 (default 1440).", show_default=False,
+    rich_help_panel="Delivery")]
+ExpirationOpt = Annotated[Optional[str], typer.Option(
+    "--expiration-date", help="When the subscription expires: a date (UTC midnight) or date-time.",
+    show_default=False, rich_help_panel="Delivery")]
+LabelsOpt = Annotated[Optional[list[str]], typer.Option(
+    "--labels", help="Labels; several words or repeat the option.", show_default=False,
+    rich_help_panel="Delivery")]
+SchemaOpt = Annotated[Optional[str], typer.Option(
+    "--event-delivery-schema", help="eventgridschema (default), cloudeventschemav1_0 or custominputschema.",
+    show_default=False, rich_help_panel="Delivery")]
+
+# Behaviour of writes.
+DryRunOpt = Annotated[bool, typer.Option(
+    "--dry-run", help="Do the reads (access check, current state), print the write as JSON, send nothing.")]
+NoWaitOpt = Annotated[bool, typer.Option("--no-wait", help="Return as soon as Azure accepts the request.")]
+SkipAccessOpt = Annotated[bool, typer.Option(
+    "--skip-access-check", help="Do not check permissions first (Azure's own 403 is reported instead).")]

@@ -6,10 +6,11 @@ when the chosen format needs them, so JSON output stays on the fast path.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -104,6 +105,18 @@ def emit_line(data: Any) -> None:
     """One compact JSON line on stdout, flushed at once (for ready signals that other programs wait for)."""
     sys.stdout.write(json.dumps(data, separators=(",", ":")) + "\n")
     sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def progress(message: str) -> Iterator[None]:
+    """A spinner on stderr while Azure works, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
 
 
 def warn(message: str) -> None:

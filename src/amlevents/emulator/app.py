@@ -74,7 +74,8 @@ class EmulatorApp:
     # --- the request log ------------------------------------------------------------------------------------
 
     def requests(self) -> list[dict[str, Any]]:
-        """The logged ARM requests, oldest first: method, path, query, status, principal, time."""
+        """The logged ARM requests, oldest first: method, path, query, status, principal, time, and the JSON
+        body of writes."""
         with self._log_lock:
             return list(self._log)
 
@@ -112,6 +113,9 @@ class EmulatorApp:
     def _arm(self, request: Request, path: str, environ: dict[str, Any]) -> Response:
         entry: dict[str, Any] = {"method": request.method, "path": path, "query": dict(request.args.items()),
                                  "status": None, "principal": None, "time": iso(time.time())}
+        if request.method in ("PUT", "PATCH", "POST") and request.content_length:
+            # The body as received, so tests can check the wire JSON a client sent field by field.
+            entry["body"] = request.get_json(silent=True, cache=True)
         tenant = self.backend.world.tenant_id
         decision = self.faults.decide(request.method, path)
         delay = self.latency_ms + decision.latency_ms

@@ -1,0 +1,157 @@
+"""The effective-permission check before a write, and who the caller is.
+
+One ``permissions`` request per scope (cached for the process) gives the caller's permission blocks; an action
+is allowed when an ``actions`` pattern matches it and no ``notActions`` pattern of the same block does
+(``amlevents.core.access``, the same code the emulator authorizes with). Role names for messages come from the
+caller's role assignments at the workspace (best effort: a caller who may not read them gets "unknown").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from amlevents.arm.clients import Session
+from amlevents.arm.errors import translate_errors
+from amlevents.core.access import Permission, is_allowed
+from amlevents.core.roles import BUILTIN_ROLES
+from amlevents.core.workspace import WorkspaceRef
+
+WRITE = "Microsoft.EventGrid/eventSubscriptions/write"
+DELETE = "Microsoft.EventGrid/eventSubscriptions/delete"
+TOPIC_WRITE = "Microsoft.EventGrid/systemTopics/write"
+TOPIC_SUB_WRITE = "Microsoft.EventGrid/systemTopics/eventSubscriptions/write"
+TOPIC_SUB_DELETE = "Microsoft.EventGrid/systemTopics/eventSubscriptions/delete"
+# Roles worth suggesting, most specific first; only those whose actions grant what is missing are named.
+SUGGESTED_ROLES = ("EventGrid EventSubscription Contributor", "EventGrid Contributor", "Contributor", "Owner")
+
+
+def required_actions(operation: str, *, system_topic: bool = False, create_topic: bool = False) -> list[str]:
+    """The actions ``operation`` (create, update, delete) needs, on the workspace scope or a system topic."""
+    if not system_topic:
+        return [DELETE if operation == "delete" else WRITE]
+    actions = [TOPIC_SUB_DELETE if operation == "delete" else TOPIC_SUB_WRITE]
+    return ([TOPIC_WRITE] if create_topic else []) + actions
+
+
+@dataclass
+class Identity:
+    """Who the signed-in caller is, from the token's claims."""
+
+    object_id: str | None
+    display: str
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any], *, label: str | None = None) -> Identity:
+        oid = claims.get("oid")
+        name = claims.get("upn") or claims.get("unique_name") or claims.get("preferred_username")
+        app = claims.get("appid") or claims.get("azp")
+        display = label or name or (f"application {app}" if app else None) or (f"object {oid}" if oid else "unknown")
+        return cls(oid, display)
+
+
+@dataclass
+class AccessVerdict:
+    """The outcome of a check: what was needed, what is missing, and the roles involved."""
+
+    identity: Identity
+    scope: str
+    actions: list[str]
+    missing: list[str]
+    roles: list[str] | None  # None: the caller may not read its role assignments
+    granting_roles: list[str] = field(default_factory=list)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.missing
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "identity": self.identity.display,
+            "objectId": self.identity.object_id,
+            "scope": self.scope,
+            "actions": self.actions,
+            "allowed": self.allowed,
+            "missing": self.missing,
+            "roles": self.roles,
+            "rolesThatGrant": self.granting_roles,
+        }
+
+
+def roles_granting(actions: list[str]) -> list[str]:
+    """The suggested built-in roles whose permissions grant every one of ``actions``."""
+    by_name = {r["roleName"]: r for r in BUILTIN_ROLES}
+    out = []
+    for name in SUGGESTED_ROLES:
+        role = by_name.get(name)
+        if role is None:
+            continue
+        blocks = [Permission.from_wire(p) for p in role["permissions"]]
+        if all(is_allowed(blocks, a) for a in actions):
+            out.append(name)
+    return out
+
+
+class AccessChecker:
+    """Effective permissions of the caller, cached per scope for the life of the process."""
+
+    def __init__(self, session: Session, *, label: str | None = None) -> None:
+        self.session = session
+        self.label = label
+        self._blocks: dict[str, list[Permission]] = {}
+        self._identity: Identity | None = None
+
+    @property
+    def identity(self) -> Identity:
+        if self._identity is None:
+            self._identity = Identity.from_claims(self.session.token_claims(), label=self.label)
+        return self._identity
+
+    def permissions(self, workspace: WorkspaceRef, *, resource_group_scope: bool = False) -> list[Permission]:
+        """The caller's permission blocks on the workspace (or its resource group, for system topics)."""
+        key = (workspace.id if not resource_group_scope else workspace.id.rsplit("/providers/", 1)[0]).lower()
+        if key not in self._blocks:
+            client = self.session.authorization(workspace.subscription_id)
+            with translate_errors(f"read your permissions on '{key}'"):
+                if resource_group_scope:
+                    items = client.permissions.list_for_resource_group(workspace.resource_group)
+                else:
+                    items = client.permissions.list_for_resource(
+                        workspace.resource_group, "Microsoft.MachineLearningServices", "", "workspaces",
+                        workspace.name)
+                self._blocks[key] = [Permission.from_wire(p.serialize()) for p in items]
+        return self._blocks[key]
+
+    def role_names(self, workspace: WorkspaceRef) -> list[str] | None:
+        """Names of the roles the caller holds at the workspace (inherited included), or None if unreadable."""
+        from azure.core.exceptions import HttpResponseError
+
+        oid = self.identity.object_id
+        if not oid:
+            return None
+        client = self.session.authorization(workspace.subscription_id)
+        try:
+            assignments = list(client.role_assignments.list_for_scope(workspace.id, filter=f"assignedTo('{oid}')"))
+            names = []
+            for a in assignments:
+                definition = client.role_definitions.get_by_id(a.role_definition_id)
+                names.append(f"{definition.role_name} (at {a.scope})")
+            return names
+        except HttpResponseError:
+            return None
+
+    def check(self, workspace: WorkspaceRef, actions: list[str], *, system_topic: bool = False,
+              with_roles: bool = False) -> AccessVerdict:
+        """Whether the caller may perform every one of ``actions`` there.
+
+        Role names cost two more requests, so they are looked up only when something is missing or
+        ``with_roles`` asks for them.
+        """
+        blocks = self.permissions(workspace, resource_group_scope=system_topic)
+        missing = [a for a in actions if not is_allowed(blocks, a)]
+        scope = workspace.id if not system_topic else workspace.id.rsplit("/providers/", 1)[0]
+        verdict = AccessVerdict(self.identity, scope, actions, missing, None)
+        if missing or with_roles:
+            verdict.roles = self.role_names(workspace)
+        verdict.granting_roles = roles_granting(missing or actions)
+        return verdict

@@ -1,0 +1,249 @@
+"""Connections: one credential and one pair of management clients per process, for Azure or an emulator.
+
+Three modes, chosen by ``ConnectionSettings``:
+
+- **azure**: the public cloud (or ``--cloud``), credentials from azure-identity (see ``build_credential``);
+- **local** (``--local``/``AMLEVENTS_LOCAL=1``): an emulator started inside this process, its state in a
+  SQLite file shared by every local run (``AMLEVENTS_LOCAL_STATE`` or the user data directory);
+- **emulator** (``--emulator URL``/``AMLEVENTS_EMULATOR``): a running ``amlevents emulator serve``, trusted through
+  ``AMLEVENTS_EMULATOR_CA``.
+
+In both emulator modes requests are signed as the seeded principal ``AMLEVENTS_EMULATOR_PRINCIPAL`` (``owner``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from amlevents.core.errors import AuthenticationError, InvalidInputError
+from amlevents.core.redact import RedactingFilter
+from amlevents.core.workspace import WorkspaceRef
+
+CLOUDS: dict[str, tuple[str, str]] = {
+    # name: (resource manager endpoint, authority host)
+    "AzureCloud": ("https://management.azure.com", "https://login.microsoftonline.com"),
+    "AzureChinaCloud": ("https://management.chinacloudapi.cn", "https://login.chinacloudapi.cn"),
+    "AzureUSGovernment": ("https://management.usgovcloudapi.net", "https://login.microsoftonline.us"),
+}
+AUTH_METHODS = ("environment", "workload", "managed", "cli", "default")
+DEFAULT_EMULATOR_WORKSPACE = WorkspaceRef("00000000-0000-0000-0000-000000000000", "amlevents-local", "local-workspace")
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """What the global options and environment say about where to connect."""
+
+    local: bool = False
+    emulator_url: str | None = None
+    emulator_ca: str | None = None
+    emulator_principal: str = "owner"
+    local_state: str | None = None
+    cloud: str = "AzureCloud"
+    auth: str | None = None
+    debug: bool = False
+
+    @classmethod
+    def from_env(cls, *, local: bool = False, emulator_url: str | None = None, cloud: str | None = None,
+                 debug: bool = False, env: dict[str, str] | None = None) -> ConnectionSettings:
+        """Flags first, then ``AMLEVENTS_*`` variables."""
+        env = dict(os.environ) if env is None else env
+        local = local or env.get("AMLEVENTS_LOCAL", "").lower() in ("1", "true", "yes")
+        emulator_url = emulator_url or env.get("AMLEVENTS_EMULATOR") or None
+        if local and emulator_url:
+            raise InvalidInputError("--local and --emulator cannot be used together",
+                                    hint="--local runs an emulator in this process; --emulator talks to a running one")
+        auth = env.get("AMLEVENTS_AUTH") or None
+        if auth and auth.lower() not in AUTH_METHODS:
+            raise InvalidInputError(f"AMLEVENTS_AUTH={auth} is not a sign-in method",
+                                    hint="use one of " + ", ".join(AUTH_METHODS))
+        cloud = cloud or env.get("AMLEVENTS_CLOUD") or "AzureCloud"
+        if cloud not in CLOUDS:
+            raise InvalidInputError(f"unknown cloud '{cloud}'", hint="use one of " + ", ".join(CLOUDS))
+        return cls(
+            local=local,
+            emulator_url=emulator_url.rstrip("/") if emulator_url else None,
+            emulator_ca=env.get("AMLEVENTS_EMULATOR_CA") or None,
+            emulator_principal=env.get("AMLEVENTS_EMULATOR_PRINCIPAL") or "owner",
+            local_state=env.get("AMLEVENTS_LOCAL_STATE") or None,
+            cloud=cloud,
+            auth=auth.lower() if auth else None,
+            debug=debug,
+        )
+
+    @property
+    def mode(self) -> str:
+        return "local" if self.local else "emulator" if self.emulator_url else "azure"
+
+
+def local_data_dir() -> Path:
+    """Where ``--local`` keeps its state and certificates."""
+    from amlevents.core.paths import data_dir
+
+    return data_dir() / "local"
+
+
+def build_credential(method: str | None, authority: str) -> Any:
+    """The azure-identity credential for ``method`` (None = the documented chain).
+
+    The chain, in order: environment (service principal secret or certificate: ``AZURE_CLIENT_ID``,
+    ``AZURE_TENANT_ID``, ``AZURE_CLIENT_SECRET``/``AZURE_CLIENT_CERTIFICATE_PATH``), workload identity
+    (``AZURE_FEDERATED_TOKEN_FILE``, as GitHub Actions and AKS set it), managed identity, then the Azure CLI
+    login. Interactive browser sign-in is never attempted (CI must not hang).
+    """
+    from azure.identity import (
+        AzureCliCredential,
+        ChainedTokenCredential,
+        EnvironmentCredential,
+        ManagedIdentityCredential,
+        WorkloadIdentityCredential,
+    )
+
+    def workload() -> Any:
+        return WorkloadIdentityCredential(authority=authority)
+
+    builders = {
+        "environment": lambda: EnvironmentCredential(authority=authority),
+        "workload": workload,
+        "managed": ManagedIdentityCredential,
+        "cli": AzureCliCredential,
+    }
+    if method and method != "default":
+        try:
+            return builders[method]()
+        except ValueError as exc:  # e.g. workload identity without its environment variables
+            raise AuthenticationError(f"AMLEVENTS_AUTH={method} cannot be used: {exc}") from exc
+    chain = [EnvironmentCredential(authority=authority)]
+    if os.environ.get("AZURE_FEDERATED_TOKEN_FILE"):
+        chain.append(workload())
+    chain += [ManagedIdentityCredential(), AzureCliCredential()]
+    return ChainedTokenCredential(*chain)
+
+
+@dataclass
+class Session:
+    """One per process: the credential, the clients per subscription, and an embedded emulator if local."""
+
+    settings: ConnectionSettings
+    _server: Any = None
+    _credential: Any = None
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
+    base_url: str = ""
+    verify: str | bool = True
+    default_workspace: WorkspaceRef | None = None
+
+    def __post_init__(self) -> None:
+        settings = self.settings
+        if settings.debug:
+            enable_debug_logging()
+        if settings.mode == "local":
+            self._start_local()
+        elif settings.mode == "emulator":
+            self.base_url = settings.emulator_url or ""
+            if not self.base_url.startswith("https://"):
+                raise InvalidInputError(f"emulator URL '{self.base_url}' must start with https://")
+            self.verify = settings.emulator_ca or True
+            self.default_workspace = DEFAULT_EMULATOR_WORKSPACE
+        else:
+            self.base_url = CLOUDS[settings.cloud][0]
+
+    def _start_local(self) -> None:
+        from amlevents.emulator.server import EmulatorServer
+
+        data = local_data_dir()
+        state = Path(self.settings.local_state) if self.settings.local_state else data / "state.sqlite3"
+        state.parent.mkdir(parents=True, exist_ok=True)
+        self._server = EmulatorServer(state_path=state, cert_dir=data / "certs").start()
+        self.base_url, self.verify = self._server.url, self._server.ca_cert_path
+        world = self._server.backend.world
+        first = world.workspaces[0]
+        self.default_workspace = WorkspaceRef(world.subscription_id, first.resource_group, first.name)
+
+    @property
+    def credential(self) -> Any:
+        """The one credential of this process (its token cache serves both clients)."""
+        if self._credential is None:
+            if self.settings.mode == "azure":
+                self._credential = build_credential(self.settings.auth, CLOUDS[self.settings.cloud][1])
+            else:
+                self._credential = self._emulator_credential()
+        return self._credential
+
+    def _emulator_credential(self) -> Any:
+        from amlevents.emulator.auth import EmulatorCredential
+
+        principals = None
+        tenant = None
+        if self._server is not None:
+            principals, tenant = self._server.principals, self._server.tenant_id
+        try:
+            kwargs = {"tenant_id": tenant} if tenant else {}
+            return EmulatorCredential(self.settings.emulator_principal, principals, **kwargs)
+        except ValueError as exc:
+            raise AuthenticationError(f"AMLEVENTS_EMULATOR_PRINCIPAL: {exc}") from None
+
+    @property
+    def scopes(self) -> list[str]:
+        return [f"{CLOUDS[self.settings.cloud][0]}/.default"] if self.settings.mode == "azure" else [
+            "https://management.azure.com/.default"]
+
+    def _common(self) -> dict[str, Any]:
+        return {
+            "base_url": self.base_url,
+            "credential_scopes": self.scopes,
+            "connection_verify": self.verify,
+            "logging_enable": self.settings.debug,
+            "retry_backoff_factor": 0.5 if self.settings.mode == "azure" else 0.1,
+        }
+
+    def eventgrid(self, subscription_id: str) -> Any:
+        """An ``EventGridManagementClient`` for the subscription (cached)."""
+        key = ("eventgrid", subscription_id.lower())
+        if key not in self._clients:
+            from azure.mgmt.eventgrid import EventGridManagementClient
+
+            self._clients[key] = EventGridManagementClient(self.credential, subscription_id, **self._common())
+        return self._clients[key]
+
+    def authorization(self, subscription_id: str) -> Any:
+        """An ``AuthorizationManagementClient`` for the subscription (cached)."""
+        key = ("authorization", subscription_id.lower())
+        if key not in self._clients:
+            from azure.mgmt.authorization import AuthorizationManagementClient
+
+            self._clients[key] = AuthorizationManagementClient(self.credential, subscription_id, **self._common())
+        return self._clients[key]
+
+    def token_claims(self) -> dict[str, Any]:
+        """The claims of this process's ARM token (who we are), without verifying it."""
+        token = self.credential.get_token(*self.scopes).token
+        try:
+            payload = token.split(".")[1]
+            return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except (IndexError, ValueError):
+            return {}
+
+    def close(self) -> None:
+        """Close clients and stop an embedded emulator."""
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+def enable_debug_logging() -> None:
+    """Azure SDK HTTP logging on stderr, with URL query strings, tokens and secrets redacted."""
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("DEBUG %(name)s: %(message)s"))
+    for name in ("azure", "amlevents"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)

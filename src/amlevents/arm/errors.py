@@ -1,0 +1,106 @@
+"""azure-core and azure-identity exceptions -> ``AmlEventsError`` (chained, keeping the ARM error code).
+
+Used as ``with translate_errors(what="create event subscription 'x'"): ...`` around SDK calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+
+from amlevents.core.errors import (
+    AccessDeniedError,
+    AmlEventsError,
+    AuthenticationError,
+    InvalidInputError,
+    NotFoundError,
+    ServiceError,
+)
+
+_HANDSHAKE_HINT = (
+    "the endpoint must answer Event Grid's validation handshake (echo data.validationCode, or GET the "
+    "validationUrl within 10 minutes); see https://aka.ms/esvalidation. Azure Functions need "
+    "--endpoint-type azurefunction with the function's resource id, not the runtime/webhooks URL"
+)
+
+
+def arm_error(exc: HttpResponseError) -> tuple[str | None, str, list[dict[str, Any]]]:
+    """(code, message, details) of an ARM error response, tolerating odd bodies."""
+    error = getattr(exc, "error", None)
+    code = getattr(error, "code", None)
+    message = getattr(error, "message", None)
+    details = [{"code": getattr(d, "code", None), "message": getattr(d, "message", None)}
+               for d in (getattr(error, "details", None) or [])]
+    if not message:
+        message = (exc.message or str(exc)).splitlines()[0]
+    return code, message, details
+
+
+def _credential_error(exc: Exception) -> AuthenticationError:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return AuthenticationError(
+        f"sign-in failed: {text}",
+        hint="in CI set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or a federated token for "
+        "workload identity); interactively run `az login`; force one method with AMLEVENTS_AUTH; or try "
+        "`amlevents --local ...` with no Azure at all",
+    )
+
+
+def translate(exc: BaseException, *, what: str) -> AmlEventsError:
+    """The project error for an SDK/identity exception raised while doing ``what``."""
+    from azure.identity import CredentialUnavailableError
+
+    if isinstance(exc, CredentialUnavailableError):
+        return _credential_error(exc)
+    if isinstance(exc, ClientAuthenticationError) and getattr(exc, "response", None) is None:
+        return _credential_error(exc)  # raised by the credential itself, before any ARM call
+    if isinstance(exc, ServiceRequestError):
+        return ServiceError(f"cannot reach Azure Resource Manager to {what}: {exc}",
+                            hint="check the network, --cloud, or the emulator URL")
+    if isinstance(exc, ServiceResponseError):
+        return ServiceError(f"the connection broke while trying to {what}: {exc}", hint="run the command again")
+    if not isinstance(exc, HttpResponseError):
+        return ServiceError(f"could not {what}: {exc}")
+    code, message, details = arm_error(exc)
+    status = exc.status_code
+    detail_text = "; ".join(f"{d['code']}: {d['message']}" for d in details if d.get("message"))
+    full = f"could not {what}: {message}" + (f" ({detail_text})" if detail_text else "")
+    if status == 401 or isinstance(exc, ClientAuthenticationError):
+        return AuthenticationError(full, code=code, hint="sign in again, or check that the token is for this tenant")
+    if status == 403:
+        return AccessDeniedError(full, code=code,
+                                 hint="ask an Owner for Contributor, Owner or EventGrid EventSubscription "
+                                 "Contributor on the workspace")
+    if status == 404 or isinstance(exc, ResourceNotFoundError):
+        return NotFoundError(full, code=code, hint="check the workspace, resource group and subscription names")
+    if status == 400:
+        return InvalidInputError(full, code=code)
+    if any((d.get("code") or "").lower() == "url validation" for d in details):
+        return ServiceError(full, code=code, hint=_HANDSHAKE_HINT)
+    if status == 429:
+        return ServiceError(full, code=code, hint="Azure is throttling; wait a minute and run again")
+    return ServiceError(full, code=code or (str(status) if status else None))
+
+
+@contextmanager
+def translate_errors(what: str) -> Iterator[None]:
+    """Re-raise SDK exceptions inside the block as ``AmlEventsError`` (``raise ... from exc``)."""
+    try:
+        yield
+    except AmlEventsError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - only azure exceptions are expected here; others are bugs
+        from azure.core.exceptions import AzureError
+
+        if isinstance(exc, AzureError) or type(exc).__module__.startswith("azure."):
+            raise translate(exc, what=what) from exc
+        raise

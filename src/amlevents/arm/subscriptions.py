@@ -1,0 +1,228 @@
+"""Event subscriptions of one workspace, on the workspace scope and under the workspace's system topic.
+
+Bodies are sent as the exact wire JSON built by ``amlevents.core.subscription`` (not SDK models), and results
+come back as the JSON the REST API returned, so what ``--dry-run`` prints and what ``-o json`` shows is what
+went over the wire. Long-running operations use ``AdaptivePolling``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from amlevents.arm.clients import Session
+from amlevents.arm.errors import translate_errors
+from amlevents.arm.polling import AdaptivePolling
+from amlevents.core.catalog import TOPIC_TYPE
+from amlevents.core.errors import NotFoundError
+from amlevents.core.workspace import WorkspaceRef
+
+SCOPE_TYPE = "microsoft.eventgrid/eventsubscriptions"
+TOPIC_SUB_TYPE = "microsoft.eventgrid/systemtopics/eventsubscriptions"
+
+
+def _raw(pipeline_response: Any, _deserialized: Any, _headers: Any) -> Any:
+    """``cls=`` hook: the response JSON exactly as the service sent it."""
+    response = pipeline_response.http_response
+    return response.json() if response.text() else None
+
+
+def _body(data: dict[str, Any]) -> io.BytesIO:
+    return io.BytesIO(json.dumps(data).encode("utf-8"))
+
+
+def kind_of(resource: dict[str, Any]) -> str:
+    """``workspace`` or ``system-topic``, from the resource type."""
+    return "system-topic" if (resource.get("type") or "").lower() == TOPIC_SUB_TYPE else "workspace"
+
+
+def topic_name_of(resource: dict[str, Any]) -> str | None:
+    """The system topic name in a system-topic subscription's id."""
+    parts = (resource.get("id") or "").split("/")
+    lowered = [p.lower() for p in parts]
+    return parts[lowered.index("systemtopics") + 1] if "systemtopics" in lowered else None
+
+
+@dataclass(frozen=True)
+class Found:
+    """An existing event subscription and where it lives (``topic`` is None on the workspace scope)."""
+
+    resource: dict[str, Any]
+    topic: str | None
+
+    @property
+    def name(self) -> str:
+        return self.resource["name"]
+
+
+class WorkspaceSubscriptions:
+    """Get, list, create, update and delete the event subscriptions of ``workspace``."""
+
+    def __init__(self, session: Session, workspace: WorkspaceRef) -> None:
+        self.session = session
+        self.workspace = workspace
+        self.client = session.eventgrid(workspace.subscription_id)
+        self._topic: dict[str, Any] | None | bool = False  # False: not looked up yet
+
+    # --- addresses ---------------------------------------------------------------------------------------------
+
+    @property
+    def api_version(self) -> str:
+        return self.client._config.api_version  # noqa: SLF001 - the version the SDK sends
+
+    def url(self, name: str, topic: str | None = None) -> str:
+        """The ARM URL of a subscription (for ``--dry-run`` output)."""
+        if topic:
+            path = (f"/subscriptions/{self.workspace.subscription_id}/resourceGroups/{self.workspace.resource_group}"
+                    f"/providers/Microsoft.EventGrid/systemTopics/{topic}/eventSubscriptions/{name}")
+        else:
+            path = f"{self.workspace.id}/providers/Microsoft.EventGrid/eventSubscriptions/{name}"
+        return f"{self.session.base_url}{path}?api-version={self.api_version}"
+
+    def topic_url(self, topic: str) -> str:
+        path = (f"/subscriptions/{self.workspace.subscription_id}/resourceGroups/{self.workspace.resource_group}"
+                f"/providers/Microsoft.EventGrid/systemTopics/{topic}")
+        return f"{self.session.base_url}{path}?api-version={self.api_version}"
+
+    # --- reads -------------------------------------------------------------------------------------------------
+
+    def workspace_resource(self) -> dict[str, Any]:
+        """GET the workspace itself (exit 5 when it does not exist)."""
+        ws = self.workspace
+        with translate_errors(f"find workspace '{ws.name}' in resource group '{ws.resource_group}'"):
+            from azure.core.rest import HttpRequest
+
+            request = HttpRequest("GET", f"{ws.id}?api-version=2024-04-01")
+            response = self.client._send_request(request)  # noqa: SLF001 - no AML SDK dependency for one GET
+            response.raise_for_status()
+            return response.json()
+
+    def system_topic(self) -> dict[str, Any] | None:
+        """The workspace's system topic (Azure allows one per source), or None."""
+        if self._topic is False:
+            ws = self.workspace
+            with translate_errors(f"list the system topics of resource group '{ws.resource_group}'"):
+                topics = [t.serialize(keep_readonly=True)
+                          for t in self.client.system_topics.list_by_resource_group(ws.resource_group)]
+            self._topic = next(
+                (t for t in topics if (t.get("properties", {}).get("source") or "").lower() == ws.id.lower()), None
+            )
+        return self._topic  # type: ignore[return-value]
+
+    def find(self, name: str, topic: str | None = None) -> Found:
+        """The subscription called ``name`` on the workspace scope or under its system topic (exit 5 if neither)."""
+        found = self.get(name, topic) if topic else self.get(name) or self._get_under_topic(name)
+        if found is None:
+            raise NotFoundError(
+                f"event subscription '{name}' does not exist on workspace '{self.workspace.name}'",
+                hint="`amlevents subscription list` shows the existing ones",
+            )
+        return found
+
+    def get(self, name: str, topic: str | None = None) -> Found | None:
+        """The subscription, or None when it does not exist."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        with translate_errors(f"read event subscription '{name}'"):
+            try:
+                if topic:
+                    resource = self.client.system_topic_event_subscriptions.get(
+                        self.workspace.resource_group, topic, name, cls=_raw)
+                else:
+                    resource = self.client.event_subscriptions.get(self.workspace.id, name, cls=_raw)
+            except ResourceNotFoundError:
+                return None
+        return Found(resource, topic)
+
+    def _get_under_topic(self, name: str) -> Found | None:
+        topic = self.system_topic()
+        return self.get(name, topic["name"]) if topic else None
+
+    def list(self) -> list[dict[str, Any]]:
+        """Both kinds, every page: workspace-scope subscriptions, then those of the system topic."""
+        ws = self.workspace
+        with translate_errors(f"list the event subscriptions of workspace '{ws.name}'"):
+            items = [s.serialize(keep_readonly=True) for s in self.client.event_subscriptions.list_by_resource(
+                ws.resource_group, "Microsoft.MachineLearningServices", "workspaces", ws.name, top=100)]
+            topic = self.system_topic()
+            if topic:
+                seen = {i["name"].lower() for i in items}
+                items += [s.serialize(keep_readonly=True) for s in
+                          self.client.system_topic_event_subscriptions.list_by_system_topic(
+                              ws.resource_group, topic["name"], top=100)
+                          if s.name.lower() not in seen]  # Azure may list a scope subscription under its topic too
+        return items
+
+    def hydrate(self, found: Found) -> dict[str, Any]:
+        """The subscription's properties with the webhook URL and secret attribute values filled in."""
+        props = json.loads(json.dumps(found.resource.get("properties") or {}))
+        destination = props.get("destination") or (props.get("deliveryWithResourceIdentity") or {}).get("destination")
+        if not destination:
+            return props
+        inner = destination.setdefault("properties", {})
+        ops, args = self._ops(found)
+        if destination.get("endpointType") == "WebHook" and not inner.get("endpointUrl"):
+            with translate_errors(f"read the full endpoint URL of '{found.name}'"):
+                inner["endpointUrl"] = ops.get_full_url(*args).endpoint_url
+        if any((m.get("properties") or {}).get("isSecret") for m in inner.get("deliveryAttributeMappings") or []):
+            with translate_errors(f"read the delivery attributes of '{found.name}'"):
+                result = ops.get_delivery_attributes(*args, cls=_raw)
+            inner["deliveryAttributeMappings"] = result.get("value") or []
+        return props
+
+    def full_url(self, found: Found) -> str | None:
+        """The webhook endpoint URL with its query string (needs the getFullUrl permission)."""
+        ops, args = self._ops(found)
+        with translate_errors(f"read the full endpoint URL of '{found.name}'"):
+            return ops.get_full_url(*args).endpoint_url
+
+    def _ops(self, found: Found) -> tuple[Any, tuple[str, ...]]:
+        if found.topic:
+            return self.client.system_topic_event_subscriptions, (self.workspace.resource_group, found.topic,
+                                                                  found.name)
+        return self.client.event_subscriptions, (self.workspace.id, found.name)
+
+    # --- writes ------------------------------------------------------------------------------------------------
+
+    def ensure_system_topic(self, name: str | None, *, location: str) -> str:
+        """The workspace's system topic name, creating it (as ``name``, or ``{workspace}-events``) if absent."""
+        existing = self.system_topic()
+        if existing:
+            return existing["name"]
+        topic = name or f"{self.workspace.name}-events"
+        body = {"location": location, "properties": {"source": self.workspace.id, "topicType": TOPIC_TYPE}}
+        with translate_errors(f"create system topic '{topic}'"):
+            poller = self.client.system_topics.begin_create_or_update(
+                self.workspace.resource_group, topic, _body(body), polling=AdaptivePolling(), cls=_raw)
+            self._topic = poller.result()
+        return topic
+
+    def put(self, name: str, properties: dict[str, Any], *, topic: str | None = None, wait: bool = True,
+            verb: str = "create") -> dict[str, Any]:
+        """PUT (create or replace) a subscription; waits for provisioning unless ``wait`` is False."""
+        polling: Any = AdaptivePolling() if wait else False
+        with translate_errors(f"{verb} event subscription '{name}'"):
+            if topic:
+                poller = self.client.system_topic_event_subscriptions.begin_create_or_update(
+                    self.workspace.resource_group, topic, name, _body({"properties": properties}), polling=polling,
+                    cls=_raw)
+            else:
+                poller = self.client.event_subscriptions.begin_create_or_update(
+                    self.workspace.id, name, _body({"properties": properties}), polling=polling, cls=_raw)
+            return poller.result()
+
+    def patch(self, found: Found, body: dict[str, Any], *, wait: bool = True) -> dict[str, Any]:
+        """PATCH the fields in ``body``; waits for provisioning unless ``wait`` is False."""
+        polling: Any = AdaptivePolling() if wait else False
+        ops, args = self._ops(found)
+        with translate_errors(f"update event subscription '{found.name}'"):
+            return ops.begin_update(*args, _body(body), polling=polling, cls=_raw).result()
+
+    def delete(self, found: Found, *, wait: bool = True) -> None:
+        """DELETE the subscription; waits for the deletion unless ``wait`` is False."""
+        polling: Any = AdaptivePolling() if wait else False
+        ops, args = self._ops(found)
+        with translate_errors(f"delete event subscription '{found.name}'"):
+            ops.begin_delete(*args, polling=polling).result()

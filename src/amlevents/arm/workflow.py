@@ -1,0 +1,212 @@
+"""The subscription commands' flows: access check, current state, the write, the outcome.
+
+``SubscriptionService`` is what a command body calls. The CLI hands it a ``Ui`` (spinner, confirmation,
+warnings) so that nothing here prints; everything returned is plain JSON-shaped data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ContextManager
+
+from amlevents.arm.access import AccessChecker, AccessVerdict, required_actions
+from amlevents.arm.clients import Session
+from amlevents.arm.subscriptions import Found, WorkspaceSubscriptions
+from amlevents.core.errors import AccessDeniedError, InvalidInputError, NotFoundError, ServiceError
+from amlevents.core.filter_flags import FilterFlags, edited_filter
+from amlevents.core.filters.model import EventFilter
+from amlevents.core.subscription import SubscriptionOptions, build_properties, check_name, needs_hydration
+from amlevents.core.subscription_update import apply_patch, merge_update, needs_put
+from amlevents.core.workspace import WorkspaceRef
+
+_HANDSHAKE = (
+    "Event Grid could not validate the webhook: the endpoint must answer the validation handshake (echo "
+    "data.validationCode in the response, or GET data.validationUrl within 10 minutes); see "
+    "https://aka.ms/esvalidation. Azure Functions need --endpoint-type azurefunction with the function's "
+    "resource id, not the runtime/webhooks URL"
+)
+
+
+@dataclass
+class Ui:
+    """What the flows may ask of the terminal; the defaults do nothing (non-interactive)."""
+
+    progress: Callable[[str], ContextManager[Any]] = lambda _msg: contextlib.nullcontext()
+    confirm: Callable[[str], bool] | None = None  # None: no terminal to ask on
+    warn: Callable[[str], None] = lambda _msg: None
+
+
+def request(method: str, url: str, body: Any = None) -> dict[str, Any]:
+    """A write as ``--dry-run`` prints it."""
+    return {"method": method, "url": url, "body": body}
+
+
+@dataclass
+class SubscriptionService:
+    """Create, update, show, list and delete the event subscriptions of workspaces, with access checks."""
+
+    session: Session
+    ui: Ui = field(default_factory=Ui)
+    identity_label: str | None = None
+
+    def __post_init__(self) -> None:
+        self.access = AccessChecker(self.session, label=self.identity_label)
+
+    def api(self, workspace: WorkspaceRef) -> WorkspaceSubscriptions:
+        return WorkspaceSubscriptions(self.session, workspace)
+
+    # --- access ------------------------------------------------------------------------------------------------
+
+    def check(self, workspace: WorkspaceRef, operation: str, *, system_topic: bool = False,
+              create_topic: bool = False, with_roles: bool = False) -> AccessVerdict:
+        """The verdict for ``operation`` (create, update, delete) without raising."""
+        actions = required_actions(operation, system_topic=system_topic, create_topic=create_topic)
+        return self.access.check(workspace, actions, system_topic=system_topic, with_roles=with_roles)
+
+    def ensure_access(self, workspace: WorkspaceRef, operation: str, **kw: Any) -> None:
+        """Raise ``AccessDeniedError`` (exit 4) naming identity, action, scope and roles when not allowed."""
+        verdict = self.check(workspace, operation, **kw)
+        if verdict.allowed:
+            return
+        raise access_denied(verdict, operation)
+
+    # --- reads -------------------------------------------------------------------------------------------------
+
+    def show(self, workspace: WorkspaceRef, name: str, *, topic: str | None = None,
+             full_url: bool = False) -> dict[str, Any]:
+        api = self.api(workspace)
+        found = api.find(name, topic)
+        resource = found.resource
+        if full_url:
+            url = api.full_url(found)
+            destination = (resource.get("properties") or {}).get("destination") or {}
+            if url and destination:
+                destination.setdefault("properties", {})["endpointUrl"] = url
+        return resource
+
+    def list(self, workspace: WorkspaceRef) -> list[dict[str, Any]]:
+        return self.api(workspace).list()
+
+    # --- writes ------------------------------------------------------------------------------------------------
+
+    def create(self, workspace: WorkspaceRef, name: str, options: SubscriptionOptions, event_filter: EventFilter, *,
+               system_topic: str | None = None, overwrite: bool = False, dry_run: bool = False, wait: bool = True,
+               check_access: bool = True) -> Any:
+        """Create (or with ``overwrite`` replace) a subscription; returns the resource or, dry-run, the writes."""
+        check_name(name)
+        properties = build_properties(options, event_filter)  # bad input fails before any request
+        api = self.api(workspace)
+        use_topic = system_topic is not None
+        topic = api.system_topic() if use_topic else None
+        if check_access:
+            self.ensure_access(workspace, "create", system_topic=use_topic, create_topic=use_topic and not topic)
+        existing = api.get(name, topic["name"]) if topic else (None if use_topic else api.get(name))
+        if existing is not None and not overwrite:
+            raise InvalidInputError(
+                f"event subscription '{name}' already exists on workspace '{workspace.name}'",
+                hint="pass --overwrite to replace it, or use `amlevents subscription update` to change it",
+            )
+        writes = []
+        topic_name = topic["name"] if topic else (system_topic or f"{workspace.name}-events") if use_topic else None
+        if use_topic and not topic:
+            location = api.workspace_resource().get("location", "")
+            writes.append(request("PUT", api.topic_url(topic_name), {
+                "location": location, "properties": {"source": workspace.id,
+                                                     "topicType": "Microsoft.MachineLearningServices.Workspaces"}}))
+        writes.append(request("PUT", api.url(name, topic_name), {"properties": properties}))
+        if dry_run:
+            return writes[0] if len(writes) == 1 else writes
+        with self.ui.progress(f"Creating event subscription '{name}'"):
+            if use_topic and not topic:
+                api.ensure_system_topic(topic_name, location=writes[0]["body"]["location"])
+            resource = api.put(name, properties, topic=topic_name, wait=wait)
+        return self._outcome(resource, wait)
+
+    def update(self, workspace: WorkspaceRef, name: str, options: SubscriptionOptions, flags: FilterFlags, *,
+               topic: str | None = None, dry_run: bool = False, wait: bool = True,
+               check_access: bool = True) -> Any:
+        """Change only what the options name; returns the resource (unchanged when nothing differs)."""
+        api = self.api(workspace)
+        found = api.find(name, topic)
+        props = found.resource.get("properties") or {}
+        new_filter = edited_filter(EventFilter.from_wire(props.get("filter") or {}, strict=False), flags)
+        if check_access:
+            self.ensure_access(workspace, "update", system_topic=found.topic is not None)
+        current = api.hydrate(found) if needs_hydration(options) else props
+        body, changed = merge_update(current, options, new_filter)
+        if not changed:
+            self.ui.warn(f"nothing to change: event subscription '{name}' already has these settings")
+            return found.resource
+        if needs_put(body):
+            method, payload = "PUT", {"properties": apply_patch(current, body)}
+        else:
+            method, payload = "PATCH", body
+        if dry_run:
+            return request(method, api.url(name, found.topic), payload)
+        with self.ui.progress(f"Updating event subscription '{name}' ({', '.join(changed)})"):
+            if method == "PUT":
+                resource = api.put(name, payload["properties"], topic=found.topic, wait=wait, verb="update")
+            else:
+                resource = api.patch(found, body, wait=wait)
+        return self._outcome(resource, wait)
+
+    def delete(self, workspace: WorkspaceRef, name: str, *, topic: str | None = None, yes: bool = False,
+               if_exists: bool = False, dry_run: bool = False, wait: bool = True,
+               check_access: bool = True) -> Any:
+        """Delete after confirmation; None when done (or absent with ``if_exists``), the request on dry-run."""
+        api = self.api(workspace)
+        try:
+            found = api.find(name, topic)
+        except NotFoundError:
+            if if_exists:
+                self.ui.warn(f"event subscription '{name}' does not exist; nothing to delete")
+                return None
+            raise
+        if check_access:
+            self.ensure_access(workspace, "delete", system_topic=found.topic is not None)
+        if dry_run:
+            return request("DELETE", api.url(name, found.topic))
+        if not yes:
+            if self.ui.confirm is None:
+                raise InvalidInputError(
+                    f"refusing to delete event subscription '{name}' without confirmation",
+                    hint="there is no terminal to ask on: pass --yes",
+                )
+            if not self.ui.confirm(f"Delete event subscription '{name}' from workspace '{workspace.name}'?"):
+                raise InvalidInputError("deletion cancelled; nothing was changed")
+        with self.ui.progress(f"Deleting event subscription '{name}'"):
+            api.delete(found, wait=wait)
+        return None
+
+    def _outcome(self, resource: dict[str, Any], waited: bool) -> dict[str, Any]:
+        state = ((resource or {}).get("properties") or {}).get("provisioningState")
+        if waited and state == "Failed":
+            raise ServiceError(f"event subscription '{resource.get('name')}' ended in state Failed", hint=_HANDSHAKE)
+        if waited and state == "AwaitingManualAction":
+            raise ServiceError(
+                f"event subscription '{resource.get('name')}' is awaiting manual validation: Event Grid sent a "
+                "validation URL to the endpoint, and events flow only after someone opens it (within 10 minutes)",
+                hint="have the endpoint answer the validation handshake automatically; see https://aka.ms/esvalidation",
+            )
+        return resource
+
+
+def access_denied(verdict: AccessVerdict, operation: str) -> AccessDeniedError:
+    """The exit-4 error: who, which action, where, which roles are held, which would grant it."""
+    who = verdict.identity.display + (f" (object id {verdict.identity.object_id})"
+                                       if verdict.identity.object_id and verdict.identity.object_id
+                                       not in verdict.identity.display else "")
+    held = ", ".join(verdict.roles) if verdict.roles else ("none" if verdict.roles == [] else "unknown (cannot read "
+                                                                                              "role assignments)")
+    grant = " or ".join(verdict.granting_roles) or "a role with these actions"
+    assignee = verdict.identity.object_id or "<object id>"
+    role = verdict.granting_roles[0] if verdict.granting_roles else "Contributor"
+    return AccessDeniedError(
+        f"{who} may not {operation} event subscriptions here: missing permission "
+        f"{', '.join(verdict.missing)} on scope {verdict.scope}. Roles held there: {held}",
+        hint=f"{grant} on the workspace grants it; ask an Owner to run: az role assignment create --assignee "
+        f"{assignee} --role \"{role}\" --scope {verdict.scope}. No write request was sent",
+        code="AuthorizationFailed",
+    )

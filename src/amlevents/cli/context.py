@@ -1,0 +1,68 @@
+"""Per-invocation state shared by the commands: global options, the lazily created Azure session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import typer
+
+
+@dataclass
+class CliState:
+    """What the root callback parsed; the session is created on first use and closed with the context."""
+
+    local: bool = False
+    emulator: str | None = None
+    cloud: str | None = None
+    debug: bool = False
+    show_secrets: bool = False
+    _session: Any = field(default=None, repr=False)
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The root state (a fresh default when a command runs without the root callback)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj
+
+
+def session(ctx: typer.Context) -> Any:
+    """The process's ``amlevents.arm.clients.Session`` (imports the Azure SDK on first use)."""
+    st = state(ctx)
+    if st._session is None:
+        from amlevents.arm.clients import ConnectionSettings, Session
+
+        settings = ConnectionSettings.from_env(local=st.local, emulator_url=st.emulator, cloud=st.cloud,
+                                               debug=st.debug)
+        st._session = Session(settings)
+        ctx.find_root().call_on_close(st._session.close)
+    return st._session
+
+
+def address(ctx: typer.Context, workspace: str | None, resource_group: str | None, subscription: str | None,
+            workspace_id: str | None) -> Any:
+    """The ``WorkspaceRef`` from flags, environment, config.json, or (emulator modes) the seeded workspace."""
+    from amlevents.core.workspace import resolve_workspace
+
+    return resolve_workspace(workspace=workspace, resource_group=resource_group, subscription=subscription,
+                             workspace_id=workspace_id, defaults=session(ctx).default_workspace)
+
+
+def service(ctx: typer.Context) -> Any:
+    """The ``SubscriptionService`` with this terminal's spinner, confirmation prompt and warnings."""
+    import sys
+
+    from amlevents.arm.workflow import SubscriptionService, Ui
+    from amlevents.cli.output import progress, warn
+
+    def confirm(message: str) -> bool:
+        return typer.confirm(message, default=False, err=True)
+
+    ui = Ui(progress=progress, confirm=confirm if sys.stdin.isatty() else None, warn=warn)
+    sess = session(ctx)
+    label = None
+    if sess.settings.mode != "azure":
+        label = f"emulator principal '{sess.settings.emulator_principal}'"
+    return SubscriptionService(sess, ui, identity_label=label)

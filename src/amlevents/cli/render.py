@@ -1,0 +1,134 @@
+"""How event subscriptions look in tables, and the secret redaction every output goes through."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from amlevents.cli.context import state
+from amlevents.cli.output import Column, OutputFormat, emit
+
+
+def _redacted(ctx: typer.Context, data: Any) -> Any:
+    if state(ctx).show_secrets:
+        return data
+    from amlevents.core.redact import redact_resource
+
+    return redact_resource(data)
+
+
+def _props(resource: dict[str, Any]) -> dict[str, Any]:
+    return resource.get("properties") or {}
+
+
+def _destination(resource: dict[str, Any]) -> str:
+    props = _props(resource)
+    dest = props.get("destination") or (props.get("deliveryWithResourceIdentity") or {}).get("destination") or {}
+    inner = dest.get("properties") or {}
+    target = inner.get("endpointUrl") or inner.get("endpointBaseUrl") or inner.get("resourceId") or ""
+    if inner.get("queueName"):
+        target = f"{target.rsplit('/', 1)[-1]}/{inner['queueName']}"
+    elif "/" in target and not target.startswith("http"):
+        target = target.rsplit("/", 1)[-1]
+    identity = " (identity)" if props.get("deliveryWithResourceIdentity") else ""
+    return f"{dest.get('endpointType', '?')}: {target}{identity}"
+
+
+def _event_types(resource: dict[str, Any]) -> str:
+    types = (_props(resource).get("filter") or {}).get("includedEventTypes")
+    if not types:
+        return "all"
+    return ", ".join(t.rsplit(".", 1)[-1] for t in types)
+
+
+def _filters(resource: dict[str, Any]) -> str:
+    f = _props(resource).get("filter") or {}
+    parts = []
+    if f.get("subjectBeginsWith"):
+        parts.append(f"subject begins '{f['subjectBeginsWith']}'")
+    if f.get("subjectEndsWith"):
+        parts.append(f"subject ends '{f['subjectEndsWith']}'")
+    if f.get("advancedFilters"):
+        parts.append(f"{len(f['advancedFilters'])} advanced")
+    return "; ".join(parts) or "-"
+
+
+def _kind(resource: dict[str, Any]) -> str:
+    return "system-topic" if "systemtopics" in (resource.get("type") or "").lower() else "workspace"
+
+
+LIST_COLUMNS = [
+    Column("Name", "name"),
+    Column("Kind", _kind),
+    Column("Destination", _destination),
+    Column("Event types", _event_types),
+    Column("Filters", _filters),
+    Column("State", lambda r: _props(r).get("provisioningState", "")),
+]
+
+
+def _details(resource: dict[str, Any]) -> dict[str, Any]:
+    """The key/value view of one subscription."""
+    from amlevents.core.filters.model import AdvancedFilter
+    from amlevents.core.filters.parse import format_advanced_filter
+
+    props = _props(resource)
+    f = props.get("filter") or {}
+    retry = props.get("retryPolicy") or {}
+    dead = props.get("deadLetterDestination") or (props.get("deadLetterWithResourceIdentity") or {}).get(
+        "deadLetterDestination") or {}
+    advanced = []
+    for item in f.get("advancedFilters") or []:
+        try:
+            advanced.append(format_advanced_filter(AdvancedFilter.from_wire(item)))
+        except ValueError:
+            advanced.append(str(item))
+    return {
+        "Name": resource.get("name"),
+        "Kind": _kind(resource),
+        "State": props.get("provisioningState"),
+        "Destination": _destination(resource),
+        "Event types": _event_types(resource),
+        "Subject begins with": f.get("subjectBeginsWith") or "-",
+        "Subject ends with": f.get("subjectEndsWith") or "-",
+        "Advanced filters": "\n".join(advanced) or "-",
+        "Retry": f"{retry.get('maxDeliveryAttempts', '?')} attempts, {retry.get('eventTimeToLiveInMinutes', '?')} min",
+        "Schema": props.get("eventDeliverySchema"),
+        "Labels": ", ".join(props.get("labels") or []) or "-",
+        "Expires": props.get("expirationTimeUtc") or "never",
+        "Dead letter": (f"{dead.get('properties', {}).get('resourceId', '').rsplit('/', 1)[-1]}/"
+                        f"{dead.get('properties', {}).get('blobContainerName', '')}") if dead else "-",
+        "Id": resource.get("id"),
+    }
+
+
+def resource(ctx: typer.Context, data: dict[str, Any], output: OutputFormat | None, query: str | None) -> None:
+    """One subscription: the ARM resource as JSON/YAML, a key/value table on a terminal."""
+    _emit_one(_redacted(ctx, data), output, query)
+
+
+def _emit_one(data: dict[str, Any], output: OutputFormat | None, query: str | None) -> None:
+    from amlevents.cli.output import resolve_format
+
+    fmt = resolve_format(output)
+    if fmt is OutputFormat.table and not query:
+        emit(_details(data), fmt)
+    elif fmt is OutputFormat.tsv and not query:
+        emit([data], fmt, columns=LIST_COLUMNS)
+    else:
+        emit(data, fmt, query=query)
+
+
+def resources(ctx: typer.Context, items: list[dict[str, Any]], output: OutputFormat | None,
+              query: str | None) -> None:
+    """A list of subscriptions (``[]`` when there are none)."""
+    emit(_redacted(ctx, items), output, query=query, columns=LIST_COLUMNS)
+
+
+def resource_or_request(ctx: typer.Context, data: Any, output: OutputFormat | None, query: str | None) -> None:
+    """A write's result: the resource, or what ``--dry-run`` would send (always JSON-shaped)."""
+    if isinstance(data, list) or (isinstance(data, dict) and "method" in data and "url" in data):
+        emit(_redacted(ctx, data), output, query=query, interactive_default=OutputFormat.json)
+    elif data is not None:
+        resource(ctx, data, output, query)
