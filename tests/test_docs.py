@@ -21,10 +21,10 @@ def leaf_commands():
     found = []
 
     def walk(cmd, path):
-        subs = getattr(cmd, "commands", None)
-        if subs:
-            for name, sub in subs.items():
-                walk(sub, [*path, name])
+        if hasattr(cmd, "list_commands"):  # a group (the root loads its sub-apps lazily)
+            ctx = typer.Context(cmd)
+            for name in cmd.list_commands(ctx):
+                walk(cmd.get_command(ctx, name), [*path, name])
         else:
             found.append((" ".join(path), cmd))
 

@@ -24,12 +24,12 @@ def _local_env(tmp_path):
 
 
 def test_setup_workspace_script_is_idempotent_on_the_local_emulator(tmp_path):
-    env = _local_env(tmp_path)
+    env = {**_local_env(tmp_path), "WORKSPACES": "local-workspace-2"}
     for expected in ("created", "updated"):
         proc = subprocess.run(["bash", "examples/setup-workspace.sh"], cwd=ROOT, env=env, capture_output=True,
                               text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr
-        assert proc.stdout.count(f"{expected} ") == 4
+        assert proc.stdout.count(f"{expected} ") == 2
     listing = subprocess.run([sys.executable, "-m", "amlevents", "subscription", "list", "-w", "local-workspace-2",
                               "-o", "json"], env=env, capture_output=True, text=True, timeout=120)
     subs = {s["name"]: s for s in __import__("json").loads(listing.stdout)}

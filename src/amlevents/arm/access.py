@@ -28,10 +28,12 @@ SUGGESTED_ROLES = ("EventGrid EventSubscription Contributor", "EventGrid Contrib
 
 def required_actions(operation: str, *, system_topic: bool = False, create_topic: bool = False) -> list[str]:
     """The actions ``operation`` (create, update, delete) needs, on the workspace scope or a system topic."""
+    if operation not in ("create", "update", "delete"):
+        raise ValueError(f"unknown operation {operation!r}")
     if not system_topic:
         return [DELETE if operation == "delete" else WRITE]
     actions = [TOPIC_SUB_DELETE if operation == "delete" else TOPIC_SUB_WRITE]
-    return ([TOPIC_WRITE] if create_topic else []) + actions
+    return ([TOPIC_WRITE] if create_topic and operation == "create" else []) + actions
 
 
 @dataclass
@@ -99,6 +101,7 @@ class AccessChecker:
         self.session = session
         self.label = label
         self._blocks: dict[str, list[Permission]] = {}
+        self._roles: dict[str, list[str] | None] = {}
         self._identity: Identity | None = None
 
     @property
@@ -129,6 +132,14 @@ class AccessChecker:
         oid = self.identity.object_id
         if not oid:
             return None
+        key = workspace.id.lower()
+        if key not in self._roles:
+            self._roles[key] = self._read_role_names(workspace, oid)
+        return self._roles[key]
+
+    def _read_role_names(self, workspace: WorkspaceRef, oid: str) -> list[str] | None:
+        from azure.core.exceptions import HttpResponseError
+
         client = self.session.authorization(workspace.subscription_id)
         try:
             assignments = list(client.role_assignments.list_for_scope(workspace.id, filter=f"assignedTo('{oid}')"))

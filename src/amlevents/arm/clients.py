@@ -17,6 +17,8 @@ import base64
 import json
 import logging
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,7 +122,10 @@ def build_credential(method: str | None, authority: str) -> Any:
             raise AuthenticationError(f"AMLEVENTS_AUTH={method} cannot be used: {exc}") from exc
     chain = [EnvironmentCredential(authority=authority)]
     if os.environ.get("AZURE_FEDERATED_TOKEN_FILE"):
-        chain.append(workload())
+        try:
+            chain.append(workload())
+        except ValueError:  # incomplete workload identity settings: skip it, as DefaultAzureCredential does
+            pass
     chain += [ManagedIdentityCredential(), AzureCliCredential()]
     return ChainedTokenCredential(*chain)
 
@@ -136,11 +141,20 @@ class Session:
     base_url: str = ""
     verify: str | bool = True
     default_workspace: WorkspaceRef | None = None
+    _undo_debug: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         settings = self.settings
         if settings.debug:
-            enable_debug_logging()
+            self._undo_debug = enable_debug_logging()
+        try:
+            self._connect()
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self) -> None:
+        settings = self.settings
         if settings.mode == "local":
             self._start_local()
         elif settings.mode == "emulator":
@@ -181,11 +195,23 @@ class Session:
         tenant = None
         if self._server is not None:
             principals, tenant = self._server.principals, self._server.tenant_id
+        elif self.settings.emulator_url:
+            principals, tenant = self._emulator_world()
         try:
             kwargs = {"tenant_id": tenant} if tenant else {}
             return EmulatorCredential(self.settings.emulator_principal, principals, **kwargs)
         except ValueError as exc:
             raise AuthenticationError(f"AMLEVENTS_EMULATOR_PRINCIPAL: {exc}") from None
+
+    def _emulator_world(self) -> tuple[dict[str, str] | None, str | None]:
+        """Principal names and tenant of a running emulator (its seed may differ from the default one)."""
+        import requests
+
+        try:
+            info = requests.get(f"{self.settings.emulator_url}/_emulator/info", verify=self.verify, timeout=10).json()
+            return info.get("principals"), info.get("tenantId")
+        except (requests.RequestException, ValueError):
+            return None, None  # not reachable yet: the first ARM request will say so clearly
 
     @property
     def scopes(self) -> list[str]:
@@ -236,14 +262,49 @@ class Session:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        if self._undo_debug is not None:
+            self._undo_debug()
+            self._undo_debug = None
 
 
-def enable_debug_logging() -> None:
-    """Azure SDK HTTP logging on stderr, with URL query strings, tokens and secrets redacted."""
-    handler = logging.StreamHandler()
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler on whatever ``sys.stderr`` is when a record is emitted (in-process runners swap and close it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+_DEBUG_LOGGERS = ("azure", "amlevents")
+
+
+def enable_debug_logging() -> Callable[[], None]:
+    """Azure SDK HTTP logging on stderr, with URL query strings, tokens and secrets redacted.
+
+    Returns the function that undoes it (``Session.close`` calls it): run in-process, a ``--debug`` command
+    otherwise left its handler and the DEBUG level behind, so every later command of the process logged too, and
+    into a stream that was already closed ("--- Logging error ---" on stderr).
+    """
+    handler = _CurrentStderrHandler()
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("DEBUG %(name)s: %(message)s"))
-    for name in ("azure", "amlevents"):
+    saved = []
+    for name in _DEBUG_LOGGERS:
         logger = logging.getLogger(name)
+        saved.append((logger, logger.level))
         logger.setLevel(logging.DEBUG)
         logger.addHandler(handler)
+
+    def undo() -> None:
+        for logger, level in saved:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
+    return undo

@@ -5,6 +5,7 @@ Used as ``with translate_errors(what="create event subscription 'x'"): ...`` aro
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -46,7 +47,9 @@ def arm_error(exc: HttpResponseError) -> tuple[str | None, str, list[dict[str, A
 
 
 def _credential_error(exc: Exception) -> AuthenticationError:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if not text or text.startswith("Operation returned an invalid status"):  # azure-core's filler for no message
+        text = type(exc).__name__
     return AuthenticationError(
         f"sign-in failed: {text}",
         hint="in CI set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or a federated token for "
@@ -57,9 +60,8 @@ def _credential_error(exc: Exception) -> AuthenticationError:
 
 def translate(exc: BaseException, *, what: str) -> AmlEventsError:
     """The project error for an SDK/identity exception raised while doing ``what``."""
-    from azure.identity import CredentialUnavailableError
-
-    if isinstance(exc, CredentialUnavailableError):
+    identity = sys.modules.get("azure.identity")  # not imported in emulator modes: no credential error then
+    if identity is not None and isinstance(exc, identity.CredentialUnavailableError):
         return _credential_error(exc)
     if isinstance(exc, ClientAuthenticationError) and getattr(exc, "response", None) is None:
         return _credential_error(exc)  # raised by the credential itself, before any ARM call

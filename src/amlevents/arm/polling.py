@@ -2,8 +2,9 @@
 
 The SDK's default waits ``polling_interval`` (30 s) between status checks unless the service sends
 ``Retry-After`` — which Event Grid does not — so every create takes 30 s or more however fast Event Grid is.
-Here the first check is immediate (azure-core's own loop), then the delay grows through ``SCHEDULE`` and stays at
-its last value; a ``Retry-After`` header always wins.
+Here the first check is immediate (azure-core's own loop), then the delay follows ``SCHEDULE`` and stays at its
+last value; a ``Retry-After`` header always wins. Event Grid usually provisions within a few seconds, so the
+schedule checks twice a second for about the first five seconds, then backs off to every 3 s.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from azure.core.polling.base_polling import get_retry_after
 from azure.mgmt.core.polling.arm_polling import ARMPolling
 
-SCHEDULE = (0.25, 0.5, 1.0, 2.0, 3.0)
+SCHEDULE = (0.25, 0.25) + (0.5,) * 8 + (1.0, 2.0, 3.0)
 
 
 class AdaptivePolling(ARMPolling):

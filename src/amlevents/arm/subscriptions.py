@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +89,16 @@ class WorkspaceSubscriptions:
 
     # --- reads -------------------------------------------------------------------------------------------------
 
+    def check_workspace(self) -> None:
+        """Raise ``NotFoundError`` (exit 5) when the workspace does not exist. A caller who may not read it passes:
+        a role such as EventGrid EventSubscription Contributor writes subscriptions without reading workspaces."""
+        from amlevents.core.errors import AccessDeniedError
+
+        try:
+            self.workspace_resource()
+        except AccessDeniedError:
+            pass
+
     def workspace_resource(self) -> dict[str, Any]:
         """GET the workspace itself (exit 5 when it does not exist)."""
         ws = self.workspace
@@ -142,18 +153,29 @@ class WorkspaceSubscriptions:
 
     def list(self) -> list[dict[str, Any]]:
         """Both kinds, every page: workspace-scope subscriptions, then those of the system topic."""
+        items = self.list_scope()
+        return items + self.list_topic({i["name"].lower() for i in items})
+
+    def list_scope(self) -> list[dict[str, Any]]:
+        """The workspace-scope subscriptions, every page."""
         ws = self.workspace
         with translate_errors(f"list the event subscriptions of workspace '{ws.name}'"):
-            items = [s.serialize(keep_readonly=True) for s in self.client.event_subscriptions.list_by_resource(
+            return [s.serialize(keep_readonly=True) for s in self.client.event_subscriptions.list_by_resource(
                 ws.resource_group, "Microsoft.MachineLearningServices", "workspaces", ws.name, top=100)]
-            topic = self.system_topic()
-            if topic:
-                seen = {i["name"].lower() for i in items}
-                items += [s.serialize(keep_readonly=True) for s in
-                          self.client.system_topic_event_subscriptions.list_by_system_topic(
-                              ws.resource_group, topic["name"], top=100)
-                          if s.name.lower() not in seen]  # Azure may list a scope subscription under its topic too
-        return items
+
+    def list_topic(self, seen: Collection[str] = ()) -> list[dict[str, Any]]:
+        """The subscriptions under the workspace's system topic (none without one), except the ``seen`` names.
+
+        Azure may list a scope subscription under its topic too, hence ``seen`` (lower-case names).
+        """
+        topic = self.system_topic()
+        if not topic:
+            return []
+        with translate_errors(f"list the event subscriptions of system topic '{topic['name']}'"):
+            return [s.serialize(keep_readonly=True) for s in
+                    self.client.system_topic_event_subscriptions.list_by_system_topic(
+                        self.workspace.resource_group, topic["name"], top=100)
+                    if s.name.lower() not in seen]
 
     def hydrate(self, found: Found) -> dict[str, Any]:
         """The subscription's properties with the webhook URL and secret attribute values filled in."""

@@ -7,7 +7,7 @@ warnings) so that nothing here prints; everything returned is plain JSON-shaped 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ContextManager
 
@@ -17,7 +17,13 @@ from amlevents.arm.subscriptions import Found, WorkspaceSubscriptions
 from amlevents.core.errors import AccessDeniedError, InvalidInputError, NotFoundError, ServiceError
 from amlevents.core.filter_flags import FilterFlags, edited_filter
 from amlevents.core.filters.model import EventFilter
-from amlevents.core.subscription import SubscriptionOptions, build_properties, check_name, needs_hydration
+from amlevents.core.subscription import (
+    SubscriptionOptions,
+    build_properties,
+    check_name,
+    check_topic_name,
+    needs_hydration,
+)
 from amlevents.core.subscription_update import apply_patch, merge_update, needs_put
 from amlevents.core.workspace import WorkspaceRef
 
@@ -72,6 +78,26 @@ class SubscriptionService:
             return
         raise access_denied(verdict, operation)
 
+    @contextlib.contextmanager
+    def _reads_before(self, workspace: WorkspaceRef, operation: str, paths: list[dict[str, bool]],
+                      check_access: bool) -> Iterator[None]:
+        """A 403 on the reads that precede a write is explained as the access check would explain it.
+
+        Without this, a caller with no role at all (who may not even read) got Azure's bare "may not read"
+        message instead of the identity, the missing write action, the roles held and the roles that grant it.
+        ``paths`` are the access-check keyword sets to try in order (workspace scope, system topic); the first
+        denied one is reported. When every one is allowed, the original 403 stands.
+        """
+        try:
+            yield
+        except AccessDeniedError:
+            if check_access:
+                for kw in paths:
+                    verdict = self.check(workspace, operation, **kw)
+                    if not verdict.allowed:
+                        raise access_denied(verdict, operation) from None
+            raise
+
     # --- reads -------------------------------------------------------------------------------------------------
 
     def show(self, workspace: WorkspaceRef, name: str, *, topic: str | None = None,
@@ -80,14 +106,30 @@ class SubscriptionService:
         found = api.find(name, topic)
         resource = found.resource
         if full_url:
-            url = api.full_url(found)
-            destination = (resource.get("properties") or {}).get("destination") or {}
-            if url and destination:
-                destination.setdefault("properties", {})["endpointUrl"] = url
+            props = resource.get("properties") or {}
+            destination = props.get("destination") or (props.get("deliveryWithResourceIdentity") or {}).get(
+                "destination") or {}
+            # Only a WebHook has a full URL: getFullUrl on any other destination is an error (it was exit 2).
+            if destination.get("endpointType") == "WebHook":
+                url = api.full_url(found)
+                if url:
+                    destination.setdefault("properties", {})["endpointUrl"] = url
+            else:
+                self.ui.warn(f"event subscription '{name}' delivers to {destination.get('endpointType', '?')}, "
+                             "which has no endpoint URL to include")
         return resource
 
     def list(self, workspace: WorkspaceRef) -> list[dict[str, Any]]:
-        return self.api(workspace).list()
+        """Both kinds; when the system topic may not be read (EventGrid EventSubscription Contributor on the
+        workspace cannot), the workspace-scope ones with a warning rather than nothing."""
+        api = self.api(workspace)
+        items = api.list_scope()
+        try:
+            return items + api.list_topic({i["name"].lower() for i in items})
+        except AccessDeniedError as exc:
+            self.ui.warn(f"showing the workspace-scope event subscriptions only; those under the workspace's system "
+                         f"topic are not listed: {exc.message}")
+            return items
 
     # --- writes ------------------------------------------------------------------------------------------------
 
@@ -96,17 +138,44 @@ class SubscriptionService:
                check_access: bool = True) -> Any:
         """Create (or with ``overwrite`` replace) a subscription; returns the resource or, dry-run, the writes."""
         check_name(name)
+        if system_topic:
+            check_topic_name(system_topic)
         properties = build_properties(options, event_filter)  # bad input fails before any request
         api = self.api(workspace)
         use_topic = system_topic is not None
-        topic = api.system_topic() if use_topic else None
+        # The reads before a create are independent: send them at once (each is a TLS round trip to ARM).
+        calls: dict[str, Callable[[], Any]] = {
+            "workspace": api.check_workspace, "topic": api.system_topic, "scope": lambda: api.get(name)}
+        if check_access:
+            calls["permissions"] = lambda: self.access.permissions(workspace, resource_group_scope=use_topic)
+        got = _parallel(calls)
+        _value(got["workspace"])  # exit 5 before anything else, --dry-run included
+        topic = None
+        if use_topic:
+            with self._reads_before(workspace, "create", [{"system_topic": True, "create_topic": True}],
+                                    check_access):
+                topic = _value(got["topic"])
         if check_access:
             self.ensure_access(workspace, "create", system_topic=use_topic, create_topic=use_topic and not topic)
-        existing = api.get(name, topic["name"]) if topic else (None if use_topic else api.get(name))
+        # A name is unique per source: look on the workspace scope and under the system topic alike.
+        existing = api.get(name, topic["name"]) if topic else None
+        if existing is None and not isinstance(got["scope"], AccessDeniedError):
+            existing = _value(got["scope"])
+        known_topic = got["topic"] if not isinstance(got["topic"], Exception) else None
+        if existing is None and not use_topic and known_topic:
+            existing = api.get(name, known_topic["name"])
         if existing is not None and not overwrite:
+            where = f"under system topic '{existing.topic}'" if existing.topic else "on the workspace scope"
             raise InvalidInputError(
-                f"event subscription '{name}' already exists on workspace '{workspace.name}'",
+                f"event subscription '{name}' already exists {where} of workspace '{workspace.name}'",
                 hint="pass --overwrite to replace it, or use `amlevents subscription update` to change it",
+            )
+        if existing is not None and (existing.topic is not None) != use_topic:
+            where = f"under system topic '{existing.topic}'" if existing.topic else "on the workspace scope"
+            raise InvalidInputError(
+                f"event subscription '{name}' exists {where}; --overwrite cannot move it between the workspace "
+                "scope and the system topic",
+                hint="delete it first, then create it where you want it",
             )
         writes = []
         topic_name = topic["name"] if topic else (system_topic or f"{workspace.name}-events") if use_topic else None
@@ -129,7 +198,8 @@ class SubscriptionService:
                check_access: bool = True) -> Any:
         """Change only what the options name; returns the resource (unchanged when nothing differs)."""
         api = self.api(workspace)
-        found = api.find(name, topic)
+        with self._reads_before(workspace, "update", _paths(topic), check_access):
+            found = api.find(name, topic)
         props = found.resource.get("properties") or {}
         new_filter = edited_filter(EventFilter.from_wire(props.get("filter") or {}, strict=False), flags)
         if check_access:
@@ -158,7 +228,8 @@ class SubscriptionService:
         """Delete after confirmation; None when done (or absent with ``if_exists``), the request on dry-run."""
         api = self.api(workspace)
         try:
-            found = api.find(name, topic)
+            with self._reads_before(workspace, "delete", _paths(topic), check_access):
+                found = api.find(name, topic)
         except NotFoundError:
             if if_exists:
                 self.ui.warn(f"event subscription '{name}' does not exist; nothing to delete")
@@ -193,6 +264,26 @@ class SubscriptionService:
         return resource
 
 
+def _paths(topic: str | None) -> list[dict[str, bool]]:
+    """The access-check paths a lookup by name may have needed: the system topic only, or scope then topic."""
+    return [{"system_topic": True}] if topic else [{"system_topic": False}, {"system_topic": True}]
+
+
+def _parallel(calls: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run independent reads concurrently; each result is the value or the exception it raised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = {key: pool.submit(call) for key, call in calls.items()}
+    return {key: (future.exception() or future.result()) for key, future in futures.items()}
+
+
+def _value(result: Any) -> Any:
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
 def access_denied(verdict: AccessVerdict, operation: str) -> AccessDeniedError:
     """The exit-4 error: who, which action, where, which roles are held, which would grant it."""
     who = verdict.identity.display + (f" (object id {verdict.identity.object_id})"
@@ -203,10 +294,13 @@ def access_denied(verdict: AccessVerdict, operation: str) -> AccessDeniedError:
     grant = " or ".join(verdict.granting_roles) or "a role with these actions"
     assignee = verdict.identity.object_id or "<object id>"
     role = verdict.granting_roles[0] if verdict.granting_roles else "Contributor"
+    on_workspace = "/providers/" in verdict.scope  # else the resource group (the system-topic path)
     return AccessDeniedError(
         f"{who} may not {operation} event subscriptions here: missing permission "
-        f"{', '.join(verdict.missing)} on scope {verdict.scope}. Roles held there: {held}",
-        hint=f"{grant} on the workspace grants it; ask an Owner to run: az role assignment create --assignee "
+        f"{', '.join(verdict.missing)} on scope {verdict.scope}. Roles held "
+        f"{'there' if on_workspace else 'on the workspace'}: {held}",
+        hint=f"{grant} on the {'workspace' if on_workspace else 'resource group'} grants it; ask an Owner to run: "
+        "az role assignment create --assignee "
         f"{assignee} --role \"{role}\" --scope {verdict.scope}. No write request was sent",
         code="AuthorizationFailed",
     )

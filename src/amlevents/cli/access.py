@@ -13,7 +13,7 @@ from amlevents.cli.options import (
 )
 from amlevents.cli.output import Column, emit
 
-app = typer.Typer(help="Check your access to a workspace's event subscriptions before you change them.",
+app = typer.Typer(rich_markup_mode=None, add_completion=False, help="Check your access to a workspace's event subscriptions before you change them.",
                   no_args_is_help=True)
 
 
@@ -21,6 +21,11 @@ class Operation(str, Enum):
     create = "create"
     update = "update"
     delete = "delete"
+
+
+@app.callback()
+def _group() -> None:
+    """Keep this a command group (Typer would collapse a one-command app into the command)."""
 
 
 @app.command("check")

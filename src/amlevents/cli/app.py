@@ -1,4 +1,9 @@
-"""The root Typer app: global options and one sub-app per noun. Heavy imports stay inside commands."""
+"""The root Typer app: global options and one sub-app per noun. Heavy imports stay inside commands.
+
+The sub-apps are loaded lazily: Typer builds a Click command for every option of every command it knows, which
+for this tree costs more than all the imports of `--help`. ``LazyGroup`` builds a group only when it is invoked
+(its help line in the root listing comes from ``SUBCOMMANDS``).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,43 @@ from typing import Annotated, Optional
 import typer
 
 from amlevents import __version__
-from amlevents.cli import access, emulator, events, subscriptions
 from amlevents.cli.context import CliState
 from amlevents.cli.errors import AmlEventsGroup
 
+# name -> (module with a Typer `app`, one-line help for the root listing)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "subscription": ("amlevents.cli.subscriptions", "Create, update, show, list and delete workspace event subscriptions."),
+    "access": ("amlevents.cli.access", "Check your access to a workspace's event subscriptions."),
+    "events": ("amlevents.cli.events", "The Azure ML event catalog, samples and offline filter tests."),
+    "manifest": ("amlevents.cli.manifest", "Desired-state manifests: JSON Schema and offline validation."),
+    "emulator": ("amlevents.cli.emulator", "Run the local Azure Resource Manager emulator."),
+}
+
+
+class LazyGroup(AmlEventsGroup):
+    """The root group: sub-apps from ``SUBCOMMANDS`` are imported and built on first use."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in SUBCOMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: typer.Context, name: str):  # noqa: ANN201 - a Click command
+        if name not in self.commands and name in SUBCOMMANDS:
+            import importlib
+
+            module = importlib.import_module(SUBCOMMANDS[name][0])
+            command = typer.main.get_command(module.app)
+            command.name = name
+            self.commands[name] = command
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: typer.Context, formatter) -> None:  # noqa: ANN001
+        rows = [(n, SUBCOMMANDS[n][1]) for n in SUBCOMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
 app = typer.Typer(
-    cls=AmlEventsGroup,
+    cls=LazyGroup,
     name="amlevents",
     help="Manage Azure Event Grid event subscriptions on Azure Machine Learning workspaces.\n\n"
     "Offline: `amlevents events list`, `events sample`, `events test` need no Azure account.",
@@ -23,10 +59,6 @@ app = typer.Typer(
     rich_markup_mode=None,  # Rich help costs ~120 ms of imports (markdown-it, pygments) on every --help
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(subscriptions.app, name="subscription")
-app.add_typer(access.app, name="access")
-app.add_typer(events.app, name="events")
-app.add_typer(emulator.app, name="emulator")
 
 
 def _version(value: bool) -> None:

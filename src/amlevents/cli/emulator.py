@@ -6,10 +6,15 @@ from typing import Annotated, Optional
 
 import typer
 
-app = typer.Typer(
+app = typer.Typer(rich_markup_mode=None, add_completion=False, 
     help="The local Azure Resource Manager emulator: event subscriptions, system topics, workspaces, RBAC.",
     no_args_is_help=True,
 )
+
+
+@app.callback()
+def _group() -> None:
+    """Keep this a command group (Typer would collapse a one-command app into the command)."""
 
 
 @app.command("serve")

@@ -19,9 +19,17 @@ from amlevents.core.errors import AmlEventsError, ExitCode, FilterSyntaxError
 
 # Options that take `KEY OPERATOR VALUE...` as separate shell words, as in the az CLI (argparse nargs='+').
 # Click options take exactly one value, so the root group joins those words into one value first.
-MULTI_TOKEN_OPTIONS = frozenset(
-    {"--advanced-filter", "--add-advanced-filter", "--delivery-attribute-mapping", "-d", "--labels", "--event-type"}
-)
+MULTI_TOKEN_OPTIONS = frozenset({
+    "--advanced-filter", "--add-advanced-filter", "--delivery-attribute-mapping", "-d", "--labels", "--event-type",
+    "--included-event-types", "--run-status",
+})
+# az's three-state flags take an optional true/false word; click flags take none, so the word picks the flag.
+BOOLEAN_WORD_FLAGS = {
+    "--subject-case-sensitive": ("--subject-case-sensitive", "--subject-case-insensitive"),
+    "--enable-advanced-filtering-on-arrays": ("--enable-advanced-filtering-on-arrays",
+                                              "--disable-advanced-filtering-on-arrays"),
+    "--enable-af-arr": ("--enable-advanced-filtering-on-arrays", "--disable-advanced-filtering-on-arrays"),
+}
 TOKEN_SEPARATOR = "\x1f"  # ASCII unit separator: cannot be typed in a shell word by accident
 
 
@@ -33,13 +41,20 @@ def _looks_like_option(token: str) -> bool:
 
 
 def join_multi_token_options(args: list[str]) -> list[str]:
-    """Join the words after a multi-token option into one value (separated by ``TOKEN_SEPARATOR``)."""
+    """Join the words after a multi-token option into one value (separated by ``TOKEN_SEPARATOR``), and turn
+    az's ``--flag true|false`` into the matching on/off flag."""
     out: list[str] = []
     i = 0
     while i < len(args):
         token = args[i]
-        out.append(token)
         i += 1
+        if token in BOOLEAN_WORD_FLAGS:
+            on, off = BOOLEAN_WORD_FLAGS[token]
+            word = args[i].lower() if i < len(args) else ""
+            out.append(off if word == "false" else on)
+            i += word in ("true", "false")
+            continue
+        out.append(token)
         if token not in MULTI_TOKEN_OPTIONS:
             continue
         words: list[str] = []
@@ -92,7 +107,12 @@ class AmlEventsGroup(TyperGroup):
         except AmlEventsError as exc:
             if debug_enabled(ctx.params):
                 traceback.print_exc()
-            _stderr_write(format_error(exc))
+            text = format_error(exc)
+            if not ctx.params.get("show_secrets"):
+                from amlevents.core.redact import redact_text
+
+                text = redact_text(text)  # messages may quote a URL or value the user gave
+            _stderr_write(text)
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             _stderr_write("Interrupted.")

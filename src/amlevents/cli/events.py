@@ -19,7 +19,7 @@ from amlevents.cli.options import (
 )
 from amlevents.cli.output import Column, OutputFormat, emit, warn
 
-app = typer.Typer(
+app = typer.Typer(rich_markup_mode=None, add_completion=False, 
     help="The Azure ML event catalog, sample events and offline filter tests (no Azure needed).",
     no_args_is_help=True,
 )

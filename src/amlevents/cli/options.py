@@ -28,7 +28,8 @@ EventTypeOpt = Annotated[
     Optional[list[str]],
     typer.Option(
         "--event-type",
-        help="Included event type, short (ModelRegistered) or full name. Repeatable.",
+        "--included-event-types",
+        help="Included event type(s), short (ModelRegistered) or full names; several words or repeat it.",
         show_default=False,
         rich_help_panel="Filter",
     ),
@@ -64,6 +65,7 @@ ArraysOpt = Annotated[
     Optional[bool],
     typer.Option(
         "--enable-advanced-filtering-on-arrays/--disable-advanced-filtering-on-arrays",
+        "--enable-af-arr",
         help="Evaluate advanced filters against each element of array values.",
         show_default=False,
         rich_help_panel="Filter",

@@ -18,7 +18,7 @@ from amlevents.cli.options import (
     WorkspaceIdOpt, WorkspaceOpt,
 )
 
-app = typer.Typer(help="Create, update, show, list and delete the event subscriptions of a workspace.",
+app = typer.Typer(rich_markup_mode=None, add_completion=False, help="Create, update, show, list and delete the event subscriptions of a workspace.",
                   no_args_is_help=True)
 
 NameArg = Annotated[str, typer.Argument(help="Event subscription name (3-64 letters, digits, hyphens).")]

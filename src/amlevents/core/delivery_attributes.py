@@ -62,9 +62,12 @@ class DeliveryAttribute:
             raise InvalidInputError(f"a delivery attribute mapping must be an object with properties, got {data!r}")
         props = data["properties"]
         if data.get("type") == "Static":
-            return cls(
-                str(data.get("name") or ""), "Static", value=props.get("value"), is_secret=bool(props.get("isSecret"))
-            )
+            secret = props.get("isSecret")
+            if secret is not None and not isinstance(secret, bool):  # bool("false") is True: az's mistake
+                raise InvalidInputError(
+                    f"isSecret of delivery attribute '{data.get('name')}' must be true or false, got {secret!r}"
+                )
+            return cls(str(data.get("name") or ""), "Static", value=props.get("value"), is_secret=bool(secret))
         return cls(str(data.get("name") or ""), str(data.get("type")), source_field=props.get("sourceField"))
 
 

@@ -1,0 +1,72 @@
+"""`amlevents manifest ...`: the desired-state manifest's JSON Schema, and offline validation of a manifest."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from amlevents.cli.options import OutputOpt, QueryOpt
+from amlevents.cli.output import Column, OutputFormat, emit, warn
+
+app = typer.Typer(rich_markup_mode=None, add_completion=False, 
+    help="Desired-state manifests (YAML): their JSON Schema and offline validation (no Azure needed).",
+    no_args_is_help=True,
+)
+
+
+class SchemaFormat(str, Enum):
+    json = "json"
+    yaml = "yaml"
+
+
+@app.command("schema")
+def schema(
+    output: Annotated[SchemaFormat, typer.Option("--output", "-o", help="json or yaml.", case_sensitive=False)]
+    = SchemaFormat.json,
+) -> None:
+    """Print the manifest's JSON Schema, for editors to validate and complete manifests.
+
+    Example: amlevents manifest schema -o json > amlevents-manifest.schema.json
+    """
+    from amlevents.core.manifest_schema import manifest_schema
+
+    emit(manifest_schema(), OutputFormat(output.value))
+
+
+@app.command("validate")
+def validate(
+    file: Annotated[Path, typer.Option("--file", "-f", help="The manifest (YAML).", dir_okay=False,
+                                       show_default=False)],
+    output: OutputOpt = None,
+    query: QueryOpt = None,
+) -> None:
+    """Check a manifest offline (schema, filters, options, ${VAR} references) and list its subscriptions.
+
+    An invalid manifest exits with 2 and names the file, line and column. Nothing is sent to Azure.
+    Example: amlevents manifest validate -f examples/manifest.yaml -o table
+    """
+    from amlevents.core.filters.lint import lint
+    from amlevents.core.manifest import load_manifest, manifest_summary
+
+    manifest = load_manifest(str(file))
+    for workspace in manifest.workspaces:
+        for sub in workspace.subscriptions:
+            for message in lint(sub.event_filter):
+                warn(f"{manifest.source}:{sub.location[0]}:{sub.location[1]}: {sub.name}: {message}")
+    emit(
+        manifest_summary(manifest),
+        output,
+        query=query,
+        columns=[
+            Column("Workspace", "workspace"),
+            Column("Name", "name"),
+            Column("Kind", lambda r: r["systemTopic"] or r["kind"]),
+            Column("Destination", "endpointType"),
+            Column("Event types", lambda r: ", ".join(r["eventTypes"]) or "(all)"),
+            Column("Filters", "advancedFilters"),
+        ],
+    )
+

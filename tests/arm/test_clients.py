@@ -1,0 +1,182 @@
+"""Connection settings from flags and AMLEVENTS_* variables, the credential chain, and an emulator Session."""
+
+from __future__ import annotations
+
+import pytest
+
+from amlevents.arm.clients import DEFAULT_EMULATOR_WORKSPACE, ConnectionSettings, Session, build_credential
+from amlevents.core.errors import AuthenticationError, ExitCode, InvalidInputError
+
+AUTHORITY = "https://login.microsoftonline.com"
+EMULATOR = "https://127.0.0.1:8443"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "env", "mode"),
+    [
+        ({}, {}, "azure"),
+        ({"local": True}, {}, "local"),
+        ({}, {"AMLEVENTS_LOCAL": "1"}, "local"),
+        ({}, {"AMLEVENTS_LOCAL": "TRUE"}, "local"),
+        ({}, {"AMLEVENTS_LOCAL": "0"}, "azure"),
+        ({"emulator_url": EMULATOR}, {}, "emulator"),
+        ({}, {"AMLEVENTS_EMULATOR": EMULATOR}, "emulator"),
+    ],
+)
+def test_mode_comes_from_flags_or_environment(kwargs, env, mode):
+    assert ConnectionSettings.from_env(**kwargs, env=env).mode == mode
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "env"),
+    [
+        ({"local": True, "emulator_url": EMULATOR}, {}),
+        ({"local": True}, {"AMLEVENTS_EMULATOR": EMULATOR}),
+        ({"emulator_url": EMULATOR}, {"AMLEVENTS_LOCAL": "yes"}),
+    ],
+)
+def test_local_and_emulator_together_are_refused(kwargs, env):
+    with pytest.raises(InvalidInputError, match="--local and --emulator cannot be used together"):
+        ConnectionSettings.from_env(**kwargs, env=env)
+
+
+def test_emulator_settings_come_from_the_environment():
+    env = {"AMLEVENTS_EMULATOR": EMULATOR + "/", "AMLEVENTS_EMULATOR_CA": "/ca.pem",
+           "AMLEVENTS_EMULATOR_PRINCIPAL": "reader"}
+    settings = ConnectionSettings.from_env(env=env)
+    assert (settings.emulator_url, settings.emulator_ca, settings.emulator_principal) == (EMULATOR, "/ca.pem", "reader")
+
+
+def test_the_emulator_principal_defaults_to_owner():
+    assert ConnectionSettings.from_env(env={"AMLEVENTS_EMULATOR": EMULATOR}).emulator_principal == "owner"
+
+
+@pytest.mark.parametrize(
+    ("value", "auth"), [("cli", "cli"), ("Managed", "managed"), ("DEFAULT", "default"), ("", None)]
+)
+def test_amlevents_auth_names_a_sign_in_method(value, auth):
+    assert ConnectionSettings.from_env(env={"AMLEVENTS_AUTH": value}).auth == auth
+
+
+def test_an_unknown_amlevents_auth_is_refused():
+    with pytest.raises(InvalidInputError, match="AMLEVENTS_AUTH=browser is not a sign-in method") as caught:
+        ConnectionSettings.from_env(env={"AMLEVENTS_AUTH": "browser"})
+    assert "environment, workload, managed, cli, default" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "cloud"),
+    [(None, {}, "AzureCloud"), (None, {"AMLEVENTS_CLOUD": "AzureChinaCloud"}, "AzureChinaCloud"),
+     ("AzureUSGovernment", {"AMLEVENTS_CLOUD": "AzureChinaCloud"}, "AzureUSGovernment")],
+)
+def test_the_cloud_flag_wins_over_the_environment(flag, env, cloud):
+    assert ConnectionSettings.from_env(cloud=flag, env=env).cloud == cloud
+
+
+@pytest.mark.parametrize(("flag", "env"), [("Mars", {}), (None, {"AMLEVENTS_CLOUD": "AzureGermanCloud"})])
+def test_an_unknown_cloud_is_refused(flag, env):
+    with pytest.raises(InvalidInputError, match="unknown cloud"):
+        ConnectionSettings.from_env(cloud=flag, env=env)
+
+
+def chain_types(credential) -> list[str]:
+    return [type(c).__name__ for c in credential.credentials]
+
+
+def test_the_default_chain_never_opens_a_browser():
+    assert chain_types(build_credential(None, AUTHORITY)) == [
+        "EnvironmentCredential", "ManagedIdentityCredential", "AzureCliCredential"]
+
+
+def test_a_federated_token_file_adds_workload_identity_second(monkeypatch, tmp_path):
+    monkeypatch.setenv("AZURE_FEDERATED_TOKEN_FILE", str(tmp_path / "token"))
+    monkeypatch.setenv("AZURE_CLIENT_ID", "00000000-0000-0000-0000-0000000000c1")
+    monkeypatch.setenv("AZURE_TENANT_ID", "00000000-0000-0000-0000-0000000000e1")
+    assert chain_types(build_credential("default", AUTHORITY)) == [
+        "EnvironmentCredential", "WorkloadIdentityCredential", "ManagedIdentityCredential", "AzureCliCredential"]
+
+
+def test_an_incomplete_workload_identity_in_the_chain_is_not_a_crash(monkeypatch, tmp_path):
+    monkeypatch.setenv("AZURE_FEDERATED_TOKEN_FILE", str(tmp_path / "token"))
+    try:
+        build_credential(None, AUTHORITY)
+    except AuthenticationError:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("method", "kind"),
+    [("environment", "EnvironmentCredential"), ("managed", "ManagedIdentityCredential"), ("cli", "AzureCliCredential")],
+)
+def test_amlevents_auth_picks_one_credential(method, kind):
+    assert type(build_credential(method, AUTHORITY)).__name__ == kind
+
+
+def test_workload_identity_without_its_variables_is_an_authentication_error():
+    with pytest.raises(AuthenticationError, match="AMLEVENTS_AUTH=workload cannot be used") as caught:
+        build_credential("workload", AUTHORITY)
+    assert caught.value.exit_code == ExitCode.AUTH_FAILED
+
+
+def test_workload_identity_with_its_variables(monkeypatch, tmp_path):
+    monkeypatch.setenv("AZURE_FEDERATED_TOKEN_FILE", str(tmp_path / "token"))
+    monkeypatch.setenv("AZURE_CLIENT_ID", "00000000-0000-0000-0000-0000000000c1")
+    monkeypatch.setenv("AZURE_TENANT_ID", "00000000-0000-0000-0000-0000000000e1")
+    assert type(build_credential("workload", AUTHORITY)).__name__ == "WorkloadIdentityCredential"
+
+
+@pytest.mark.parametrize(
+    ("cloud", "base_url"),
+    [("AzureCloud", "https://management.azure.com"), ("AzureChinaCloud", "https://management.chinacloudapi.cn")],
+)
+def test_an_azure_session_targets_the_clouds_resource_manager(cloud, base_url):
+    session = Session(ConnectionSettings(cloud=cloud))
+    assert (session.base_url, session.scopes) == (base_url, [base_url + "/.default"])
+
+
+def emulator_session(server, principal: str | None = None) -> Session:
+    env = {"AMLEVENTS_EMULATOR": server.url, "AMLEVENTS_EMULATOR_CA": server.ca_cert_path}
+    if principal:
+        env["AMLEVENTS_EMULATOR_PRINCIPAL"] = principal
+    return Session(ConnectionSettings.from_env(env=env))
+
+
+def test_an_emulator_session_trusts_the_emulator_ca_and_signs_as_the_principal(emulator):
+    session = emulator_session(emulator, "reader")
+    try:
+        client = session.eventgrid(emulator.subscription_id)
+        scope = DEFAULT_EMULATOR_WORKSPACE
+        assert list(client.event_subscriptions.list_by_resource(
+            scope.resource_group, "Microsoft.MachineLearningServices", "workspaces", scope.name)) == []
+        assert session.token_claims()["oid"] == emulator.principals["reader"]
+    finally:
+        session.close()
+    (request,) = emulator.app.requests()
+    assert (request["principal"], request["status"]) == ("reader", 200)
+    assert (session.base_url, session.verify) == (emulator.url, emulator.ca_cert_path)
+
+
+def test_an_emulator_session_signs_as_owner_by_default(emulator):
+    session = emulator_session(emulator)
+    assert session.token_claims()["oid"] == emulator.principals["owner"]
+    assert session.default_workspace == DEFAULT_EMULATOR_WORKSPACE
+
+
+def test_clients_are_cached_per_subscription(emulator):
+    session = emulator_session(emulator)
+    first = session.authorization(emulator.subscription_id)
+    assert session.authorization(emulator.subscription_id.upper()) is first
+    assert session.eventgrid(emulator.subscription_id) is not first
+
+
+def test_an_unknown_emulator_principal_is_an_authentication_error(emulator):
+    session = emulator_session(emulator, "mallory")
+    expected = "AMLEVENTS_EMULATOR_PRINCIPAL: unknown principal 'mallory'"
+    with pytest.raises(AuthenticationError, match=expected) as caught:
+        session.token_claims()
+    assert caught.value.exit_code == 3
+
+
+def test_an_emulator_url_must_be_https():
+    with pytest.raises(InvalidInputError, match="must start with https://"):
+        Session(ConnectionSettings(emulator_url="http://127.0.0.1:8080"))

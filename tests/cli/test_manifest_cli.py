@@ -1,0 +1,115 @@
+"""`amlevents manifest schema` and `manifest validate`, through the real error boundary."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+import typer
+import yaml
+from typer.testing import CliRunner
+
+from amlevents.cli import manifest
+from amlevents.cli.errors import AmlEventsGroup
+from amlevents.core.manifest_schema import manifest_schema
+
+EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "manifest.yaml"
+ENV = {"HOOK_URL": "https://hooks.example.com/api/aml?code=s3cr3t", "API_KEY": "k3y-value"}
+
+app = typer.Typer(cls=AmlEventsGroup)  # the root app's boundary, with only this sub-app under it
+app.add_typer(manifest.app, name="manifest")
+
+
+@app.callback()
+def _root() -> None:
+    """Test root."""
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(app, list(args), prog_name="amlevents")
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.mark.parametrize("args", [["-o", "json"], []])
+def test_schema_prints_the_json_schema(args: list[str]) -> None:
+    result = run("manifest", "schema", *args)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == manifest_schema()
+
+
+def test_schema_prints_yaml() -> None:
+    result = run("manifest", "schema", "-o", "yaml")
+    assert yaml.safe_load(result.stdout) == manifest_schema()
+
+
+def test_validate_lists_the_subscriptions(env: None) -> None:
+    result = run("manifest", "validate", "-f", str(EXAMPLE), "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert [(r["workspace"], r["name"], r["kind"], r["endpointType"]) for r in json.loads(result.stdout)] == [
+        ("ml-prod/ml-prod-ws", "churn-models", "workspace", "WebHook"),
+        ("ml-prod/ml-prod-ws", "failed-runs", "workspace", "ServiceBusQueue"),
+        ("ml-prod/ml-prod-ws", "model-audit", "system-topic", "EventHub"),
+        ("ml-dev/ml-dev-ws", "drift-alerts", "workspace", "WebHook"),
+    ]
+    assert result.stderr == ""
+
+
+def test_validate_summary_row(env: None) -> None:
+    rows = json.loads(run("manifest", "validate", "-f", str(EXAMPLE), "-o", "json").stdout)
+    assert rows[2] == {"workspace": "ml-prod/ml-prod-ws", "name": "model-audit", "kind": "system-topic",
+                       "systemTopic": "ml-prod-ws-events", "endpointType": "EventHub",
+                       "eventTypes": ["ModelRegistered", "ModelDeployed"], "advancedFilters": 1}
+
+
+def test_validate_error_is_located_on_stderr_with_exit_2(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("version: 1\nworkspaces:\n  - name: ws\n    subscriptions:\n      - name: abc\n"
+                    "        destination: {endpoint: https://h.example.com, maxEventsPerBatch: 0}\n")
+    result = run("manifest", "validate", "-f", str(path))
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: {path}:6:75: workspaces[0].subscriptions[0].destination.maxEventsPerBatch: "
+                             "0 is less than the minimum of 1.\n")
+    assert result.stdout == ""
+
+
+def test_validate_shows_a_bad_filter_with_its_caret(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("version: 1\nworkspaces:\n  - name: ws\n    subscriptions:\n      - name: abc\n"
+                    "        destination: {endpoint: https://h.example.com}\n"
+                    "        advancedFilters: ['data.x StringInn a']\n")
+    result = run("manifest", "validate", "-f", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[:3] == [
+        f"Error: {path}:7:35: workspaces[0].subscriptions[0].advancedFilters[0]: unknown operator 'StringInn'.",
+        "  data.x StringInn a",
+        "         ^^^^^^^^^",
+    ]
+
+
+def test_validate_missing_variable_exits_2_without_traceback() -> None:
+    result = run("manifest", "validate", "-f", str(EXAMPLE))
+    assert result.exit_code == 2
+    assert "environment variable HOOK_URL is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_missing_file_exits_2(tmp_path: pathlib.Path) -> None:
+    result = run("manifest", "validate", "-f", str(tmp_path / "nope.yaml"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: cannot read manifest '{tmp_path / 'nope.yaml'}'")
+
+
+def test_validate_warns_about_filters_that_cannot_match(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text("version: 1\nworkspaces:\n  - name: ws\n    subscriptions:\n      - name: abc\n"
+                    "        destination: {endpoint: https://h.example.com}\n"
+                    "        eventTypes: [ModelRegistered]\n        subjectBeginsWith: experiments/\n")
+    result = run("manifest", "validate", "-f", str(path), "-o", "json")
+    assert result.exit_code == 0
+    assert result.stderr.startswith(f"Warning: {path}:5:9: abc: ")

@@ -1,0 +1,202 @@
+"""`amlevents subscription show|list|delete` and `events test --subscription` against the emulator."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from amlevents.cli.app import app
+
+HOOK = "https://hooks.example.com/api/events?code=SECRET"
+SUB = "00000000-0000-0000-0000-000000000000"
+RG = "amlevents-local"
+WS = "local-workspace"
+_COMMAND: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _click_command_built_once(monkeypatch):
+    """Typer rebuilds the Click command tree on every in-process call (~0.1 s); build it once per module."""
+    import typer.testing
+
+    if not _COMMAND:
+        _COMMAND.append(typer.testing._get_command(app))
+    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: _COMMAND[0])
+
+
+def create(run: Any, name: str, *args: str) -> None:
+    result = run("subscription", "create", name, "--endpoint", HOOK, *args, "-o", "none")
+    assert result.exit_code == 0, result.stderr
+
+
+def sent(server: Any, method: str) -> list[dict[str, Any]]:
+    return [r for r in server.app.requests() if r["method"] == method]
+
+
+# --- show ----------------------------------------------------------------------------------------------------
+
+def test_show_hides_the_url_query_like_the_service(run, cli_emulator):
+    create(run, "hook-1")
+    props = run.json("subscription", "show", "hook-1")["properties"]
+    assert props["destination"]["properties"]["endpointUrl"] is None
+    assert props["destination"]["properties"]["endpointBaseUrl"] == "https://hooks.example.com/api/events"
+
+
+def test_show_full_endpoint_url_is_redacted(run, cli_emulator):
+    create(run, "hook-1")
+    resource = run.json("subscription", "show", "hook-1", "--include-full-endpoint-url")
+    assert resource["properties"]["destination"]["properties"]["endpointUrl"] == \
+        "https://hooks.example.com/api/events?code=REDACTED"
+    assert sent(cli_emulator, "POST")[-1]["path"].endswith("/getFullUrl")
+
+
+def test_show_full_endpoint_url_with_show_secrets(run, cli_emulator):
+    create(run, "hook-1")
+    resource = run.json("--show-secrets", "subscription", "show", "hook-1", "--include-full-endpoint-url")
+    assert resource["properties"]["destination"]["properties"]["endpointUrl"] == HOOK
+
+
+def test_show_full_endpoint_url_of_identity_delivery_to_a_webhook(run, cli_emulator):
+    create(run, "hook-1", "--delivery-identity", "systemassigned")
+    resource = run.json("--show-secrets", "subscription", "show", "hook-1", "--include-full-endpoint-url")
+    assert resource["properties"]["deliveryWithResourceIdentity"]["destination"]["properties"]["endpointUrl"] == HOOK
+
+
+def test_show_full_endpoint_url_of_an_eventhub_says_there_is_none(run, cli_emulator):
+    hub = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.EventHub/namespaces/ns/eventhubs/hub"
+    assert run("subscription", "create", "hub-1", "--endpoint-type", "eventhub", "--endpoint", hub).exit_code == 0
+    result = run("subscription", "show", "hub-1", "--include-full-endpoint-url", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["properties"]["destination"]["properties"]["resourceId"] == hub
+    assert "delivers to EventHub, which has no endpoint URL to include" in result.stderr
+    assert sent(cli_emulator, "POST") == []
+
+
+def test_show_missing_exits_5(run, cli_emulator):
+    result = run("subscription", "show", "nope-1", "-o", "json")
+    assert result.exit_code == 5
+    assert "event subscription 'nope-1' does not exist on workspace 'local-workspace'" in result.stderr
+
+
+# --- list ----------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def both_kinds(run, cli_emulator):
+    create(run, "scope-sub", "--event-type", "ModelRegistered", "--subject-begins-with", "models/churn")
+    create(run, "topic-sub", "--system-topic", "", "--advanced-filter", "data.RunStatus", "StringIn", "Failed")
+
+
+def test_list_json_has_both_kinds(run, both_kinds):
+    items = run.json("subscription", "list")
+    assert [(i["name"], i["type"]) for i in items] == [
+        ("scope-sub", "Microsoft.EventGrid/eventSubscriptions"),
+        ("topic-sub", "Microsoft.EventGrid/systemTopics/eventSubscriptions"),
+    ]
+
+
+def test_list_table_columns(run, both_kinds):
+    result = run("subscription", "list", "-o", "table")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if "Name" in line)
+    assert [c.strip() for c in header.strip("┃│ ").split("┃")] == [
+        "Name", "Kind", "Destination", "Event types", "Filters", "State"]
+    scope = next(line for line in lines if "scope-sub" in line)
+    topic = next(line for line in lines if "topic-sub" in line)
+    for text in ("workspace", "WebHook: https://hooks.example.com/api/events", "ModelRegistered",
+                 "subject begins 'models/churn'", "Succeeded"):
+        assert text in scope
+    assert "system-topic" in topic and "1 advanced" in topic
+    assert "SECRET" not in result.stdout
+
+
+def test_list_tsv_one_row_per_subscription(run, both_kinds):
+    rows = [line.split("\t") for line in run("subscription", "list", "-o", "tsv").stdout.splitlines()]
+    assert [(r[0], r[1]) for r in rows] == [("scope-sub", "workspace"), ("topic-sub", "system-topic")]
+
+
+def test_empty_list_is_an_empty_json_array(run, cli_emulator):
+    result = run("subscription", "list", "-o", "json")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "[]"
+
+
+def test_list_follows_every_page(run, cli_emulator):
+    from amlevents.emulator.subscriptions import ParentRef
+
+    owner = cli_emulator.principals["owner"]
+    names = [f"bulk-{i:03d}" for i in range(120)]
+    body = {"properties": {"destination": {"endpointType": "WebHook",
+                                           "properties": {"endpointUrl": "https://hooks.example.com/x"}}}}
+    for name in names:
+        cli_emulator.backend.put_event_subscription(ParentRef(SUB, RG, resource_name=WS), name, body, owner,
+                                                    lambda: False)
+    items = run.json("subscription", "list")
+    assert [i["name"] for i in items] == names
+    pages = [r for r in sent(cli_emulator, "GET") if r["path"].endswith(f"/{WS}/providers/Microsoft.EventGrid/"
+                                                                         "eventSubscriptions")]
+    assert len(pages) == 2 and "$skipToken" in pages[1]["query"]
+
+
+# --- delete --------------------------------------------------------------------------------------------------
+
+def test_delete_without_a_terminal_needs_yes(run, cli_emulator):
+    create(run, "hook-1")
+    result = run("subscription", "delete", "hook-1")
+    assert result.exit_code == 2
+    assert "without confirmation" in result.stderr and "--yes" in result.stderr
+    assert sent(cli_emulator, "DELETE") == []
+    assert run("subscription", "show", "hook-1", "-o", "json").exit_code == 0
+
+
+def test_delete_with_yes(run, cli_emulator):
+    create(run, "hook-1")
+    result = run("subscription", "delete", "hook-1", "--yes")
+    assert result.exit_code == 0, result.stderr
+    [delete] = sent(cli_emulator, "DELETE")
+    assert delete["path"].endswith(f"/workspaces/{WS}/providers/Microsoft.EventGrid/eventSubscriptions/hook-1")
+    assert run("subscription", "show", "hook-1", "-o", "json").exit_code == 5
+
+
+def test_delete_if_exists_on_a_missing_one_exits_0(run, cli_emulator):
+    result = run("subscription", "delete", "nope-1", "--yes", "--if-exists")
+    assert result.exit_code == 0
+    assert "does not exist; nothing to delete" in result.stderr
+    assert sent(cli_emulator, "DELETE") == []
+
+
+def test_delete_missing_exits_5(run, cli_emulator):
+    result = run("subscription", "delete", "nope-1", "--yes")
+    assert result.exit_code == 5
+    assert "'nope-1' does not exist" in result.stderr
+
+
+def test_delete_system_topic_subscription_under_its_topic(run, cli_emulator):
+    create(run, "topic-sub", "--system-topic", "ml-events")
+    assert run("subscription", "delete", "topic-sub", "--yes").exit_code == 0
+    [delete] = sent(cli_emulator, "DELETE")
+    assert "/providers/Microsoft.EventGrid/systemTopics/ml-events/eventSubscriptions/topic-sub" in delete["path"]
+    assert run.json("subscription", "list") == []
+
+
+def test_delete_dry_run_sends_nothing(run, cli_emulator):
+    create(run, "hook-1")
+    result = run("subscription", "delete", "hook-1", "--dry-run", "-o", "json")
+    assert json.loads(result.stdout)["method"] == "DELETE"
+    assert sent(cli_emulator, "DELETE") == []
+
+
+# --- events test --subscription ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("model", "delivered"), [("churn", True), ("fraud", False)])
+def test_events_test_uses_the_deployed_filter(run, cli_emulator, tmp_path, model, delivered):
+    create(run, "churn-models", "--event-type", "ModelRegistered",
+           "--advanced-filter", "data.ModelName", "StringIn", "churn")
+    event = tmp_path / "event.json"
+    event.write_text(run("events", "sample", "ModelRegistered", "--set", f"data.ModelName={model}").stdout)
+    verdict = run.json("events", "test", "--event", str(event), "--subscription", "churn-models")
+    assert verdict["delivered"] is delivered
+    assert verdict["filter"]["advancedFilters"] == [
+        {"operatorType": "StringIn", "key": "data.ModelName", "values": ["churn"]}]
