@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,6 +142,8 @@ class Session:
     base_url: str = ""
     verify: str | bool = True
     default_workspace: WorkspaceRef | None = None
+    _memo: dict[Any, Any] = field(default_factory=dict)
+    _memo_lock: Any = field(default_factory=threading.Lock)
     _undo_debug: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
@@ -253,6 +256,19 @@ class Session:
             return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         except (IndexError, ValueError):
             return {}
+
+    def memo(self, key: Any, compute: Any) -> Any:
+        """``compute()`` once per process for ``key`` (reads several workspaces share, e.g. a resource group's
+        system topics); concurrent callers wait for the first."""
+        with self._memo_lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]
+
+    def forget(self, key: Any) -> None:
+        """Drop a memoized read after a write changed it."""
+        with self._memo_lock:
+            self._memo.pop(key, None)
 
     def close(self) -> None:
         """Close clients and stop an embedded emulator."""

@@ -18,6 +18,7 @@ from amlevents.arm.errors import translate_errors
 from amlevents.arm.polling import AdaptivePolling
 from amlevents.core.catalog import TOPIC_TYPE
 from amlevents.core.errors import NotFoundError
+from amlevents.core.plan import topic_name_of  # re-exported: callers import it from here
 from amlevents.core.workspace import WorkspaceRef
 
 SCOPE_TYPE = "microsoft.eventgrid/eventsubscriptions"
@@ -37,13 +38,6 @@ def _body(data: dict[str, Any]) -> io.BytesIO:
 def kind_of(resource: dict[str, Any]) -> str:
     """``workspace`` or ``system-topic``, from the resource type."""
     return "system-topic" if (resource.get("type") or "").lower() == TOPIC_SUB_TYPE else "workspace"
-
-
-def topic_name_of(resource: dict[str, Any]) -> str | None:
-    """The system topic name in a system-topic subscription's id."""
-    parts = (resource.get("id") or "").split("/")
-    lowered = [p.lower() for p in parts]
-    return parts[lowered.index("systemtopics") + 1] if "systemtopics" in lowered else None
 
 
 @dataclass(frozen=True)
@@ -114,13 +108,18 @@ class WorkspaceSubscriptions:
         """The workspace's system topic (Azure allows one per source), or None."""
         if self._topic is False:
             ws = self.workspace
-            with translate_errors(f"list the system topics of resource group '{ws.resource_group}'"):
-                topics = [t.serialize(keep_readonly=True)
-                          for t in self.client.system_topics.list_by_resource_group(ws.resource_group)]
+            topics = self.session.memo(("system-topics", ws.subscription_id.lower(), ws.resource_group.lower()),
+                                       self._list_topics)
             self._topic = next(
                 (t for t in topics if (t.get("properties", {}).get("source") or "").lower() == ws.id.lower()), None
             )
         return self._topic  # type: ignore[return-value]
+
+    def _list_topics(self) -> list[dict[str, Any]]:
+        ws = self.workspace
+        with translate_errors(f"list the system topics of resource group '{ws.resource_group}'"):
+            return [t.serialize(keep_readonly=True)
+                    for t in self.client.system_topics.list_by_resource_group(ws.resource_group)]
 
     def find(self, name: str, topic: str | None = None) -> Found:
         """The subscription called ``name`` on the workspace scope or under its system topic (exit 5 if neither)."""
@@ -219,6 +218,8 @@ class WorkspaceSubscriptions:
             poller = self.client.system_topics.begin_create_or_update(
                 self.workspace.resource_group, topic, _body(body), polling=AdaptivePolling(), cls=_raw)
             self._topic = poller.result()
+        self.session.forget(("system-topics", self.workspace.subscription_id.lower(),
+                             self.workspace.resource_group.lower()))
         return topic
 
     def put(self, name: str, properties: dict[str, Any], *, topic: str | None = None, wait: bool = True,

@@ -42,6 +42,7 @@ class Ui:
     progress: Callable[[str], ContextManager[Any]] = lambda _msg: contextlib.nullcontext()
     confirm: Callable[[str], bool] | None = None  # None: no terminal to ask on
     warn: Callable[[str], None] = lambda _msg: None
+    info: Callable[[str], None] = lambda _msg: None  # progress lines (stderr), not warnings
 
 
 def request(method: str, url: str, body: Any = None) -> dict[str, Any]:

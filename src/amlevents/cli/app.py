@@ -15,8 +15,13 @@ from amlevents import __version__
 from amlevents.cli.context import CliState
 from amlevents.cli.errors import AmlEventsGroup
 
-# name -> (module with a Typer `app`, one-line help for the root listing)
+# name -> (module with a Typer `app`, one-line help for the root listing). The desired-state commands are
+# top-level commands of one module's app rather than a group.
+TOP_LEVEL = {"plan", "apply", "export"}
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "plan": ("amlevents.cli.desired", "Show what `apply` would change to match a manifest."),
+    "apply": ("amlevents.cli.desired", "Make workspaces match a manifest (concurrently, re-runnable)."),
+    "export": ("amlevents.cli.desired", "Write a manifest of deployed subscriptions."),
     "subscription": ("amlevents.cli.subscriptions", "Create, update, show, list and delete workspace event subscriptions."),
     "access": ("amlevents.cli.access", "Check your access to a workspace's event subscriptions."),
     "events": ("amlevents.cli.events", "The Azure ML event catalog, samples and offline filter tests."),
@@ -37,6 +42,8 @@ class LazyGroup(AmlEventsGroup):
 
             module = importlib.import_module(SUBCOMMANDS[name][0])
             command = typer.main.get_command(module.app)
+            if name in TOP_LEVEL:
+                command = command.commands[name]
             command.name = name
             self.commands[name] = command
         return super().get_command(ctx, name)

@@ -55,12 +55,12 @@ def service(ctx: typer.Context) -> Any:
     import sys
 
     from amlevents.arm.workflow import SubscriptionService, Ui
-    from amlevents.cli.output import progress, warn
+    from amlevents.cli.output import note, progress, warn
 
     def confirm(message: str) -> bool:
         return typer.confirm(message, default=False, err=True)
 
-    ui = Ui(progress=progress, confirm=confirm if sys.stdin.isatty() else None, warn=warn)
+    ui = Ui(progress=progress, confirm=confirm if sys.stdin.isatty() else None, warn=warn, info=note)
     sess = session(ctx)
     label = None
     if sess.settings.mode != "azure":

@@ -101,6 +101,12 @@ def emit(
     sys.stdout.flush()
 
 
+def emit_raw(text: str) -> None:
+    """Text that already is the data (a generated manifest), as is."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
 def emit_line(data: Any) -> None:
     """One compact JSON line on stdout, flushed at once (for ready signals that other programs wait for)."""
     sys.stdout.write(json.dumps(data, separators=(",", ":")) + "\n")
@@ -117,6 +123,12 @@ def progress(message: str) -> Iterator[None]:
 
     with Console(stderr=True).status(message):
         yield
+
+
+def note(message: str) -> None:
+    """An informational line on stderr (progress, summaries): never mixed into the data on stdout."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
 
 
 def warn(message: str) -> None:

@@ -1,0 +1,396 @@
+"""Desired state against Azure: read every listed workspace, plan, apply concurrently, export.
+
+Reads run concurrently (one thread per workspace, then one per hidden value to fetch). Writes go through a
+bounded pool: the pool bounds the requests that start operations; each long-running operation is then
+watched by azure-core's poller in its own thread, so a slow provisioning does not hold a slot. Deletes run (and
+finish) before creates and updates, so a subscription that moves between the workspace scope and the system
+topic is gone before it is re-created.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from amlevents.arm.access import AccessChecker, required_actions
+from amlevents.arm.clients import Session
+from amlevents.arm.polling import AdaptivePolling
+from amlevents.arm.subscriptions import Found, WorkspaceSubscriptions, _body, _raw, topic_name_of
+from amlevents.arm.errors import translate_errors
+from amlevents.arm.workflow import Ui, access_denied
+from amlevents.core.catalog import TOPIC_TYPE
+from amlevents.core.errors import AccessDeniedError, AmlEventsError, InvalidInputError
+from amlevents.core.manifest import Manifest, WorkspaceSpec
+from amlevents.core.plan import Action, FieldChange, PlannedChange, hidden_values, plan, put_body, update_body
+from amlevents.core.subscription_update import needs_put
+from amlevents.core.workspace import WorkspaceRef, resolve_workspace
+
+
+@dataclass
+class WorkspaceState:
+    """One workspace: where it is, what the manifest wants, what exists, and the hidden values fetched."""
+
+    ref: WorkspaceRef
+    spec: WorkspaceSpec | None
+    current: dict[str, dict[str, Any]] = field(default_factory=dict)
+    full_urls: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, Any] = field(default_factory=dict)
+    topic: dict[str, Any] | None = None
+    steps: list[PlannedChange] = field(default_factory=list)
+
+
+@dataclass
+class StepResult:
+    """What happened to one step of an apply."""
+
+    step: PlannedChange
+    status: str  # applied | failed | not-run
+    error: str | None = None
+    seconds: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"workspace": self.step.workspace_id, "name": self.step.name, "action": self.step.action.value,
+                "kind": self.step.kind, "status": self.status, "error": self.error, "seconds": self.seconds}
+
+
+def _concurrently(calls: list[Callable[[], Any]], workers: int) -> list[Any]:
+    """Run calls in a pool; results in order, each a value or the exception it raised."""
+    if not calls:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(calls)))) as pool:
+        futures = [pool.submit(call) for call in calls]
+    return [f.exception() or f.result() for f in futures]
+
+
+def _raise_first(results: list[Any]) -> list[Any]:
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
+
+
+class DesiredStateService:
+    """plan / apply / export over a ``Session``."""
+
+    def __init__(self, session: Session, ui: Ui | None = None, identity_label: str | None = None) -> None:
+        self.session = session
+        self.ui = ui or Ui()
+        self.access = AccessChecker(session, label=identity_label)
+
+    # --- reading -----------------------------------------------------------------------------------------------
+
+    def resolve(self, manifest: Manifest) -> list[WorkspaceState]:
+        """The manifest's workspaces as references (flags/env/config fallbacks apply), duplicates refused."""
+        states: list[WorkspaceState] = []
+        seen: dict[str, WorkspaceSpec] = {}
+        for spec in manifest.workspaces:
+            ref = resolve_workspace(**spec.ref_args, defaults=self.session.default_workspace)
+            if ref.id.lower() in seen:
+                line, column = spec.location
+                raise InvalidInputError(f"{manifest.source}:{line}:{column}: workspace '{ref.name}' is listed twice "
+                                        "(after resolving names, environment and config.json)",
+                                        hint="merge the two entries into one")
+            seen[ref.id.lower()] = spec
+            states.append(WorkspaceState(ref, spec))
+        return states
+
+    def read(self, states: list[WorkspaceState]) -> list[WorkspaceState]:
+        """Fill in each workspace's current subscriptions (and hidden values the plan needs), concurrently."""
+        _raise_first(_concurrently([lambda s=s: self._read_one(s) for s in states], workers=16))
+        return states
+
+    def _read_one(self, state: WorkspaceState) -> None:
+        api = WorkspaceSubscriptions(self.session, state.ref)
+        # Independent reads at once: the workspace exists, its scope subscriptions, its system topic.
+        _, scope, topic = _raise_first(_concurrently(
+            [api.check_workspace, api.list_scope, lambda: self._system_topic(api, state)], workers=3))
+        state.topic = None if topic is _UNREADABLE else topic
+        items = scope if topic is _UNREADABLE else scope + api.list_topic({i["name"].lower() for i in scope})
+        state.current = {item["name"]: item for item in items}
+        desired = {d.name: d for d in state.spec.subscriptions} if state.spec else {}
+        urls, secret_names = hidden_values(desired, state.current)
+        calls: list[Callable[[], Any]] = []
+        for name in urls:
+            calls.append(lambda n=name: state.full_urls.__setitem__(n, api.full_url(self._found(state, n))))
+        for name in secret_names:
+            calls.append(lambda n=name: state.secrets.__setitem__(n, self._attributes(api, state, n)))
+        _raise_first(_concurrently(calls, workers=8))
+
+    def _system_topic(self, api: WorkspaceSubscriptions, state: WorkspaceState) -> Any:
+        """The workspace's system topic; ``_UNREADABLE`` when it may not be read and the manifest wants nothing
+        under it (EventGrid EventSubscription Contributor on the workspace cannot read system topics)."""
+        try:
+            return api.system_topic()
+        except AccessDeniedError as exc:
+            if state.spec is None or any(d.system_topic is not False for d in state.spec.subscriptions):
+                raise
+            self.ui.warn(f"{state.ref.name}: planning the workspace-scope event subscriptions only; those under the "
+                         f"workspace's system topic cannot be read (nor pruned): {exc.message}")
+            return _UNREADABLE
+
+    @staticmethod
+    def _found(state: WorkspaceState, name: str) -> Found:
+        resource = state.current[name]
+        return Found(resource, topic_name_of(resource))
+
+    def _attributes(self, api: WorkspaceSubscriptions, state: WorkspaceState, name: str) -> list[dict[str, Any]]:
+        found = self._found(state, name)
+        ops, args = api._ops(found)  # noqa: SLF001 - same module family
+        with translate_errors(f"read the delivery attributes of '{name}'"):
+            return (ops.get_delivery_attributes(*args, cls=_raw) or {}).get("value") or []
+
+    # --- planning ----------------------------------------------------------------------------------------------
+
+    def plan(self, manifest: Manifest, *, prune: bool = False) -> list[WorkspaceState]:
+        """Read every listed workspace and compute its steps."""
+        states = self.read(self.resolve(manifest))
+        for state in states:
+            _check_topic_name(manifest.source, state)
+            desired = {d.name: d for d in state.spec.subscriptions} if state.spec else {}
+            steps = plan(desired, state.current, workspace_id=state.ref.id, prune=prune,
+                         full_urls=state.full_urls, secrets=state.secrets)
+            state.steps = [_reprovisioned(step) for step in steps]
+        return states
+
+    # --- applying ----------------------------------------------------------------------------------------------
+
+    def check_access(self, states: list[WorkspaceState]) -> None:
+        """One check per workspace (and per system-topic path used); exit 4 before any write when one fails."""
+        checks = []
+        for state in states:
+            changing = [s for s in state.steps if s.action is not Action.NO_CHANGE]
+            for on_topic in (False, True):
+                ops = {("delete" if s.action is Action.DELETE else "create") for s in changing
+                       if (s.kind == "system-topic") == on_topic}
+                checks += [(state, op, on_topic) for op in sorted(ops)]
+        # The permission reads (one per scope) at once; the checks below then answer from the checker's cache.
+        scopes = {(state.ref.id if not on_topic else state.ref.id.rsplit("/providers/", 1)[0]).lower():
+                  (state.ref, on_topic) for state, _, on_topic in checks}
+        _raise_first(_concurrently([lambda r=r, t=t: self.access.permissions(r, resource_group_scope=t)
+                                    for r, t in scopes.values()], workers=8))
+        for state, op, on_topic in checks:
+            create_topic = on_topic and op == "create" and state.topic is None
+            actions = required_actions(op, system_topic=on_topic, create_topic=create_topic)
+            verdict = self.access.check(state.ref, actions, system_topic=on_topic)
+            if not verdict.allowed:
+                raise access_denied(verdict, op)
+
+    def apply(self, states: list[WorkspaceState], *, concurrency: int = 16) -> list[StepResult]:
+        """Apply every step; a failing step does not stop the others. Returns one result per changing step."""
+        results: list[StepResult] = []
+        changing = [(state, step) for state in states for step in state.steps if step.action is not Action.NO_CHANGE]
+        for phase in ((Action.DELETE,), (Action.CREATE, Action.UPDATE)):
+            batch = [(state, step) for state, step in changing if step.action in phase]
+            if phase != (Action.DELETE,):
+                batch = self._unblocked(batch, results)
+            topics_ok = self._ensure_topics(batch, results) if phase != (Action.DELETE,) else set()
+            runnable = [(s, st) for s, st in batch if phase == (Action.DELETE,) or st.kind != "system-topic"
+                        or s.ref.id.lower() in topics_ok]
+            results += self._run(runnable, concurrency)
+        return results
+
+    @staticmethod
+    def _unblocked(batch: list[tuple[WorkspaceState, PlannedChange]],
+                   results: list[StepResult]) -> list[tuple[WorkspaceState, PlannedChange]]:
+        """The steps that may run; a create replacing a subscription whose delete failed is recorded as not run
+        (the name is still taken: creating it elsewhere would fail or leave two subscriptions of that name)."""
+        failed = {(r.step.workspace_id.lower(), r.step.name.lower()) for r in results
+                  if r.step.action is Action.DELETE and r.status != "applied"}
+        runnable = []
+        for state, step in batch:
+            if (step.workspace_id.lower(), step.name.lower()) in failed:
+                results.append(StepResult(step, "not-run", "not run: deleting the subscription it replaces failed"))
+            else:
+                runnable.append((state, step))
+        return runnable
+
+    def _ensure_topics(self, batch: list[tuple[WorkspaceState, PlannedChange]], results: list[StepResult]) -> set[str]:
+        """Create the system topic of each workspace that needs one; returns the workspace ids that have one."""
+        ok: set[str] = set()
+        for state in {id(s): s for s, step in batch if step.kind == "system-topic"}.values():
+            if state.topic is not None:
+                ok.add(state.ref.id.lower())
+                continue
+            name = next((st.system_topic for s, st in batch if s is state and st.system_topic), None)
+            api = WorkspaceSubscriptions(self.session, state.ref)
+            try:
+                location = api.workspace_resource().get("location", "")
+                api.ensure_system_topic(name, location=location)
+                state.topic = api.system_topic()
+                ok.add(state.ref.id.lower())
+                self.ui.info(f"created system topic '{name or state.ref.name + '-events'}' for {state.ref.name}")
+            except AmlEventsError as exc:
+                for s, step in batch:
+                    if s is state and step.kind == "system-topic":
+                        results.append(StepResult(step, "failed", f"system topic: {exc.message}"))
+        return ok
+
+    def _run(self, batch: list[tuple[WorkspaceState, PlannedChange]], concurrency: int) -> list[StepResult]:
+        started: list[tuple[PlannedChange, Any, float]] = []
+        results: list[StepResult] = []
+
+        def begin(state: WorkspaceState, step: PlannedChange) -> tuple[PlannedChange, Any, float]:
+            return step, self._begin(state, step), time.monotonic()
+
+        outcomes = _concurrently([lambda s=s, st=st: begin(s, st) for s, st in batch], workers=concurrency)
+        for (state, step), outcome in zip(batch, outcomes):
+            if isinstance(outcome, BaseException):
+                results.append(StepResult(step, "failed", _message(outcome)))
+            else:
+                started.append(outcome)
+        for step, poller, t0 in started:  # the pollers run in their own threads meanwhile
+            try:
+                with translate_errors(f"{step.action.value} event subscription '{step.name}'"):
+                    resource = poller.result()
+                state_name = ((resource or {}).get("properties") or {}).get("provisioningState")
+                if state_name in ("Failed", "AwaitingManualAction"):
+                    results.append(StepResult(step, "failed", f"ended in state {state_name}"))
+                else:
+                    results.append(StepResult(step, "applied", seconds=round(time.monotonic() - t0, 2)))
+                    self.ui.info(f"{step.action.value}d {_short(step.workspace_id)}/{step.name}"
+                                 f" ({time.monotonic() - t0:.1f} s)")
+            except Exception as exc:  # noqa: BLE001 - every failure is reported per step
+                results.append(StepResult(step, "failed", _message(exc)))
+        return results
+
+    def _begin(self, state: WorkspaceState, step: PlannedChange) -> Any:
+        """Send the request that starts the step's operation; returns the poller (already polling)."""
+        api = WorkspaceSubscriptions(self.session, state.ref)
+        topic = (state.topic or {}).get("name") if step.kind == "system-topic" else None
+        what = f"{step.action.value} event subscription '{step.name}'"
+        with translate_errors(what):
+            if step.action is Action.DELETE:
+                found = self._found(state, step.name)
+                ops, args = api._ops(found)  # noqa: SLF001
+                return ops.begin_delete(*args, polling=AdaptivePolling())
+            if step.action is Action.CREATE or _failed(step):
+                body = {"properties": put_body(step)}
+            else:
+                patch = update_body(step)
+                body = {"properties": put_body(step)} if needs_put(patch) else patch
+            client = api.client
+            if step.action is Action.UPDATE and "properties" not in body:
+                found = self._found(state, step.name)
+                ops, args = api._ops(found)  # noqa: SLF001
+                return ops.begin_update(*args, _body(body), polling=AdaptivePolling(), cls=_raw)
+            if topic:
+                return client.system_topic_event_subscriptions.begin_create_or_update(
+                    state.ref.resource_group, topic, step.name, _body(body), polling=AdaptivePolling(), cls=_raw)
+            return client.event_subscriptions.begin_create_or_update(
+                state.ref.id, step.name, _body(body), polling=AdaptivePolling(), cls=_raw)
+
+    def requests(self, states: list[WorkspaceState]) -> list[dict[str, Any]]:
+        """What ``apply --dry-run`` would send, in order (system topics first)."""
+        out: list[dict[str, Any]] = []
+        for state in states:
+            api = WorkspaceSubscriptions(self.session, state.ref)
+            topic = (state.topic or {}).get("name")
+            for step in state.steps:
+                if step.action is Action.NO_CHANGE:
+                    continue
+                where = (topic or step.system_topic or f"{state.ref.name}-events") if step.kind == "system-topic" \
+                    else None
+                if step.kind == "system-topic" and not topic and step.action is Action.CREATE:
+                    out.append({"method": "PUT", "url": api.topic_url(where), "body": {
+                        "properties": {"source": state.ref.id, "topicType": TOPIC_TYPE}}})
+                    topic = where
+                url = api.url(step.name, where)
+                if step.action is Action.DELETE:
+                    out.append({"method": "DELETE", "url": url, "body": None})
+                elif step.action is Action.CREATE or _failed(step):
+                    out.append({"method": "PUT", "url": url, "body": {"properties": put_body(step)}})
+                else:
+                    patch = update_body(step)
+                    if needs_put(patch):
+                        out.append({"method": "PUT", "url": url, "body": {"properties": put_body(step)}})
+                    else:
+                        out.append({"method": "PATCH", "url": url, "body": patch})
+        return out
+
+    # --- export ------------------------------------------------------------------------------------------------
+
+    def export(self, refs: list[WorkspaceRef]) -> list[tuple[WorkspaceRef, list[dict[str, Any]]]]:
+        """Every subscription of each workspace, hydrated (full webhook URLs, secret attribute values)."""
+        def one(ref: WorkspaceRef) -> tuple[WorkspaceRef, list[dict[str, Any]]]:
+            api = WorkspaceSubscriptions(self.session, ref)
+            api.check_workspace()
+            items = api.list_scope()
+            try:
+                items += api.list_topic({i["name"].lower() for i in items})
+            except AccessDeniedError as exc:  # as `subscription list`: what can be read, and say what is missing
+                self.ui.warn(f"{ref.name}: exporting the workspace-scope event subscriptions only; those under the "
+                             f"workspace's system topic cannot be read: {exc.message}")
+            resources = []
+            for item in items:
+                found = Found(item, topic_name_of(item))
+                resources.append({**item, "properties": api.hydrate(found)})
+            return ref, resources
+
+        return _raise_first(_concurrently([lambda r=r: one(r) for r in refs], workers=8))
+
+    def workspaces_in_group(self, subscription_id: str, resource_group: str) -> list[WorkspaceRef]:
+        """Every Azure ML workspace of a resource group."""
+        client = self.session.eventgrid(subscription_id)
+        from azure.core.rest import HttpRequest
+
+        with translate_errors(f"list the workspaces of resource group '{resource_group}'"):
+            url = (f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/"
+                   "Microsoft.MachineLearningServices/workspaces?api-version=2024-04-01")
+            names: list[str] = []
+            while url:
+                response = client._send_request(HttpRequest("GET", url))  # noqa: SLF001
+                response.raise_for_status()
+                page = response.json()
+                names += [w["name"] for w in page.get("value") or []]
+                url = page.get("nextLink")
+        return [WorkspaceRef(subscription_id, resource_group, n) for n in sorted(names)]
+
+
+_UNREADABLE = object()  # a system topic the caller may not read
+PROVISIONING_STATE = "provisioningState"
+
+
+def _check_topic_name(source: str, state: WorkspaceState) -> None:
+    """Refuse a system topic name that cannot be had: Azure allows one system topic per workspace, so with another
+    one in place the subscription would land under that one and every plan would replace it again."""
+    topic = (state.topic or {}).get("name")
+    for desired in state.spec.subscriptions if state.spec and topic else ():
+        if isinstance(desired.system_topic, str) and desired.system_topic.lower() != topic.lower():
+            line, column = desired.location
+            raise InvalidInputError(
+                f"{source}:{line}:{column}: subscription '{desired.name}' wants system topic '{desired.system_topic}', "
+                f"but workspace '{state.ref.name}' already has the system topic '{topic}' (Azure allows one per "
+                "workspace)", hint=f"write systemTopic: {topic}, or true for whichever the workspace has")
+
+
+def _failed(step: PlannedChange) -> bool:
+    """True for an update that re-provisions a subscription whose last operation failed."""
+    return any(c.path == PROVISIONING_STATE for c in step.changes)
+
+
+def _reprovisioned(step: PlannedChange) -> PlannedChange:
+    """An unchanged or updated subscription whose provisioning failed becomes an update that PUTs it again.
+
+    A failed create or update leaves the resource in Azure with the desired properties and provisioningState
+    Failed; without this, the next plan would report it unchanged and a re-run would not converge.
+    """
+    current = ((step.current or {}).get("properties") or {}).get(PROVISIONING_STATE)
+    if step.action not in (Action.NO_CHANGE, Action.UPDATE) or current != "Failed":
+        return step
+    return replace(step, action=Action.UPDATE,
+                   changes=[FieldChange(PROVISIONING_STATE, current, "Succeeded"), *step.changes])
+
+
+def _short(workspace_id: str) -> str:
+    return workspace_id.rsplit("/", 1)[-1]
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, AmlEventsError):
+        return exc.message
+    from amlevents.arm.errors import translate
+
+    return translate(exc, what="apply").message

@@ -1,0 +1,236 @@
+"""`amlevents plan`, `apply`, `export`: desired state from a manifest, across many workspaces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from amlevents.cli.context import address, service, session, state
+from amlevents.cli.options import (
+    OutputOpt, QueryOpt, ResourceGroupOpt, SubscriptionIdOpt, WorkspaceIdOpt,
+)
+from amlevents.cli.output import Column, OutputFormat, emit, emit_raw, note, warn
+
+app = typer.Typer(rich_markup_mode=None, add_completion=False, help="Desired state: plan, apply, export.")
+
+FileOpt = Annotated[Path, typer.Option("--file", "-f", help="The manifest (YAML).", dir_okay=False,
+                                       show_default=False)]
+PruneOpt = Annotated[bool, typer.Option(
+    "--prune", help="Also delete subscriptions of the listed workspaces that the manifest does not name.")]
+
+PLAN_COLUMNS = [
+    Column("Workspace", lambda r: r["workspace"].rsplit("/", 1)[-1]),
+    Column("Subscription", "name"),
+    Column("Action", "action"),
+    Column("Kind", "kind"),
+    Column("Changes", lambda r: "\n".join(f"{c['path']}: {_show(c['old'])} -> {_show(c['new'])}"
+                                          for c in r["changes"]) or "-"),
+]
+
+
+def _show(value: Any) -> str:
+    import json
+
+    return "(none)" if value is None else value if isinstance(value, str) else json.dumps(value)
+
+
+def _desired_service(ctx: typer.Context) -> Any:
+    from amlevents.arm.desired import DesiredStateService
+
+    svc = service(ctx)  # the same Ui and identity label as the subscription commands
+    return DesiredStateService(session(ctx), svc.ui, identity_label=svc.identity_label)
+
+
+def _load(file: Path) -> Any:
+    from amlevents.core.manifest import load_manifest
+
+    return load_manifest(str(file))
+
+
+def _summary_line(steps: list[Any]) -> str:
+    from amlevents.core.plan import summarize
+
+    counts = summarize(steps)
+    return (f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete, "
+            f"{counts['no-change']} unchanged.")
+
+
+@app.command("plan")
+def plan_command(
+    ctx: typer.Context,
+    file: FileOpt,
+    prune: PruneOpt = False,
+    detailed_exitcode: Annotated[bool, typer.Option(
+        "--detailed-exitcode", help="Exit 0 when nothing would change, 2 when changes are pending, 1 on error "
+        "(Terraform's convention).")] = False,
+    output: OutputOpt = None,
+    query: QueryOpt = None,
+) -> None:
+    """Show what `apply` would change: create, update (field by field, old -> new), delete (--prune), no change.
+
+    Reads every listed workspace concurrently and sends nothing.
+    Example: amlevents plan -f examples/manifest.yaml --detailed-exitcode
+    """
+    from amlevents.core.errors import AmlEventsError, ExitCode
+    from amlevents.core.plan import Action, to_json
+
+    try:
+        states = _desired_service(ctx).plan(_load(file), prune=prune)
+    except AmlEventsError as exc:
+        if detailed_exitcode:
+            exc.exit_code = ExitCode.ERROR  # Terraform: 1 means error, whatever it was
+        raise
+    steps = [step for s in states for step in s.steps]
+    # Not _redacted: the plan never holds a secret (query values read `(secret)` / `(changed)`), and redacting
+    # again would turn `code=(changed)` into the same `code=REDACTED` as the old side.
+    emit(to_json(steps), output, query=query, columns=PLAN_COLUMNS)
+    note(_summary_line(steps))
+    if detailed_exitcode and any(s.action is not Action.NO_CHANGE for s in steps):
+        raise typer.Exit(2)
+
+
+@app.command("apply")
+def apply_command(
+    ctx: typer.Context,
+    file: FileOpt,
+    prune: PruneOpt = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking (required without a terminal).")
+                   ] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64,
+                                             help="Write requests in flight at once.")] = 16,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and print the writes as JSON; send nothing.")
+                       ] = False,
+    skip_access_check: Annotated[bool, typer.Option(
+        "--skip-access-check", help="Do not check permissions first.")] = False,
+    output: OutputOpt = None,
+    query: QueryOpt = None,
+) -> None:
+    """Make the listed workspaces match the manifest: plan, confirm, check access, apply concurrently.
+
+    A failed step does not stop the others; the result lists what was and was not applied and the exit code is
+    1 when anything failed. Re-running converges.
+    Example: amlevents apply -f examples/manifest.yaml --yes
+    """
+    import sys
+
+    from amlevents.core.errors import ExitCode, InvalidInputError
+    from amlevents.core.plan import Action
+
+    svc = _desired_service(ctx)
+    states = svc.plan(_load(file), prune=prune)
+    steps = [step for s in states for step in s.steps]
+    changing = [s for s in steps if s.action is not Action.NO_CHANGE]
+    if dry_run:
+        emit(_redacted(ctx, svc.requests(states)), output, query=query, interactive_default=OutputFormat.json)
+        return
+    if not changing:
+        note("Nothing to change: the workspaces already match the manifest.")
+        emit([], output, query=query)
+        return
+    _show_plan(ctx, changing)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InvalidInputError("refusing to apply without confirmation",
+                                    hint="there is no terminal to ask on: review `amlevents plan`, then pass --yes")
+        if not typer.confirm(f"Apply these {len(changing)} changes?", default=False, err=True):
+            raise InvalidInputError("apply cancelled; nothing was changed")
+    if not skip_access_check:
+        svc.check_access(states)
+    from amlevents.cli.output import progress
+
+    with progress(f"Applying {len(changing)} changes"):
+        results = svc.apply(states, concurrency=concurrency)
+    data = [r.to_dict() for r in results]
+    emit(data, output, query=query, columns=[Column("Workspace", lambda r: r["workspace"].rsplit("/", 1)[-1]),
+                                             Column("Subscription", "name"), Column("Action", "action"),
+                                             Column("Status", "status"), Column("Error", "error")])
+    failed = [r for r in results if r.status != "applied"]
+    if failed:
+        warn(f"{len(failed)} of {len(results)} changes were not applied: "
+             + "; ".join(f"{r.step.action.value} {r.step.workspace_id.rsplit('/', 1)[-1]}/{r.step.name} "
+                         f"({r.status}): {(r.error or '').rstrip('.')}" for r in failed)
+             + ". Fix the cause and run apply again: it converges.")
+        raise typer.Exit(int(ExitCode.ERROR))
+    note(f"Applied {len(results)} changes.")
+
+
+def _show_plan(ctx: typer.Context, changing: list[Any]) -> None:
+    """The plan, for the person about to confirm, on stderr (stdout carries the result)."""
+    from amlevents.core.plan import to_json
+
+    for entry in to_json(changing):
+        where = entry["workspace"].rsplit("/", 1)[-1]
+        note(f"  {entry['action']} {where}/{entry['name']} ({entry['kind']})")
+        for change in entry["changes"]:
+            note(f"      {change['path']}: {_show(change['old'])} -> {_show(change['new'])}")
+    note(_summary_line(changing))
+
+
+def _redacted(ctx: typer.Context, data: Any) -> Any:
+    if state(ctx).show_secrets:
+        return data
+    from amlevents.core.redact import redact_resource
+
+    return redact_resource(data)
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    workspaces: Annotated[Optional[list[str]], typer.Option(
+        "--workspace", "-w", help="Workspace name (in --resource-group). Repeatable.", show_default=False)] = None,
+    resource_group: ResourceGroupOpt = None,
+    subscription: SubscriptionIdOpt = None,
+    workspace_ids: Annotated[Optional[list[str]], typer.Option(
+        "--workspace-id", help="Full ARM id of a workspace. Repeatable.", show_default=False)] = None,
+    all_in_group: Annotated[bool, typer.Option(
+        "--all", help="Every workspace of the resource group.")] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write the manifest to this file instead of stdout.",
+                                                dir_okay=False, show_default=False)] = None,
+) -> None:
+    """Write a manifest of deployed subscriptions that `plan` reports as unchanged.
+
+    Webhook query strings and secret attribute values become ${AMLEVENTS_...} references; their names are listed
+    on stderr (with --show-secrets, as `export NAME=value` lines to set them).
+    Example: amlevents export -g ml-prod --all --out manifest.yaml
+    """
+    import shlex
+
+    from amlevents.core.manifest import dump_manifest
+    from amlevents.core.workspace import WorkspaceRef
+
+    from amlevents.core.errors import InvalidInputError
+
+    if out and not out.resolve().parent.is_dir():  # before reading anything, not after
+        raise InvalidInputError(f"cannot write {out}: the directory {out.resolve().parent} does not exist",
+                                hint="create it, or give --out another path")
+    svc = _desired_service(ctx)
+    refs: list[WorkspaceRef] = [WorkspaceRef.parse(i) for i in workspace_ids or ()]
+    if all_in_group or workspaces:
+        # Only the subscription and group matter here; the name is a placeholder for the resolver.
+        group = address(ctx, (workspaces or ["-"])[0], resource_group, subscription, None)
+        if all_in_group:
+            refs += svc.workspaces_in_group(group.subscription_id, group.resource_group)
+        refs += [WorkspaceRef(group.subscription_id, group.resource_group, name) for name in workspaces or ()]
+    if not refs:
+        refs = [address(ctx, None, resource_group, subscription, None)]
+    refs = list({r.id.lower(): r for r in refs}.values())
+    text, variables = dump_manifest(svc.export(refs))
+    if out:
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInputError(f"cannot write {out}: {exc.strerror or exc}", hint="give --out another path") \
+                from exc
+        note(f"wrote {out}")
+    else:
+        emit_raw(text)
+    if variables:
+        if state(ctx).show_secrets:
+            note("set these before `amlevents plan`:\n" + "\n".join(
+                f"export {k}={shlex.quote(v)}" for k, v in variables.items()))
+        else:
+            warn("the manifest references secrets; set these environment variables before `amlevents plan` "
+                 "(their values: rerun with --show-secrets): " + ", ".join(variables))
