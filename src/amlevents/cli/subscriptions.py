@@ -40,13 +40,17 @@ def _words(values: list[str] | None) -> list[str] | None:
     return out
 
 
-def _options(**kw: Any) -> Any:
+def _options(given: dict[str, Any]) -> Any:
+    """``SubscriptionOptions`` from a command's parameters (they carry the same names as its fields)."""
+    import dataclasses
+
     from amlevents.cli.errors import split_tokens
     from amlevents.core.delivery_attributes import parse_delivery_attribute
     from amlevents.core.subscription import SubscriptionOptions
 
-    mappings = kw.pop("delivery_attributes")
-    labels = kw.pop("labels")
+    names = {f.name for f in dataclasses.fields(SubscriptionOptions)} - {"delivery_attributes", "labels"}
+    kw = {k: v for k, v in given.items() if k in names}
+    mappings, labels = given.get("delivery_attributes"), given.get("labels")
     return SubscriptionOptions(
         delivery_attributes=tuple(parse_delivery_attribute(split_tokens(m)) for m in mappings) if mappings else None,
         labels=tuple(_words(labels)) if labels is not None else None,
@@ -54,16 +58,27 @@ def _options(**kw: Any) -> Any:
     )
 
 
-def _shortcuts(model_name, model_version, experiment_id, experiment_name, service_name, model_tags, run_tags,
-               run_statuses) -> Any:
+def _filter_flags(given: dict[str, Any]) -> Any:
+    """``FilterFlags`` (with the Azure ML shortcuts) from a command's parameters."""
+    from amlevents.cli.errors import split_tokens
+    from amlevents.core.filter_flags import FilterFlags
     from amlevents.core.shortcuts import AmlShortcuts, parse_tag
 
-    return AmlShortcuts(
-        model_name=model_name, model_version=model_version, experiment_id=experiment_id,
-        experiment_name=experiment_name, service_name=service_name,
-        model_tags=tuple(parse_tag(t, option="--model-tag") for t in model_tags or ()),
-        run_tags=tuple(parse_tag(t, option="--run-tag") for t in run_tags or ()),
-        run_statuses=tuple(_words(run_statuses) or ()),
+    shortcuts = AmlShortcuts(
+        model_name=given["model_name"], model_version=given["model_version"], experiment_id=given["experiment_id"],
+        experiment_name=given["experiment_name"], service_name=given["service_name"],
+        model_tags=tuple(parse_tag(t, option="--model-tag") for t in given["model_tags"] or ()),
+        run_tags=tuple(parse_tag(t, option="--run-tag") for t in given["run_tags"] or ()),
+        run_statuses=tuple(_words(given["run_statuses"]) or ()),
+    )
+    advanced = given["advanced_filters"]
+    return FilterFlags(
+        event_types=_words(given["event_types"]), subject_begins_with=given["subject_begins_with"],
+        subject_ends_with=given["subject_ends_with"], subject_case_sensitive=given["subject_case_sensitive"],
+        enable_arrays=given["enable_arrays"], shortcuts=shortcuts,
+        advanced_filters=[split_tokens(a) for a in advanced] if advanced else None,
+        add=[split_tokens(a) for a in given.get("add_filters") or ()], remove_keys=given.get("remove_keys") or (),
+        clear_advanced=given.get("clear_advanced", False), clear_subject=given.get("clear_subject", False),
     )
 
 
@@ -99,31 +114,15 @@ def create(
     Example: amlevents subscription create churn-models --endpoint https://example.com/hook
     --model-name churn --advanced-filter data.ModelTags.stage StringIn production
     """
-    from amlevents.cli.errors import split_tokens
     from amlevents.cli.output import warn
-    from amlevents.core.filter_flags import FilterFlags, new_filter
+    from amlevents.core.filter_flags import new_filter
     from amlevents.core.filters.lint import lint
 
-    flags = FilterFlags(
-        event_types=_words(event_types), subject_begins_with=subject_begins_with, subject_ends_with=subject_ends_with,
-        subject_case_sensitive=subject_case_sensitive, enable_arrays=enable_arrays,
-        advanced_filters=[split_tokens(a) for a in advanced_filters] if advanced_filters else None,
-        shortcuts=_shortcuts(model_name, model_version, experiment_id, experiment_name, service_name, model_tags,
-                             run_tags, run_statuses),
-    )
-    event_filter = new_filter(flags)
+    given = dict(locals())
+    event_filter = new_filter(_filter_flags(given))
     for message in lint(event_filter):
         warn(message)
-    options = _options(
-        endpoint=endpoint, endpoint_type=endpoint_type, max_events_per_batch=max_events_per_batch,
-        preferred_batch_size_kb=preferred_batch_size_kb, aad_tenant_id=aad_tenant_id,
-        aad_app_id_or_uri=aad_app_id_or_uri, delivery_attributes=delivery_attributes,
-        storage_queue_ttl_seconds=storage_queue_ttl_seconds, min_tls_version=min_tls_version,
-        delivery_identity=delivery_identity, delivery_identity_user_id=delivery_identity_user_id,
-        deadletter_endpoint=deadletter_endpoint, deadletter_identity=deadletter_identity,
-        deadletter_identity_user_id=deadletter_identity_user_id, max_delivery_attempts=max_delivery_attempts,
-        event_ttl_minutes=event_ttl_minutes, expiration=expiration, labels=labels, delivery_schema=delivery_schema,
-    )
+    options = _options(given)
     result = service(ctx).create(
         address(ctx, workspace, resource_group, subscription, workspace_id), name, options, event_filter,
         system_topic=system_topic, overwrite=overwrite, dry_run=dry_run, wait=not no_wait,
@@ -184,30 +183,8 @@ def update(
     Example: amlevents subscription update churn-models --max-delivery-attempts 10 --add-advanced-filter
     data.ModelTags.team StringIn risk
     """
-    from amlevents.cli.errors import split_tokens
-    from amlevents.core.filter_flags import FilterFlags
-
-    options = _options(
-        endpoint=endpoint, endpoint_type=endpoint_type, max_events_per_batch=max_events_per_batch,
-        preferred_batch_size_kb=preferred_batch_size_kb, aad_tenant_id=aad_tenant_id,
-        aad_app_id_or_uri=aad_app_id_or_uri, delivery_attributes=delivery_attributes,
-        clear_delivery_attributes=clear_delivery_attributes, storage_queue_ttl_seconds=storage_queue_ttl_seconds,
-        min_tls_version=min_tls_version, delivery_identity=delivery_identity,
-        delivery_identity_user_id=delivery_identity_user_id, deadletter_endpoint=deadletter_endpoint,
-        deadletter_identity=deadletter_identity, deadletter_identity_user_id=deadletter_identity_user_id,
-        clear_deadletter=clear_deadletter, max_delivery_attempts=max_delivery_attempts,
-        event_ttl_minutes=event_ttl_minutes, expiration=expiration, clear_expiration=clear_expiration,
-        labels=labels, clear_labels=clear_labels, delivery_schema=delivery_schema,
-    )
-    flags = FilterFlags(
-        event_types=_words(event_types), subject_begins_with=subject_begins_with, subject_ends_with=subject_ends_with,
-        subject_case_sensitive=subject_case_sensitive, enable_arrays=enable_arrays,
-        advanced_filters=[split_tokens(a) for a in advanced_filters] if advanced_filters else None,
-        shortcuts=_shortcuts(model_name, model_version, experiment_id, experiment_name, service_name, model_tags,
-                             run_tags, run_statuses),
-        add=[split_tokens(a) for a in add_filters or ()], remove_keys=remove_keys or (),
-        clear_advanced=clear_advanced, clear_subject=clear_subject,
-    )
+    given = dict(locals())
+    options, flags = _options(given), _filter_flags(given)
     result = service(ctx).update(
         address(ctx, workspace, resource_group, subscription, workspace_id), name, options, flags,
         topic=system_topic, dry_run=dry_run, wait=not no_wait, check_access=not skip_access_check,
