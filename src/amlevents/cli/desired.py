@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from typer._click.exceptions import ClickException  # typer >=0.26 vendors click, as cli/errors.py notes
+from typer.core import TyperCommand
 
 from amlevents.cli.context import address, service, session, state
 from amlevents.cli.options import (
@@ -14,6 +16,20 @@ from amlevents.cli.options import (
 from amlevents.cli.output import Column, OutputFormat, emit, emit_raw, note, warn
 
 app = typer.Typer(rich_markup_mode=None, add_completion=False, help="Desired state: plan, apply, export.")
+
+
+class _DetailedExitcodeCommand(TyperCommand):
+    """With --detailed-exitcode a usage error exits 1 like every other error: its usual 2 reads as "changes"."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        detailed = "--detailed-exitcode" in args  # before parsing, which consumes the list
+        try:
+            return super().parse_args(ctx, args)
+        except ClickException as exc:
+            if detailed:
+                exc.exit_code = 1
+            raise
+
 
 FileOpt = Annotated[Path, typer.Option("--file", "-f", help="The manifest (YAML).", dir_okay=False,
                                        show_default=False)]
@@ -57,7 +73,7 @@ def _summary_line(steps: list[Any]) -> str:
             f"{counts['no-change']} unchanged.")
 
 
-@app.command("plan")
+@app.command("plan", cls=_DetailedExitcodeCommand)
 def plan_command(
     ctx: typer.Context,
     file: FileOpt,
