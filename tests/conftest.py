@@ -28,6 +28,19 @@ def isolated_env(tmp_path, monkeypatch):
     yield
 
 
+_COMMAND: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def click_command_built_once(monkeypatch):
+    """Typer rebuilds the Click command tree on every in-process call (~0.1 s); build it once per session."""
+    import typer.testing
+
+    if not _COMMAND:
+        _COMMAND.append(typer.testing._get_command(app))
+    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: _COMMAND[0])
+
+
 class Run:
     """Invoke the CLI in-process: ``run("events", "list", "-o", "json")`` -> result with exit_code/stdout/stderr."""
 

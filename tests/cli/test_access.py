@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from amlevents.cli.app import app
 
 HOOK = "https://hooks.example.com/api/events?code=SECRET"
 SUB = "00000000-0000-0000-0000-000000000000"
@@ -21,17 +20,6 @@ OBJECT_IDS = {"reader": "33333333-3333-4333-8333-333333333333", "nobody": "55555
 HELD = {"reader": f"Roles held there: Reader (at /subscriptions/{SUB})",
         "nobody": "Roles held there: unknown (cannot read role assignments)"}
 WRITES = ("PUT", "PATCH", "DELETE")
-_COMMAND: list[Any] = []
-
-
-@pytest.fixture(autouse=True)
-def _click_command_built_once(monkeypatch):
-    """Typer rebuilds the Click command tree on every in-process call (~0.1 s); build it once per module."""
-    import typer.testing
-
-    if not _COMMAND:
-        _COMMAND.append(typer.testing._get_command(app))
-    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: _COMMAND[0])
 
 
 @pytest.fixture

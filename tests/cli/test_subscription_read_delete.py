@@ -7,23 +7,11 @@ from typing import Any
 
 import pytest
 
-from amlevents.cli.app import app
 
 HOOK = "https://hooks.example.com/api/events?code=SECRET"
 SUB = "00000000-0000-0000-0000-000000000000"
 RG = "amlevents-local"
 WS = "local-workspace"
-_COMMAND: list[Any] = []
-
-
-@pytest.fixture(autouse=True)
-def _click_command_built_once(monkeypatch):
-    """Typer rebuilds the Click command tree on every in-process call (~0.1 s); build it once per module."""
-    import typer.testing
-
-    if not _COMMAND:
-        _COMMAND.append(typer.testing._get_command(app))
-    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: _COMMAND[0])
 
 
 def create(run: Any, name: str, *args: str) -> None:
