@@ -27,6 +27,7 @@ from amlevents.core.filters.model import AdvancedFilter
 from amlevents.core.filters.parse import format_advanced_filter, parse_advanced_filter
 from amlevents.core.manifest_yaml import Dumper
 from amlevents.core.plan import topic_name_of
+from amlevents.core.redact import query_parts
 from amlevents.core.subscription import (
     DEFAULT_EVENT_TTL_MINUTES,
     DEFAULT_MAX_DELIVERY_ATTEMPTS,
@@ -191,19 +192,18 @@ def _exported_identity(identity: dict[str, Any]) -> dict[str, Any]:
 
 def _templated_url(url: str, name: str, variables: dict[str, str]) -> str:
     """The URL with each query value replaced by a ``${VAR}`` (recorded in ``variables``)."""
-    head, question, rest = url.partition("?")
-    query, hash_sign, fragment = rest.partition("#")
-    if not query:
+    split = query_parts(url)
+    if split is None:
         return url
-    parts = []
-    for part in query.split("&"):
-        key, equals, value = part.partition("=")
-        if not equals:  # "?secret": the whole part is the value
-            parts.append(_variable(name, "query", part, variables) if part else part)
+    head, parts, fragment = split
+    out = []
+    for part, key, value in parts:
+        if value is None:  # "?secret": the whole part is the value
+            out.append(_variable(name, "query", part, variables) if part else part)
         else:
-            parts.append(_Reference(f"{_escaped(key)}={_variable(name, unquote_plus(key), value, variables)}")
-                         if value else part)
-    return _Reference(_escaped(head) + question + "&".join(parts) + hash_sign + _escaped(fragment))
+            out.append(_Reference(f"{_escaped(key)}={_variable(name, unquote_plus(key), value, variables)}")
+                       if value else part)
+    return _Reference(_escaped(head) + "?" + "&".join(out) + _escaped(fragment))
 
 
 def _variable(subscription: str, field: str, value: str, variables: dict[str, str]) -> _Reference:

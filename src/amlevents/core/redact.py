@@ -25,26 +25,42 @@ _FORM_SECRET = re.compile(
 )
 
 
+def query_parts(url: str) -> tuple[str, list[tuple[str, str, str | None]], str] | None:
+    """``(head, [(part, name, value)], fragment)`` of a URL with a query string, else None.
+
+    ``value`` is None for a part without ``=`` (such a part is a value as a whole); ``fragment`` keeps its
+    ``#``. The URL is split by hand, not with ``urlsplit``, which raises on odd hosts (``https://[x``) met in
+    free text. Shared by redaction and by the manifest export, which turns query values into ``${VAR}``.
+    """
+    head, _, rest = url.partition("?")
+    query, hash_sign, fragment = rest.partition("#")
+    if not query:
+        return None
+    parts = []
+    for part in query.split("&"):
+        name, equals, value = part.partition("=")
+        parts.append((part, name, value if equals else None))
+    return head, parts, hash_sign + fragment
+
+
 def redact_url(url: str) -> str:
     """The URL with every query value except harmless ARM parameters replaced by ``REDACTED``.
 
-    Kept parameters keep their original encoding; a query part without ``=`` is a secret as a whole. The URL is
-    split by hand, not with ``urlsplit``, which raises on odd hosts (``https://[x``) met in free text.
+    Kept parameters keep their original encoding; a query part without ``=`` is a secret as a whole.
     """
-    head, question, rest = url.partition("?")
-    query, hash_sign, fragment = rest.partition("#")
-    if not query:
+    split = query_parts(url)
+    if split is None:
         return url
-    parts = []
-    for part in query.split("&"):
-        name, equals, _ = part.partition("=")
-        if not equals:
-            parts.append(REDACTED if part else part)
+    head, parts, fragment = split
+    out = []
+    for part, name, value in parts:
+        if value is None:
+            out.append(REDACTED if part else part)
         elif unquote_plus(name).lower() in _SAFE_QUERY:
-            parts.append(part)
+            out.append(part)
         else:
-            parts.append(f"{name}={REDACTED}")
-    return head + question + "&".join(parts) + hash_sign + fragment
+            out.append(f"{name}={REDACTED}")
+    return head + "?" + "&".join(out) + fragment
 
 
 def redact_text(text: str) -> str:
