@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from amlevents.arm.access import AccessChecker, required_actions
@@ -24,7 +24,7 @@ from amlevents.arm.workflow import Ui, access_denied
 from amlevents.core.catalog import TOPIC_TYPE
 from amlevents.core.errors import AccessDeniedError, AmlEventsError, InvalidInputError
 from amlevents.core.manifest import Manifest, WorkspaceSpec
-from amlevents.core.plan import Action, FieldChange, PlannedChange, hidden_values, plan, put_body, update_body
+from amlevents.core.plan import Action, PlannedChange, hidden_values, plan, put_body, reprovisions, update_body
 from amlevents.core.subscription_update import needs_put
 from amlevents.core.workspace import WorkspaceRef, resolve_workspace
 
@@ -158,7 +158,7 @@ class DesiredStateService:
             desired = {d.name: d for d in state.spec.subscriptions} if state.spec else {}
             steps = plan(desired, state.current, workspace_id=state.ref.id, prune=prune,
                          full_urls=state.full_urls, secrets=state.secrets)
-            state.steps = [_reprovisioned(step) for step in steps]
+            state.steps = steps
         return states
 
     # --- applying ----------------------------------------------------------------------------------------------
@@ -272,7 +272,7 @@ class DesiredStateService:
                 found = self._found(state, step.name)
                 ops, args = api._ops(found)  # noqa: SLF001
                 return ops.begin_delete(*args, polling=AdaptivePolling())
-            if step.action is Action.CREATE or _failed(step):
+            if step.action is Action.CREATE or reprovisions(step):
                 body = {"properties": put_body(step)}
             else:
                 patch = update_body(step)
@@ -306,7 +306,7 @@ class DesiredStateService:
                 url = api.url(step.name, where)
                 if step.action is Action.DELETE:
                     out.append({"method": "DELETE", "url": url, "body": None})
-                elif step.action is Action.CREATE or _failed(step):
+                elif step.action is Action.CREATE or reprovisions(step):
                     out.append({"method": "PUT", "url": url, "body": {"properties": put_body(step)}})
                 else:
                     patch = update_body(step)
@@ -356,7 +356,6 @@ class DesiredStateService:
 
 
 _UNREADABLE = object()  # a system topic the caller may not read
-PROVISIONING_STATE = "provisioningState"
 
 
 def _check_topic_name(source: str, state: WorkspaceState) -> None:
@@ -370,24 +369,6 @@ def _check_topic_name(source: str, state: WorkspaceState) -> None:
                 f"{source}:{line}:{column}: subscription '{desired.name}' wants system topic '{desired.system_topic}', "
                 f"but workspace '{state.ref.name}' already has the system topic '{topic}' (Azure allows one per "
                 "workspace)", hint=f"write systemTopic: {topic}, or true for whichever the workspace has")
-
-
-def _failed(step: PlannedChange) -> bool:
-    """True for an update that re-provisions a subscription whose last operation failed."""
-    return any(c.path == PROVISIONING_STATE for c in step.changes)
-
-
-def _reprovisioned(step: PlannedChange) -> PlannedChange:
-    """An unchanged or updated subscription whose provisioning failed becomes an update that PUTs it again.
-
-    A failed create or update leaves the resource in Azure with the desired properties and provisioningState
-    Failed; without this, the next plan would report it unchanged and a re-run would not converge.
-    """
-    current = ((step.current or {}).get("properties") or {}).get(PROVISIONING_STATE)
-    if step.action not in (Action.NO_CHANGE, Action.UPDATE) or current != "Failed":
-        return step
-    return replace(step, action=Action.UPDATE,
-                   changes=[FieldChange(PROVISIONING_STATE, current, "Succeeded"), *step.changes])
 
 
 def _short(workspace_id: str) -> str:

@@ -56,6 +56,9 @@ WORKSPACE = "workspace"
 SYSTEM_TOPIC = "system-topic"
 
 
+PROVISIONING_STATE = "provisioningState"
+
+
 class Action(str, Enum):
     """What applying the plan does to one subscription."""
 
@@ -131,10 +134,19 @@ def plan(
             steps.append(_step(workspace_id, found_name, Action.DELETE, current=resource))
             steps.append(_step(workspace_id, name, Action.CREATE, desired=spec, changes=moved + d.changes))
             continue
-        action = Action.UPDATE if d.changes else Action.NO_CHANGE
-        steps.append(_step(workspace_id, name, action, desired=spec, current=resource, changes=d.changes,
+        # A failed create or update leaves the resource with the desired properties and provisioningState
+        # Failed: without this change it would plan as unchanged and a re-run would not converge.
+        failed = (properties_of(resource).get(PROVISIONING_STATE) or "") == "Failed"
+        changes = ([FieldChange(PROVISIONING_STATE, "Failed", "Succeeded")] if failed else []) + d.changes
+        action = Action.UPDATE if changes else Action.NO_CHANGE
+        steps.append(_step(workspace_id, name, action, desired=spec, current=resource, changes=changes,
                            unverified=d.unverified))
     return steps
+
+
+def reprovisions(change: PlannedChange) -> bool:
+    """True for an update of a subscription whose last operation failed: send the whole subscription (PUT)."""
+    return change.action is Action.UPDATE and any(c.path == PROVISIONING_STATE for c in change.changes)
 
 
 def _step(workspace_id: str, name: Any, action: Action, *, desired: Desired | dict[str, Any] | None = None,
