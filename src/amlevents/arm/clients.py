@@ -8,7 +8,11 @@ Three modes, chosen by ``ConnectionSettings``:
 - **emulator** (``--emulator URL``/``AMLEVENTS_EMULATOR``): a running ``amlevents emulator serve``, trusted through
   ``AMLEVENTS_EMULATOR_CA``.
 
-In both emulator modes requests are signed as the seeded principal ``AMLEVENTS_EMULATOR_PRINCIPAL`` (``owner``).
+In both emulator modes requests are signed as the seeded principal ``AMLEVENTS_EMULATOR_PRINCIPAL`` (``owner``)
+with a test credential, except when ``--emulator`` is told to sign in for real: ``AZURE_AUTHORITY_HOST`` names the
+emulator (or ``AMLEVENTS_AUTH=environment``). Then azure-identity's ``EnvironmentCredential`` runs the
+service-principal sign-in (``AZURE_CLIENT_ID``, ``AZURE_CLIENT_SECRET``, ``AZURE_TENANT_ID``, which may be
+``adfs``) against the emulator's token endpoint, instance discovery off, trusting ``AMLEVENTS_EMULATOR_CA``.
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ class ConnectionSettings:
     emulator_principal: str = "owner"
     local_state: str | None = None
     cloud: str = "AzureCloud"
+    cloud_given: bool = False
+    authority_host: str | None = None
     auth: str | None = None
     debug: bool = False
 
@@ -65,7 +71,8 @@ class ConnectionSettings:
         if auth and auth.lower() not in AUTH_METHODS:
             raise InvalidInputError(f"AMLEVENTS_AUTH={auth} is not a sign-in method",
                                     hint="use one of " + ", ".join(AUTH_METHODS))
-        cloud = cloud or env.get("AMLEVENTS_CLOUD") or "AzureCloud"
+        given = cloud or env.get("AMLEVENTS_CLOUD") or None
+        cloud = given or "AzureCloud"
         if cloud not in CLOUDS:
             raise InvalidInputError(f"unknown cloud '{cloud}'", hint="use one of " + ", ".join(CLOUDS))
         return cls(
@@ -75,6 +82,8 @@ class ConnectionSettings:
             emulator_principal=env.get("AMLEVENTS_EMULATOR_PRINCIPAL") or "owner",
             local_state=env.get("AMLEVENTS_LOCAL_STATE") or None,
             cloud=cloud,
+            cloud_given=given is not None,
+            authority_host=(env.get("AZURE_AUTHORITY_HOST") or "").rstrip("/") or None,
             auth=auth.lower() if auth else None,
             debug=debug,
         )
@@ -82,6 +91,33 @@ class ConnectionSettings:
     @property
     def mode(self) -> str:
         return "local" if self.local else "emulator" if self.emulator_url else "azure"
+
+    @property
+    def authority(self) -> str:
+        """The Entra ID authority host in Azure mode: ``--cloud``'s, else ``AZURE_AUTHORITY_HOST``, else public."""
+        if self.cloud_given or not self.authority_host:
+            return CLOUDS[self.cloud][1]
+        return self.authority_host
+
+    @property
+    def emulator_sign_in(self) -> bool:
+        """Whether ``--emulator`` signs in through azure-identity (the service-principal path) instead of the test
+        credential: ``AZURE_AUTHORITY_HOST`` is the emulator's URL, or ``AMLEVENTS_AUTH=environment``."""
+        if self.mode != "emulator":
+            return False
+        if self.auth == "environment":
+            return True
+        return bool(self.authority_host and self.emulator_url
+                    and _origin(self.authority_host) == _origin(self.emulator_url))
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    host = "127.0.0.1" if host == "localhost" else host
+    return f"{parts.scheme.lower()}://{host}:{parts.port or 443}"
 
 
 def local_data_dir() -> Path:
@@ -185,11 +221,28 @@ class Session:
     def credential(self) -> Any:
         """The one credential of this process (its token cache serves both clients)."""
         if self._credential is None:
-            if self.settings.mode == "azure":
-                self._credential = build_credential(self.settings.auth, CLOUDS[self.settings.cloud][1])
-            else:
-                self._credential = self._emulator_credential()
+            _quiet_azure_warnings()
+            try:
+                if self.settings.mode == "azure":
+                    self._credential = build_credential(self.settings.auth, self.settings.authority)
+                elif self.settings.emulator_sign_in:
+                    self._credential = self._emulator_service_principal()
+                else:
+                    self._credential = self._emulator_credential()
+            except ValueError as exc:  # azure-identity refuses malformed settings (an empty secret, a bad tenant id)
+                raise AuthenticationError(f"cannot sign in: {exc}",
+                                          hint="check AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET") from exc
         return self._credential
+
+    def _emulator_service_principal(self) -> Any:
+        """azure-identity's environment (service principal) credential, signing in at the emulator's token
+        endpoint: the authority is ``AZURE_AUTHORITY_HOST`` (default: the emulator), instance discovery is off (it
+        would ask login.microsoftonline.com about a host it does not know), TLS trusts the emulator's CA."""
+        from azure.identity import EnvironmentCredential
+
+        authority = self.settings.authority_host or self.base_url
+        return EnvironmentCredential(authority=authority, disable_instance_discovery=True,
+                                     connection_verify=self.verify)
 
     def _emulator_credential(self) -> Any:
         from amlevents.emulator.auth import EmulatorCredential
@@ -299,6 +352,15 @@ class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 _DEBUG_LOGGERS = ("azure", "amlevents")
+
+
+def _quiet_azure_warnings() -> None:
+    """Keep azure-identity's own warnings ("ClientSecretCredential.get_token failed: ...") off stderr: with no
+    handler, Python's last-resort handler prints them, and the error boundary already reports the failure once.
+    ``--debug`` adds a real handler, which shows them."""
+    logger = logging.getLogger("azure")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def enable_debug_logging() -> Callable[[], None]:

@@ -63,6 +63,6 @@ def service(ctx: typer.Context) -> Any:
     ui = Ui(progress=progress, confirm=confirm if sys.stdin.isatty() else None, warn=warn, info=note)
     sess = session(ctx)
     label = None
-    if sess.settings.mode != "azure":
+    if sess.settings.mode != "azure" and not sess.settings.emulator_sign_in:  # a real sign-in names itself
         label = f"emulator principal '{sess.settings.emulator_principal}'"
     return SubscriptionService(sess, ui, identity_label=label)

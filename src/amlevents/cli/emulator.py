@@ -46,8 +46,12 @@ def serve(
 ) -> None:
     """Serve the emulator over HTTPS on 127.0.0.1 until SIGINT/SIGTERM.
 
-    When ready it prints exactly one JSON line on stdout: url, caCert, subscriptionId, tenantId, principals
-    (name -> object id), resourceGroup and workspaces. It exits 0 when stopped by a signal.
+    When ready it prints exactly one JSON line on stdout: url, caCert, authorityHost, metadataEndpoint,
+    subscriptionId, tenantId, principals (name -> object id), clients (name -> clientId and clientSecret of its
+    service-principal sign-in), resourceGroup and workspaces. It exits 0 when stopped by a signal.
+
+    Besides ARM it serves what a sign-in needs: cloud metadata for `az cloud register`, and OpenID configuration
+    and token endpoints (client credentials) for azure-identity and `az login --service-principal`.
 
     Example: amlevents emulator serve --port 8443 --state /tmp/arm.sqlite3 --provisioning-delay 3
     """

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from amlevents.emulator import admin, routes
 from amlevents.emulator.auth import authenticate
+from amlevents.emulator.identity import Identity, audiences, is_identity_path
 from amlevents.emulator.backend import Backend, iso
 from amlevents.emulator.errors import ArmError
 from amlevents.emulator.faults import Faults, FaultRule
@@ -68,6 +69,7 @@ class EmulatorApp:
         self.backend = backend
         self.faults = faults if isinstance(faults, Faults) else Faults(faults)
         self.latency_ms = latency_ms
+        self.identity = Identity(backend.world)
         self._log: deque[dict[str, Any]] = deque(maxlen=LOG_LIMIT)
         self._log_lock = threading.Lock()
 
@@ -92,6 +94,8 @@ class EmulatorApp:
             "subscriptionId": world.subscription_id,
             "tenantId": world.tenant_id,
             "principals": {name: p.object_id for name, p in world.principals.items()},
+            "clients": {name: {"clientId": p.client_id, "clientSecret": p.client_secret}
+                        for name, p in world.principals.items()},
             "resourceGroup": groups[0].name if groups else None,
             "resourceGroups": [g.name for g in groups],
             "workspaces": [{"name": w.name, "resourceGroup": w.resource_group, "location": w.location, "id": w.id}
@@ -105,10 +109,25 @@ class EmulatorApp:
         path = routes.normalize_path(request.path)
         if path.lower() == "/_emulator" or path.lower().startswith("/_emulator/"):
             return admin.handle(self, request, path)(environ, start_response)
+        if is_identity_path(path):
+            return self._sign_in(request, path)(environ, start_response)
         return self._arm(request, path, environ)(environ, start_response)
 
     def _principal_label(self, object_id: str | None) -> str | None:
         return None if object_id is None else (self.backend.world.principal_name(object_id) or object_id)
+
+    def _sign_in(self, request: Request, path: str) -> Response:
+        """Cloud metadata, OpenID configuration and token requests: no bearer token, no faults; logged with
+        ``"service": "login"`` and never with their form (it carries the client secret)."""
+        entry: dict[str, Any] = {"method": request.method, "path": path, "query": dict(request.args.items()),
+                                 "status": None, "principal": None, "time": iso(time.time()), "service": "login"}
+        response = self.identity.handle(request, path, entry)
+        entry["status"] = response.status_code
+        self._record(entry)
+        return response
+
+    def _audiences(self, request: Request) -> set[str]:
+        return audiences(request.host_url)
 
     def _arm(self, request: Request, path: str, environ: dict[str, Any]) -> Response:
         entry: dict[str, Any] = {"method": request.method, "path": path, "query": dict(request.args.items()),
@@ -124,7 +143,8 @@ class EmulatorApp:
         try:
             if decision.fault is not None:
                 try:
-                    caller = authenticate(request.headers.get("Authorization"), tenant)
+                    caller = authenticate(request.headers.get("Authorization"), tenant,
+                                          audiences=self._audiences(request))
                     entry["principal"] = self._principal_label(caller)
                 except ArmError:
                     pass
@@ -147,7 +167,7 @@ class EmulatorApp:
         return self._response(request, reply)
 
     def _dispatch(self, request: Request, path: str, tenant: str, entry: dict[str, Any]) -> Reply:
-        principal = authenticate(request.headers.get("Authorization"), tenant)
+        principal = authenticate(request.headers.get("Authorization"), tenant, audiences=self._audiences(request))
         entry["principal"] = self._principal_label(principal)
         api_version = next((v for k, v in request.args.items() if k.lower() == "api-version"), None)
         if not api_version:

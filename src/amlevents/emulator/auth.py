@@ -25,8 +25,8 @@ from amlevents.emulator.seed import DEFAULT_PRINCIPALS, DEFAULT_TENANT_ID
 
 AUDIENCE = "https://management.azure.com/"
 # ARM accepts tokens for either spelling of the management resource.
-_AUDIENCES = {"https://management.azure.com/", "https://management.azure.com",
-              "https://management.core.windows.net/", "https://management.core.windows.net"}
+MANAGEMENT_AUDIENCES = frozenset({"https://management.azure.com/", "https://management.azure.com",
+                                  "https://management.core.windows.net/", "https://management.core.windows.net"})
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -35,12 +35,14 @@ def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def mint_token(object_id: str, tenant_id: str = DEFAULT_TENANT_ID, lifetime: int = 3600, expired: bool = False) -> str:
-    """An unsigned JWT for ``object_id``; ``expired=True`` gives one that expired an hour ago."""
+def mint_token(object_id: str, tenant_id: str = DEFAULT_TENANT_ID, lifetime: int = 3600, expired: bool = False,
+               audience: str = AUDIENCE, claims: dict[str, Any] | None = None) -> str:
+    """An unsigned JWT for ``object_id``; ``expired=True`` gives one that expired an hour ago; ``claims`` are
+    added (e.g. ``appid`` for a service-principal sign-in)."""
     now = int(time.time())
     issued = now - 2 * lifetime if expired else now
     payload = {
-        "aud": AUDIENCE,
+        "aud": audience,
         "iss": f"https://sts.windows.net/{tenant_id}/",
         "iat": issued,
         "nbf": issued,
@@ -49,6 +51,7 @@ def mint_token(object_id: str, tenant_id: str = DEFAULT_TENANT_ID, lifetime: int
         "sub": object_id,
         "tid": tenant_id,
         "ver": "1.0",
+        **(claims or {}),
     }
     return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(payload)}."
 
@@ -118,8 +121,12 @@ def _utc(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%m/%d/%Y %H:%M:%S")
 
 
-def authenticate(authorization: str | None, tenant_id: str, now: float | None = None) -> str:
-    """The caller's object id from an ``Authorization`` header value; raises ARM's 401 ``ArmError`` otherwise."""
+def authenticate(authorization: str | None, tenant_id: str, now: float | None = None,
+                 audiences: frozenset[str] | set[str] = MANAGEMENT_AUDIENCES) -> str:
+    """The caller's object id from an ``Authorization`` header value; raises ARM's 401 ``ArmError`` otherwise.
+
+    ``audiences`` are the token audiences accepted (the management resource, and the emulator's own URL when a
+    client signed in with the audience its cloud metadata names)."""
     now = time.time() if now is None else now
     if not authorization:
         raise _unauthorized(
@@ -155,11 +162,11 @@ def authenticate(authorization: str | None, tenant_id: str, now: float | None = 
                    f"'{_utc(now)}'.")
         raise _unauthorized("ExpiredAuthenticationToken", message, "The access token has expired.", tenant_id)
     aud = claims.get("aud")
-    if aud not in _AUDIENCES:
+    if aud not in audiences:
         raise _unauthorized(
             "InvalidAuthenticationTokenAudience",
             f"The access token has been obtained for wrong audience or resource '{aud}'. It should exactly match "
-            "with one of the allowed audiences " + ",".join(f"'{a}'" for a in sorted(_AUDIENCES)) + ".",
+            "with one of the allowed audiences " + ",".join(f"'{a}'" for a in sorted(audiences)) + ".",
             "The access token has been obtained for wrong audience or resource.",
             tenant_id,
         )

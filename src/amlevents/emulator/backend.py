@@ -141,8 +141,26 @@ class Backend(SubscriptionsMixin, TopicsMixin):
         """The ``Microsoft.Resources/subscriptions`` JSON of the seeded subscription."""
         self.check_subscription(subscription_id)
         w = self.world
-        return {"id": f"/subscriptions/{w.subscription_id}", "subscriptionId": w.subscription_id,
-                "tenantId": w.tenant_id, "displayName": w.display_name, "state": "Enabled"}
+        return {"id": f"/subscriptions/{w.subscription_id}", "authorizationSource": "RoleBased",
+                "managedByTenants": [], "subscriptionId": w.subscription_id, "tenantId": w.tenant_id,
+                "displayName": w.display_name, "state": "Enabled",
+                "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01",
+                                         "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off"}}
+
+    def list_subscriptions(self, principal_id: str) -> list[dict[str, Any]]:
+        """``GET /subscriptions``: the seeded subscription when the caller holds a role anywhere in it (as ARM
+        lists the subscriptions a caller has access to), else nothing."""
+        prefix = f"/subscriptions/{self.world.subscription_id}".lower()
+        visible = any(a.principal_id.lower() == principal_id.lower()
+                      and (a.scope.lower() == prefix or a.scope.lower().startswith(prefix + "/") or a.scope == "/")
+                      for a in self.world.role_assignments)
+        return [self.subscription_view(self.world.subscription_id)] if visible else []
+
+    def tenants(self) -> list[dict[str, Any]]:
+        """``GET /tenants``: the seeded tenant."""
+        tid, domain = self.world.tenant_id, "amlevents.local"
+        return [{"id": f"/tenants/{tid}", "tenantId": tid, "countryCode": "US", "displayName": self.world.display_name,
+                 "domains": [domain], "tenantCategory": "Home", "defaultDomain": domain, "tenantType": "AAD"}]
 
     def workspace(self, subscription_id: str, resource_group: str, name: str,
                   provider: str = "Microsoft.MachineLearningServices", resource_type: str = "workspaces") -> Workspace:

@@ -210,6 +210,16 @@ def get_subscription(ctx: Context, sub: str) -> Reply:
     return Reply(200, ctx.backend.subscription_view(sub))
 
 
+def list_subscriptions(ctx: Context) -> Reply:
+    """GET the subscriptions the caller can see (``az login`` lists them)."""
+    return Reply(200, {"value": ctx.backend.list_subscriptions(ctx.principal_id)})
+
+
+def list_tenants(ctx: Context) -> Reply:
+    """GET the tenants of the caller."""
+    return Reply(200, {"value": ctx.backend.tenants()})
+
+
 # --- Microsoft.Authorization ----------------------------------------------------------------------------------
 
 def list_permissions(ctx: Context, scope: str) -> Reply:

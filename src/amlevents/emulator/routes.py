@@ -2,7 +2,7 @@
 
 Paths match case-insensitively (ARM treats ``resourceGroups``/``resourcegroups`` and provider namespaces
 alike) against the path with ``//`` collapsed and no trailing slash. ``action=None`` means any authenticated
-caller: operation-status polls (the operation id is the capability; ARM lets the caller of an operation poll it
+caller: the subscription and tenant lists (filtered to the caller), operation-status polls (the operation id is the capability; ARM lets the caller of an operation poll it
 whatever their role) and the permissions and role-definition reads (any signed-in user may read them, which is
 how a client checks its own access).
 """
@@ -75,6 +75,9 @@ _TABLE: list[tuple[str, str, Callable[..., h.Reply], str | None]] = [
      "Microsoft.MachineLearningServices/workspaces/read"),
     ("GET", _RG, h.get_resource_group, "Microsoft.Resources/subscriptions/resourceGroups/read"),
     ("GET", _SUB, h.get_subscription, "Microsoft.Resources/subscriptions/read"),
+    # what a sign-in lists (any signed-in caller; the list holds only what the caller has a role in)
+    ("GET", r"/subscriptions", h.list_subscriptions, None),
+    ("GET", r"/tenants", h.list_tenants, None),
     # Microsoft.Authorization
     ("GET", _SCOPE + r"/permissions", h.list_permissions, None),
     ("GET", _SCOPE + r"/roleAssignments", h.list_role_assignments, "Microsoft.Authorization/roleAssignments/read"),

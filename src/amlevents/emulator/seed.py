@@ -15,6 +15,10 @@ Default world (``DEFAULT_SEED``)::
                                                                  at local-workspace
     nobody                55555555-5555-4555-8555-555555555555   (none)
 
+Each principal can also sign in as a service principal (client-credentials grant, ``identity.py``): its client id
+is its object id with the first character replaced by ``c`` (owner: ``c1111111-1111-4111-8111-111111111111``) and
+its secret is ``local-<name>-secret`` (``local-owner-secret``), unless the seed gives ``clientId``/``clientSecret``.
+
 A seed file (YAML or JSON) has the same shape as ``DEFAULT_SEED`` and replaces it whole::
 
     subscriptionId: 00000000-0000-0000-0000-000000000000
@@ -23,7 +27,8 @@ A seed file (YAML or JSON) has the same shape as ``DEFAULT_SEED`` and replaces i
     resourceGroups:   [{name: amlevents-local, location: eastus}]
     workspaces:       [{name: local-workspace, resourceGroup: amlevents-local, location: eastus}]  # location
                                                       # defaults to the resource group's
-    principals:       {owner: {objectId: 1111…, type: User}}          # name -> object id (and principal type)
+    principals:       {owner: {objectId: 1111…, type: User}}          # name -> object id (and principal type);
+                      # optional clientId and clientSecret for the service-principal sign-in
     roleDefinitions:  []        # optional custom roles: {name: <guid>, roleName, description, permissions: [...]}
     roleAssignments:  [{principal: owner, role: Owner, scope: "/subscriptions/{subscriptionId}"}]
                       # principal: a name from principals or an object id; role: a role name or GUID (built-in
@@ -109,6 +114,8 @@ class Principal:
     name: str
     object_id: str
     type: str
+    client_id: str = ""  # the application (client) id of its service-principal sign-in
+    client_secret: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,10 +148,23 @@ class World:
         oid = object_id.lower()
         return next((p.name for p in self.principals.values() if p.object_id.lower() == oid), None)
 
+    def client(self, client_id: str) -> Principal | None:
+        """The principal signing in with this application (client) id (any case), or None."""
+        cid = client_id.lower()
+        return next((p for p in self.principals.values() if p.client_id.lower() == cid), None)
+
     def workspace(self, resource_group: str, name: str) -> Workspace | None:
         """The seeded workspace with this resource group and name (any case), or None."""
         rg, ws = resource_group.lower(), name.lower()
         return next((w for w in self.workspaces if w.resource_group.lower() == rg and w.name.lower() == ws), None)
+
+
+def default_client_id(object_id: str) -> str:
+    """The documented client id of a seeded principal: its object id with a ``c`` in front (first character
+    replaced), so ``11111111-…`` signs in as ``c1111111-…``; a non-GUID object id gets a derived GUID."""
+    if len(object_id) == 36 and object_id.count("-") == 4:
+        return "c" + object_id[1:].lower()
+    return str(uuid.uuid5(_NS, f"client|{object_id}".lower()))
 
 
 def load_seed(seed: str | Path | dict[str, Any] | None = None) -> World:
@@ -212,7 +232,14 @@ def build_world(doc: dict[str, Any]) -> World:
         where = f"seed: principals.{name}"
         if not isinstance(p, dict):
             raise InvalidInputError(f"{where} must be a mapping with objectId")
-        principals[name] = Principal(name, _need(p, "objectId", str, where), p.get("type") or "User")
+        oid = _need(p, "objectId", str, where)
+        client_id, secret = p.get("clientId") or default_client_id(oid), p.get("clientSecret") or f"local-{name}-secret"
+        if not isinstance(client_id, str) or not isinstance(secret, str):
+            raise InvalidInputError(f"{where}: clientId and clientSecret must be strings")
+        principals[name] = Principal(name, oid, p.get("type") or "User", client_id, secret)
+    client_ids = [p.client_id.lower() for p in principals.values()]
+    if len(set(client_ids)) != len(client_ids):
+        raise InvalidInputError("seed: two principals have the same clientId; give them distinct ones")
     definitions = {r["name"].lower(): r for r in BUILTIN_ROLES}
     for i, r in enumerate(doc.get("roleDefinitions") or []):
         where = f"seed: roleDefinitions[{i}]"

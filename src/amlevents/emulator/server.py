@@ -155,6 +155,13 @@ class EmulatorServer:
         """Add fault rules (objects or spec strings such as ``"throttle:count=2"``)."""
         self.app.faults.add(*rules)
 
+    @property
+    def clients(self) -> dict[str, tuple[str, str]]:
+        """Seeded principal name -> (client id, client secret) of its service-principal sign-in."""
+        return {name: (p.client_id, p.client_secret) for name, p in self.backend.world.principals.items()}
+
     def ready_info(self) -> dict[str, Any]:
-        """What a client needs to connect: url, caCert, subscriptionId, tenantId, principals, workspaces."""
-        return {"url": self.url, "caCert": self.ca_cert_path, **self.app.info()}
+        """What a client needs to connect: url, caCert, authorityHost, metadataEndpoint, subscriptionId, tenantId,
+        principals (name -> object id), clients (name -> clientId, clientSecret), workspaces."""
+        return {"url": self.url, "caCert": self.ca_cert_path, "authorityHost": self.url,
+                "metadataEndpoint": f"{self.url}/metadata/endpoints?api-version=2022-09-01", **self.app.info()}
