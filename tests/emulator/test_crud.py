@@ -22,7 +22,7 @@ def test_create_returns_the_stored_subscription_with_server_defaults(emulator, e
     assert sub.provisioning_state == "Succeeded"
     assert sub.id == f"{SCOPE}/providers/Microsoft.EventGrid/eventSubscriptions/runs"
     assert sub.type == "Microsoft.EventGrid/eventSubscriptions"
-    assert sub.topic == SCOPE.lower()
+    assert sub.topic == SCOPE.split('/providers/')[0] + '/providers/' + SCOPE.split('/providers/')[1].lower()
     assert sub.filter.included_event_types == list(DEFAULT_EVENT_TYPES)
     assert (sub.filter.subject_begins_with, sub.filter.subject_ends_with) == ("", "")
     assert sub.event_delivery_schema == "EventGridSchema"

@@ -94,7 +94,7 @@ def burst_then_kill(state, certs, stderr_path, kill_after: int) -> list[str]:
 def assert_well_formed(sub) -> None:
     assert sub.id == f"{SCOPE}/providers/Microsoft.EventGrid/eventSubscriptions/{sub.name}"
     assert sub.type == "Microsoft.EventGrid/eventSubscriptions"
-    assert sub.topic == SCOPE.lower()
+    assert sub.topic == SCOPE.split('/providers/')[0] + '/providers/' + SCOPE.split('/providers/')[1].lower()
     assert sub.provisioning_state == "Succeeded"
     assert sub.labels == [sub.name]
     assert sub.destination.endpoint_type == "WebHook"

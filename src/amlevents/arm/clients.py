@@ -167,6 +167,55 @@ def build_credential(method: str | None, authority: str) -> Any:
     return ChainedTokenCredential(*chain)
 
 
+class SharedCredential:
+    """One sign-in per process: every client, thread and the access check share the wrapped credential's tokens.
+
+    Each client's bearer-token policy keeps its own token, and the workflow reads in parallel threads, so without
+    this the first requests of a command each ran a sign-in of their own (four token requests for one ``create``;
+    with the Azure CLI credential, four ``az`` processes). Token requests are serialized, and a token is reused
+    until five minutes before it expires. A request with ``claims`` (a CAE challenge) always goes to the credential.
+    """
+
+    REFRESH_MARGIN = 300  # seconds before expiry when a cached token is no longer handed out
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self._lock = threading.Lock()
+        self._tokens: dict[Any, Any] = {}
+
+    def _cached(self, key: Any, fetch: Callable[[], Any]) -> Any:
+        import time
+
+        with self._lock:
+            token = self._tokens.get(key)
+            if token is None or token.expires_on - self.REFRESH_MARGIN <= time.time():
+                token = self._tokens[key] = fetch()
+            return token
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        if kwargs.get("claims"):
+            return self.inner.get_token(*scopes, **kwargs)
+        key = ("token", scopes, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
+        return self._cached(key, lambda: self.inner.get_token(*scopes, **kwargs))
+
+    def get_token_info(self, *scopes: str, options: Any = None) -> Any:
+        if options and options.get("claims"):
+            return self.inner.get_token_info(*scopes, options=options)
+        if not hasattr(self.inner, "get_token_info"):  # e.g. the emulator's test credential
+            from azure.core.credentials import AccessTokenInfo
+
+            token = self.get_token(*scopes, **({"tenant_id": options["tenant_id"]} if options and
+                                              options.get("tenant_id") else {}))
+            return AccessTokenInfo(token.token, token.expires_on)
+        key = ("info", scopes, tuple(sorted((k, repr(v)) for k, v in (options or {}).items())))
+        return self._cached(key, lambda: self.inner.get_token_info(*scopes, options=options))
+
+    def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()
+
+
 @dataclass
 class Session:
     """One per process: the credential, the clients per subscription, and an embedded emulator if local."""
@@ -232,6 +281,7 @@ class Session:
             except ValueError as exc:  # azure-identity refuses malformed settings (an empty secret, a bad tenant id)
                 raise AuthenticationError(f"cannot sign in: {exc}",
                                           hint="check AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET") from exc
+            self._credential = SharedCredential(self._credential)
         return self._credential
 
     def _emulator_service_principal(self) -> Any:

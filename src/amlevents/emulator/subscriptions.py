@@ -1,7 +1,8 @@
 """Event subscriptions, on a workspace scope or under a system topic (a mixin of ``Backend``).
 
 Both kinds share one implementation; a ``Parent`` says what differs: the resource type, the ``topic`` property
-(the lower-cased workspace id for scope subscriptions, as the recordings show; the system topic's id under a
+(the workspace id lower-cased from ``/providers/`` on for scope subscriptions, as the recordings show; the
+system topic's id under a
 topic, as the swagger examples show) and the names in 404 messages.
 
 Creating a subscription directly on a workspace auto-creates a system topic ``{workspace}-{guid}`` for that
@@ -77,6 +78,14 @@ def _dt(t: float) -> datetime:
     return datetime.fromtimestamp(t, timezone.utc)
 
 
+def azure_topic(resource_id: str) -> str:
+    """``properties.topic`` as Event Grid writes it: the subscription and resource group part as given, the rest
+    lower case (recordings 01-07: ``/subscriptions/…/resourceGroups/clitest.rg000001/providers/microsoft.eventgrid/
+    topics/cli000002``)."""
+    cut = resource_id.lower().find("/providers/")
+    return resource_id if cut < 0 else resource_id[:cut] + resource_id[cut:].lower()
+
+
 class SubscriptionsMixin:
     """Event subscription operations of ``Backend``."""
 
@@ -84,7 +93,7 @@ class SubscriptionsMixin:
         if ref.system_topic is None:
             ws = self.workspace(ref.subscription, ref.resource_group, ref.resource_name, ref.provider,
                                 ref.resource_type)
-            return Parent(ws.id.lower(), ws.id, ws.id.lower(), "Microsoft.EventGrid/eventSubscriptions",
+            return Parent(ws.id.lower(), ws.id, azure_topic(ws.id), "Microsoft.EventGrid/eventSubscriptions",
                           "Microsoft.EventGrid/eventSubscriptions", ws.resource_group, ws.location, ws)
         topic = self._topic_doc(tx, ref.subscription, ref.resource_group, ref.system_topic)
         return Parent(topic["id"].lower(), topic["id"], topic["id"],
