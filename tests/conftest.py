@@ -146,3 +146,22 @@ def cli_emulator(emulator, monkeypatch):
     monkeypatch.setenv("AMLEVENTS_EMULATOR", emulator.url)
     monkeypatch.setenv("AMLEVENTS_EMULATOR_CA", emulator.ca_cert_path)
     return emulator
+
+
+@pytest.fixture
+def federated_token():
+    """Factory: an OIDC token as GitHub Actions issues it for workload identity (audience
+    api://AzureADTokenExchange), unsigned since the emulator does not check signatures; ``lifetime`` < 0 is expired."""
+    import base64
+    import time
+
+    def b64(obj: Any) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    def make(*, aud: str = "api://AzureADTokenExchange", iss: str = "https://token.actions.githubusercontent.com",
+             sub: str = "repo:contoso/ml:ref:refs/heads/main", lifetime: int = 600) -> str:
+        now = int(time.time())
+        claims = {"aud": aud, "iss": iss, "sub": sub, "iat": now, "exp": now + lifetime}
+        return f"{b64({'alg': 'RS256', 'typ': 'JWT'})}.{b64(claims)}.sig"
+
+    return make

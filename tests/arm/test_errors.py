@@ -65,6 +65,28 @@ def test_credential_failures_are_authentication_errors_with_a_sign_in_hint(exc):
     assert "AZURE_CLIENT_ID" in error.hint and "az login" in error.hint
 
 
+CHAIN = ("ChainedTokenCredential failed to retrieve a token from the included credentials.\nAttempted credentials:\n"
+         "\tEnvironmentCredential: EnvironmentCredential authentication unavailable. Environment variables are not "
+         "fully configured.\n\tWorkloadIdentityCredential: Authentication failed: AADSTS700016: Application with "
+         "identifier 'x' was not found in the directory 't'.\nTo mitigate this issue, please refer to the "
+         "troubleshooting guidelines here at https://aka.ms/azsdk/python/identity/defaultazurecredential/troubleshoot.")
+
+
+def test_a_chain_failure_shows_the_attempt_that_was_refused_with_its_hint():
+    error = translate(ClientAuthenticationError(CHAIN), what="x")
+    assert error.message == ("sign-in failed: WorkloadIdentityCredential: Authentication failed: AADSTS700016: "
+                             "Application with identifier 'x' was not found in the directory 't'.")
+    assert error.hint.startswith("AZURE_CLIENT_ID is not an application in tenant AZURE_TENANT_ID")
+
+
+def test_a_chain_where_nothing_was_available_lists_every_attempt():
+    text = ("ChainedTokenCredential failed to retrieve a token from the included credentials.\nAttempted credentials:"
+            "\n\tEnvironmentCredential: unavailable\n\tAzureCliCredential: Azure CLI not found on path")
+    error = translate(ClientAuthenticationError(text), what="x")
+    assert error.message.endswith("EnvironmentCredential: unavailable; AzureCliCredential: Azure CLI not found on path")
+    assert "az login" in error.hint
+
+
 def test_a_credential_error_without_text_names_its_type():
     assert translate(CredentialUnavailableError(""), what="x").message == "sign-in failed: CredentialUnavailableError"
 

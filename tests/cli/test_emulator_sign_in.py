@@ -113,6 +113,32 @@ def test_auth_environment_signs_in_at_the_emulator_without_an_authority_host(run
     assert {e["principal"] for e in _login_requests(cli_emulator) if e["method"] == "POST"} == {"contributor"}
 
 
+def test_workload_identity_signs_in_with_a_federated_token_file(run, cli_emulator, sign_in, monkeypatch, tmp_path,
+                                                                federated_token):
+    sign_in("eventsub-contributor")
+    monkeypatch.delenv("AZURE_CLIENT_SECRET")
+    token_file = tmp_path / "github-oidc-token"
+    token_file.write_text(federated_token())
+    monkeypatch.setenv("AZURE_FEDERATED_TOKEN_FILE", str(token_file))
+    result = run("subscription", "create", "from-github-actions", "--endpoint", "https://example.com/hook")
+    assert result.exit_code == 0, result.stderr
+    puts = [e for e in _arm_requests(cli_emulator) if e["method"] == "PUT"]
+    assert [e["principal"] for e in puts] == ["eventsub-contributor"]
+    token_file.write_text(federated_token(aud="https://wrong.example"))
+    monkeypatch.setenv("AMLEVENTS_AUTH", "workload")  # forced: the same path, chosen explicitly
+    refused = run("subscription", "list")
+    assert refused.exit_code == 3
+    assert "AADSTS700212" in refused.stderr
+
+
+def test_methods_that_cannot_reach_an_emulator_are_refused(run, cli_emulator, sign_in, monkeypatch):
+    sign_in("owner")
+    monkeypatch.setenv("AMLEVENTS_AUTH", "cli")
+    result = run("subscription", "list")
+    assert result.exit_code == 3
+    assert "AMLEVENTS_AUTH=cli cannot sign in at an emulator" in result.stderr
+
+
 # --- when the real sign-in applies ---------------------------------------------------------------------------------
 
 URL = "https://127.0.0.1:8443"
@@ -125,6 +151,7 @@ URL = "https://127.0.0.1:8443"
     ({"AZURE_AUTHORITY_HOST": "https://127.0.0.1:9443"}, False),  # another server: keep the test credential
     ({"AZURE_AUTHORITY_HOST": "https://login.microsoftonline.com"}, False),
     ({"AMLEVENTS_AUTH": "environment"}, True),
+    ({"AMLEVENTS_AUTH": "workload"}, True),
     ({"AMLEVENTS_AUTH": "cli"}, False),
     ({}, False),
 ])

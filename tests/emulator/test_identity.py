@@ -223,3 +223,57 @@ def test_ready_info_prints_clients_and_authority(emulator):
     assert info["clients"]["reader"] == {"clientId": "c3333333-3333-4333-8333-333333333333",
                                          "clientSecret": "local-reader-secret"}
     assert info["metadataEndpoint"].startswith(emulator.url + "/metadata/endpoints?api-version=")
+
+
+# --- workload identity: a federated token as the client assertion --------------------------------------------------
+
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+GITHUB = "https://token.actions.githubusercontent.com"  # the issuer federated_token (conftest) uses by default
+
+
+def _assert_token(server_or_client, client_id, assertion):
+    data = {"grant_type": "client_credentials", "client_id": client_id, "client_assertion_type": JWT_BEARER,
+            "client_assertion": assertion, "scope": ARM}
+    if hasattr(server_or_client, "url"):
+        return requests.post(f"{server_or_client.url}/{TENANT}/oauth2/v2.0/token", data=data,
+                             verify=server_or_client.ca_cert_path, timeout=10)
+    return server_or_client.post(f"/{TENANT}/oauth2/v2.0/token", data=data)
+
+
+def test_a_federated_token_signs_in_as_the_principal(emulator, federated_token):
+    response = _assert_token(emulator, emulator.clients["contributor"][0], federated_token())
+    assert response.status_code == 200, response.text
+    assert _claims(response.json()["access_token"])["oid"] == emulator.principals["contributor"]
+
+
+@pytest.mark.parametrize(("claims", "status", "code"), [
+    ({"aud": "https://management.azure.com/"}, 400, 700212),
+    ({"lifetime": -60}, 400, 700024),
+    (None, 400, 50027),  # not a JWT at all
+])
+def test_bad_federated_tokens_are_refused_like_entra_id(emulator, federated_token, claims, status, code):
+    token = "not-a-jwt" if claims is None else federated_token(**claims)
+    response = _assert_token(emulator, emulator.clients["owner"][0], token)
+    assert (response.status_code, response.json()["error_codes"]) == (status, [code])
+
+
+def test_a_seeded_federated_credential_must_match_issuer_and_subject(federated_token):
+    from werkzeug.test import Client
+
+    from amlevents.emulator.app import EmulatorApp
+    from amlevents.emulator.backend import Backend
+
+    doc = dict(DEFAULT_SEED, roleAssignments=[], principals={"ci": {
+        "objectId": "99999999-9999-4999-8999-999999999999", "clientId": "app-ci",
+        "federatedCredentials": [{"issuer": GITHUB, "subject": "repo:contoso/ml:environment:prod"}]}})
+    backend = Backend(None, doc)
+    try:
+        client = Client(EmulatorApp(backend))
+        ok = _assert_token(client, "app-ci", federated_token(sub="repo:contoso/ml:environment:prod"))
+        assert ok.status_code == 200, ok.get_data(as_text=True)
+        refused = _assert_token(client, "app-ci", federated_token(sub="repo:contoso/ml:ref:refs/heads/dev"))
+        assert refused.status_code == 400
+        assert refused.json["error_codes"] == [70021]
+        assert "Assertion Subject: 'repo:contoso/ml:ref:refs/heads/dev'" in refused.json["error_description"]
+    finally:
+        backend.close()

@@ -10,8 +10,8 @@ Per interaction the replay checks the status code, which of ``Azure-AsyncOperati
 ``Retry-After`` are present, the key set of the body (recursively: ``properties``, ``destination``, ``filter``,
 mappings, list items) and every value both bodies hold, against what Azure answered. The recorded answers go
 through the same adaptations as the requests (``adapt_answer``). What differs for a documented reason is in
-``EXTRA_KEYS``, ``MISSING_KEYS`` and ``DIFFERENT_VALUES`` below; requests the emulator has no route for are in
-``UNSUPPORTED_REQUESTS``.
+``EXTRA_KEYS``, ``MISSING_KEYS`` and ``DIFFERENT_VALUES`` below; the regional lists of recording 05 move to the
+seeded region and topic type (``REGION``, ``TOPIC_TYPES``).
 
 The recordings are looked for at ``<repo>/../shared/reference/recordings`` (as test_conformance.py looks for
 ``shared/specs``). When they are missing the tests fail and say where they looked.
@@ -62,16 +62,11 @@ DIFFERENT_VALUES: dict[str, tuple[str, str]] = {
     "*systemData": ("*", "null in the recordings, a systemData object in the emulator (see EXTRA_KEYS)"),
 }
 
-# Recorded requests with no emulator route. Each is still sent as recorded (subscription and resource group moved
-# to the seeded ones) and must answer 404 NotFound, so this list stays true. Both regional lists answered exactly the
-# one subscription the replay's workspace holds, so their $filter/$top (az's CONTAINS(name,'…') and name eq '…')
-# are then replayed on the workspace-scope list, the emulator's list that takes them, against the recorded answer.
-UNSUPPORTED_REQUESTS: dict[tuple[str, int], str] = {
-    ("05", 1): "regional topic-type list GET /subscriptions/{s}/providers/Microsoft.EventGrid/locations/{l}/topicTypes/"
-               "{t}/eventSubscriptions: the emulator lists per workspace or system topic only",
-    ("05", 2): "regional resource-group list GET /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.EventGrid/"
-               "locations/{l}/eventSubscriptions: the emulator lists per workspace or system topic only",
-}
+# The regional lists of recording 05 (az's `event-subscription list --location [--topic-type] [--resource-group]`)
+# move to the seeded world like the rest: subscription and resource group, the workspace's location for the
+# recorded region, and the workspace topic type for the storage account one.
+REGION = "eastus"
+TOPIC_TYPES = {"microsoft.storage.storageaccounts": "Microsoft.MachineLearningServices.Workspaces"}
 
 # The storage account topic type's default event types (what Azure filled in when the request named none, and what
 # the CLI's update copied back from its GET) <-> the AML workspace topic type's defaults. An AML workspace refuses
@@ -370,15 +365,19 @@ def emulator_path(it: Interaction, last_write: Any, server: Any) -> str:
         url = last_write.headers.get(header)
         assert url, f"interaction {it.index} polls {header}, which the emulator's write did not send"
         return local(server, url)
+    if "/providers/microsoft.eventgrid/locations/" in lowered:
+        return regional_path(it.path)
     source = source_of(it.path)
     assert source is not None, f"interaction {it.index}: no event subscription path in {it.path}"
     return SCOPE + it.path[len(source):]
 
 
-def unsupported_path(path: str) -> str:
-    """A recorded regional path with the seeded subscription and resource group."""
+def regional_path(path: str) -> str:
+    """A recorded subscription- or resource-group-wide list moved onto the seeded world (see REGION)."""
     path = re.sub(r"^/subscriptions/[^/]+", f"/subscriptions/{SUB}", path, flags=re.I)
-    return re.sub(r"^(/subscriptions/[^/]+/resourceGroups/)[^/]+", rf"\g<1>{RG}", path, flags=re.I)
+    path = re.sub(r"^(/subscriptions/[^/]+/resourceGroups/)[^/]+", rf"\g<1>{RG}", path, flags=re.I)
+    path = re.sub(r"(/locations/)[^/]+", rf"\g<1>{REGION}", path, flags=re.I)
+    return re.sub(r"(/topicTypes/)([^/]+)", lambda m: m[1] + TOPIC_TYPES.get(m[2].lower(), m[2]), path, flags=re.I)
 
 
 # --- the tests -------------------------------------------------------------------------------------------------
@@ -392,7 +391,7 @@ def test_the_recordings_to_replay_are_all_found():
 def test_the_allowlists_name_real_recordings():
     tables = [EXTRA_KEYS, MISSING_KEYS, DIFFERENT_VALUES]
     assert all(which == "*" or which in EXPECTED_RECORDINGS for t in tables for which, _ in t.values())
-    assert all(key in EXPECTED_RECORDINGS for key, _ in [*UNSUPPORTED_REQUESTS, *SPECIFIC, *GET_FROM_COMMENT])
+    assert all(key in EXPECTED_RECORDINGS for key, _ in [*SPECIFIC, *GET_FROM_COMMENT])
 
 
 class Replay:
@@ -418,13 +417,7 @@ class Replay:
         self.failures.append(f"{self.recording} #{it.index} {it.method} {it.path}: {message}")
 
     def path(self, it: Interaction) -> str:
-        if (self.key, it.index) not in UNSUPPORTED_REQUESTS:
-            return emulator_path(it, self.last_write, self.server)
-        response = raw(self.server, it.method, unsupported_path(it.path), params=dict(it.query))
-        assert response.status_code == 404 and response.json()["error"]["code"] == "NotFound", (
-            f"{self.recording} #{it.index}: listed in UNSUPPORTED_REQUESTS but the emulator answered "
-            f"{response.status_code} {response.text[:300]}; replay it as recorded and remove it from the list")
-        return f"{SCOPE}{ES}"
+        return emulator_path(it, self.last_write, self.server)
 
     def expected(self, it: Interaction, specific: Any) -> Any:
         """Azure's answer, adapted like the request."""

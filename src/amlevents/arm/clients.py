@@ -10,9 +10,10 @@ Three modes, chosen by ``ConnectionSettings``:
 
 In both emulator modes requests are signed as the seeded principal ``AMLEVENTS_EMULATOR_PRINCIPAL`` (``owner``)
 with a test credential, except when ``--emulator`` is told to sign in for real: ``AZURE_AUTHORITY_HOST`` names the
-emulator (or ``AMLEVENTS_AUTH=environment``). Then azure-identity's ``EnvironmentCredential`` runs the
-service-principal sign-in (``AZURE_CLIENT_ID``, ``AZURE_CLIENT_SECRET``, ``AZURE_TENANT_ID``, which may be
-``adfs``) against the emulator's token endpoint, instance discovery off, trusting ``AMLEVENTS_EMULATOR_CA``.
+emulator (or ``AMLEVENTS_AUTH=environment|workload``). Then azure-identity runs the service-principal sign-in
+(``AZURE_CLIENT_ID``, ``AZURE_TENANT_ID``, which may be ``adfs``, and ``AZURE_CLIENT_SECRET`` or, for workload
+identity, ``AZURE_FEDERATED_TOKEN_FILE``) against the emulator's token endpoint, instance discovery off, trusting
+``AMLEVENTS_EMULATOR_CA``.
 """
 
 from __future__ import annotations
@@ -102,10 +103,10 @@ class ConnectionSettings:
     @property
     def emulator_sign_in(self) -> bool:
         """Whether ``--emulator`` signs in through azure-identity (the service-principal path) instead of the test
-        credential: ``AZURE_AUTHORITY_HOST`` is the emulator's URL, or ``AMLEVENTS_AUTH=environment``."""
+        credential: ``AZURE_AUTHORITY_HOST`` is the emulator's URL, or ``AMLEVENTS_AUTH=environment|workload``."""
         if self.mode != "emulator":
             return False
-        if self.auth == "environment":
+        if self.auth in ("environment", "workload"):
             return True
         return bool(self.authority_host and self.emulator_url
                     and _origin(self.authority_host) == _origin(self.emulator_url))
@@ -127,13 +128,17 @@ def local_data_dir() -> Path:
     return data_dir() / "local"
 
 
-def build_credential(method: str | None, authority: str) -> Any:
+def build_credential(method: str | None, authority: str, *, emulator_verify: str | bool | None = None) -> Any:
     """The azure-identity credential for ``method`` (None = the documented chain).
 
     The chain, in order: environment (service principal secret or certificate: ``AZURE_CLIENT_ID``,
     ``AZURE_TENANT_ID``, ``AZURE_CLIENT_SECRET``/``AZURE_CLIENT_CERTIFICATE_PATH``), workload identity
     (``AZURE_FEDERATED_TOKEN_FILE``, as GitHub Actions and AKS set it), managed identity, then the Azure CLI
     login. Interactive browser sign-in is never attempted (CI must not hang).
+
+    ``emulator_verify`` (the emulator's CA) means the authority is an emulator: only the two service-principal
+    methods can reach it, instance discovery is off (MSAL would ask login.microsoftonline.com about a host it does
+    not know) and TLS trusts that CA.
     """
     from azure.identity import (
         AzureCliCredential,
@@ -143,27 +148,35 @@ def build_credential(method: str | None, authority: str) -> Any:
         WorkloadIdentityCredential,
     )
 
+    options: dict[str, Any] = {"authority": authority}
+    if emulator_verify is not None:
+        options.update(disable_instance_discovery=True, connection_verify=emulator_verify)
+
     def workload() -> Any:
-        return WorkloadIdentityCredential(authority=authority)
+        return WorkloadIdentityCredential(**options)
 
     builders = {
-        "environment": lambda: EnvironmentCredential(authority=authority),
+        "environment": lambda: EnvironmentCredential(**options),
         "workload": workload,
         "managed": ManagedIdentityCredential,
         "cli": AzureCliCredential,
     }
+    if emulator_verify is not None and method not in (None, "default", "environment", "workload"):
+        raise AuthenticationError(f"AMLEVENTS_AUTH={method} cannot sign in at an emulator",
+                                  hint="use a service principal: AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE")
     if method and method != "default":
         try:
             return builders[method]()
         except ValueError as exc:  # e.g. workload identity without its environment variables
             raise AuthenticationError(f"AMLEVENTS_AUTH={method} cannot be used: {exc}") from exc
-    chain = [EnvironmentCredential(authority=authority)]
+    chain = [EnvironmentCredential(**options)]
     if os.environ.get("AZURE_FEDERATED_TOKEN_FILE"):
         try:
             chain.append(workload())
         except ValueError:  # incomplete workload identity settings: skip it, as DefaultAzureCredential does
             pass
-    chain += [ManagedIdentityCredential(), AzureCliCredential()]
+    if emulator_verify is None:
+        chain += [ManagedIdentityCredential(), AzureCliCredential()]
     return ChainedTokenCredential(*chain)
 
 
@@ -285,14 +298,11 @@ class Session:
         return self._credential
 
     def _emulator_service_principal(self) -> Any:
-        """azure-identity's environment (service principal) credential, signing in at the emulator's token
-        endpoint: the authority is ``AZURE_AUTHORITY_HOST`` (default: the emulator), instance discovery is off (it
-        would ask login.microsoftonline.com about a host it does not know), TLS trusts the emulator's CA."""
-        from azure.identity import EnvironmentCredential
-
+        """azure-identity's service-principal credentials (client secret, or a federated token for workload
+        identity), signing in at the emulator's token endpoint: the authority is ``AZURE_AUTHORITY_HOST`` (default:
+        the emulator)."""
         authority = self.settings.authority_host or self.base_url
-        return EnvironmentCredential(authority=authority, disable_instance_discovery=True,
-                                     connection_verify=self.verify)
+        return build_credential(self.settings.auth, authority, emulator_verify=self.verify)
 
     def _emulator_credential(self) -> Any:
         from amlevents.emulator.auth import EmulatorCredential

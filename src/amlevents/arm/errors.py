@@ -5,6 +5,7 @@ Used as ``with translate_errors(what="create event subscription 'x'"): ...`` aro
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,8 +57,27 @@ _SIGN_IN_HINTS = {
 }
 
 
+def _credential_text(exc: Exception) -> str:
+    """The line of a credential error that says what went wrong.
+
+    A chain's message starts with "ChainedTokenCredential failed to retrieve a token from the included credentials."
+    and lists each attempt on its own line ("\tEnvironmentCredential: Authentication failed: AADSTS7000215: ...").
+    The attempt that reached Entra ID and was refused is the one to show; otherwise every attempt, briefly.
+    """
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    attempts = [line for line in lines[1:] if re.match(r"\w+Credential: ", line)]
+    refused = [line for line in attempts if "AADSTS" in line or "Authentication failed" in line]
+    if refused:
+        return refused[0]
+    if attempts:
+        return lines[0] + " " + "; ".join(attempts)
+    return lines[0]
+
+
 def _credential_error(exc: Exception) -> AuthenticationError:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = _credential_text(exc)
     if not text or text.startswith("Operation returned an invalid status"):  # azure-core's filler for no message
         text = type(exc).__name__
     hint = next((h for code, h in _SIGN_IN_HINTS.items() if f"{code}:" in text), None)

@@ -136,6 +136,14 @@ def list_event_subscriptions(ctx: Context, **parent: str) -> Reply:
     return _paged(ctx, ctx.backend.list_event_subscriptions(_ref(parent)))
 
 
+def list_regional_event_subscriptions(ctx: Context, sub: str, rg: str | None = None, location: str | None = None,
+                                      ttype: str | None = None) -> Reply:
+    """GET a subscription- or resource-group-wide list, regional (``locations/{location}``) or global (no
+    location: subscriptions on global resources, of which the emulator has none), optionally for one topic type."""
+    items = ctx.backend.list_regional_event_subscriptions(sub, rg, location or "global", ttype)
+    return _paged(ctx, items)
+
+
 # --- system topics -------------------------------------------------------------------------------------------
 
 def get_system_topic(ctx: Context, sub: str, rg: str, topic: str) -> Reply:

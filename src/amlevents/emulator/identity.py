@@ -19,7 +19,10 @@ Paths (matched case-insensitively, ``//`` collapsed)::
     GET  /{tenant}/discovery/v2.0/keys, /{tenant}/discovery/keys    an empty key set (tokens are unsigned)
 
 ``{tenant}`` is the seeded tenant id or ``adfs``; anything else is refused as Entra ID refuses an unknown tenant.
-Each seeded principal has a client id and secret (``seed.py``); the token is the emulator's usual unsigned JWT
+Each seeded principal has a client id and secret (``seed.py``) and may sign in with a federated token instead
+(workload identity: ``client_assertion`` of type jwt-bearer, a JWT for ``api://AzureADTokenExchange`` whose issuer
+and subject match one of the principal's ``federatedCredentials``, any when the seed lists none; signatures are not
+checked). The token is the emulator's usual unsigned JWT
 for that principal, issued for the requested resource: the management audience
 (``https://management.azure.com/``, ``https://management.core.windows.net/``) or the emulator's own URL, the
 audience its metadata names (``https://127.0.0.1:PORT//.default`` from the CLI is the same resource). Errors
@@ -31,6 +34,8 @@ Entra ID answers for an application it does not know), an unknown tenant 400 (AA
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 import time
@@ -44,6 +49,8 @@ from amlevents.emulator.auth import MANAGEMENT_AUDIENCES, mint_token
 from amlevents.emulator.seed import Principal, World
 
 TOKEN_LIFETIME = 3599  # seconds, like Entra ID's expires_in for a fresh token
+_JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 _RESERVED_SCOPES = {"openid", "profile", "offline_access", "email"}
 
 _METADATA = re.compile(r"/metadata/endpoints", re.IGNORECASE)
@@ -85,6 +92,19 @@ class _OAuthError(Exception):
         }
         headers = {"WWW-Authenticate": f'Bearer error="{self.error}"'} if self.status == 401 else {}
         return _json(body, self.status, headers)
+
+
+def _jwt_claims(token: str) -> dict[str, Any]:
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise ValueError("not a JWT")
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error) as exc:
+        raise ValueError("not a JWT") from exc
+    if not isinstance(claims, dict):
+        raise ValueError("not a JWT")
+    return claims
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -208,16 +228,44 @@ class Identity:
                               "by the administrator of the tenant or consented to by any user in the tenant. You may "
                               "have sent your authentication request to the wrong tenant.")
         entry["principal"] = principal.name
-        if not secret:
+        assertion = form.get("client_assertion")
+        if assertion and form.get("client_assertion_type") == _JWT_BEARER:
+            self._check_federated(principal, assertion)
+        elif not secret:
             raise _OAuthError(401, "invalid_client", 7000216,
                               "'client_assertion', 'client_secret' or 'request' is required for the "
                               "'client_credentials' grant type.")
-        if secret != principal.client_secret:
+        elif secret != principal.client_secret:
             raise _OAuthError(401, "invalid_client", 7000215,
                               "Invalid client secret provided. Ensure the secret being sent in the request is the "
                               f"client secret value, not the client secret ID, for a secret added to app '{client_id}'.")
         resource = self._resource(form, base, v2 or tenant == "adfs")
         return _json(self._token_body(principal, resource, v2))
+
+    @staticmethod
+    def _check_federated(principal: Principal, assertion: str) -> None:
+        """A workload-identity assertion: a JWT (GitHub Actions' or Kubernetes' OIDC token, not verified: the
+        emulator trusts tokens as presented) for audience ``api://AzureADTokenExchange``, unexpired, whose issuer
+        and subject match one of the principal's federated credentials (any, when the seed lists none)."""
+        try:
+            claims = _jwt_claims(assertion)
+        except ValueError:
+            raise _OAuthError(400, "invalid_request", 50027, "JWT token is invalid or malformed.") from None
+        aud = claims.get("aud")
+        audiences = aud if isinstance(aud, list) else [aud]
+        iss, sub = claims.get("iss"), claims.get("sub")
+        if _EXCHANGE_AUDIENCE not in audiences:
+            raise _OAuthError(400, "invalid_request", 700212,
+                              f"No matching federated identity record found for presented assertion audience "
+                              f"'{aud}'. Please note that the matching is done using a case-sensitive comparison.")
+        exp = claims.get("exp")
+        if not isinstance(exp, (int, float)) or exp <= time.time():
+            raise _OAuthError(400, "invalid_client", 700024, "Client assertion is not within its valid time range.")
+        if principal.federated and (iss, sub) not in principal.federated:
+            raise _OAuthError(400, "invalid_request", 70021,
+                              f"No matching federated identity record found for presented assertion. Assertion "
+                              f"Issuer: '{iss}'. Assertion Subject: '{sub}'. Assertion Audience: "
+                              f"'{_EXCHANGE_AUDIENCE}'.")
 
     @staticmethod
     def _resource(form: Any, base: str, scoped: bool) -> str:

@@ -65,6 +65,12 @@ _TABLE: list[tuple[str, str, Callable[..., h.Reply], str | None]] = [
     ("POST", _RES + _ES + r"/(?P<name>[^/]+)/getDeliveryAttributes", h.get_delivery_attributes,
      f"{_EG}/getDeliveryAttributes/action"),
     ("GET", _RES + _ES, h.list_event_subscriptions, f"{_EG}/read"),
+    # the subscription- and resource-group-wide lists (az's `event-subscription list --location`), regional and
+    # global, each also per topic type
+    *[("GET", scope + r"/providers/Microsoft\.EventGrid" + where + kind + r"/eventSubscriptions",
+       h.list_regional_event_subscriptions, f"{_EG}/read")
+      for scope in (_RG, _SUB) for where in (r"/locations/(?P<location>[^/]+)", "")
+      for kind in (r"/topicTypes/(?P<ttype>[^/]+)", "")],
     # operations (the swagger examples spell both operationsStatus and operationStatus)
     ("GET", _OPS + r"/operations?Status/(?P<op>[^/]+)", h.operation_status, None),
     ("GET", _OPS + r"/operationResults/(?P<op>[^/]+)", h.operation_result, None),

@@ -28,7 +28,8 @@ A seed file (YAML or JSON) has the same shape as ``DEFAULT_SEED`` and replaces i
     workspaces:       [{name: local-workspace, resourceGroup: amlevents-local, location: eastus}]  # location
                                                       # defaults to the resource group's
     principals:       {owner: {objectId: 1111…, type: User}}          # name -> object id (and principal type);
-                      # optional clientId and clientSecret for the service-principal sign-in
+                      # optional clientId and clientSecret for the service-principal sign-in, and
+                      # federatedCredentials: [{issuer, subject}] for workload identity (none: any is accepted)
     roleDefinitions:  []        # optional custom roles: {name: <guid>, roleName, description, permissions: [...]}
     roleAssignments:  [{principal: owner, role: Owner, scope: "/subscriptions/{subscriptionId}"}]
                       # principal: a name from principals or an object id; role: a role name or GUID (built-in
@@ -116,6 +117,8 @@ class Principal:
     type: str
     client_id: str = ""  # the application (client) id of its service-principal sign-in
     client_secret: str = ""
+    # (issuer, subject) pairs a federated token may present (workload identity); empty: any issuer and subject
+    federated: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -236,7 +239,13 @@ def build_world(doc: dict[str, Any]) -> World:
         client_id, secret = p.get("clientId") or default_client_id(oid), p.get("clientSecret") or f"local-{name}-secret"
         if not isinstance(client_id, str) or not isinstance(secret, str):
             raise InvalidInputError(f"{where}: clientId and clientSecret must be strings")
-        principals[name] = Principal(name, oid, p.get("type") or "User", client_id, secret)
+        federated = []
+        for j, f in enumerate(p.get("federatedCredentials") or []):
+            fwhere = f"{where}.federatedCredentials[{j}]"
+            if not isinstance(f, dict):
+                raise InvalidInputError(f"{fwhere} must be a mapping with issuer and subject")
+            federated.append((_need(f, "issuer", str, fwhere), _need(f, "subject", str, fwhere)))
+        principals[name] = Principal(name, oid, p.get("type") or "User", client_id, secret, tuple(federated))
     client_ids = [p.client_id.lower() for p in principals.values()]
     if len(set(client_ids)) != len(client_ids):
         raise InvalidInputError("seed: two principals have the same clientId; give them distinct ones")

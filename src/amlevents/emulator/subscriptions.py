@@ -162,6 +162,26 @@ class SubscriptionsMixin:
             docs = tx.children(KIND, parent.key)
         return [views.event_subscription(d) for d in sorted(docs, key=lambda d: d["name"].lower())]
 
+    def list_regional_event_subscriptions(self: Backend, subscription_id: str, resource_group: str | None,
+                                          location: str | None, topic_type: str | None) -> list[dict[str, Any]]:
+        """The subscription- or resource-group-wide lists: the workspace-scope subscriptions of the workspaces in
+        ``location`` (all locations for the global lists' callers that pass None) of ``topic_type`` (any when None),
+        ordered by name. Workspaces are regional resources, so the global lists (subscriptions on an Azure
+        subscription or resource group) pass ``location="global"`` and find none."""
+        if resource_group is not None:
+            groups = [self.resource_group(subscription_id, resource_group).name.lower()]
+        else:
+            self.check_subscription(subscription_id)
+            groups = None
+        if topic_type is not None and topic_type.lower() != TOPIC_TYPE.lower():
+            return []
+        found = [w for w in self.world.workspaces
+                 if (groups is None or w.resource_group.lower() in groups)
+                 and (location is None or w.location.lower() == location.lower())]
+        with self._tx() as (tx, _now):
+            docs = [d for w in found for d in tx.children(KIND, w.id.lower())]
+        return [views.event_subscription(d) for d in sorted(docs, key=lambda d: d["name"].lower())]
+
     def put_event_subscription(self: Backend, ref: ParentRef, name: str, body: Any, principal_id: str,
                                fail_operation: Callable[[], bool]) -> tuple[dict[str, Any], dict[str, Any]]:
         """Create or replace a subscription: (the 201 body, the operation)."""
