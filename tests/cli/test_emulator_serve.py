@@ -42,6 +42,9 @@ def test_serve_prints_one_ready_line_serves_and_exits_0_on_signal(tmp_path, sign
         assert set(info["principals"]) == {"owner", "contributor", "reader", "eventsub-contributor", "nobody"}
         assert open(info["caCert"]).read().startswith("-----BEGIN CERTIFICATE-----")
         assert list(client(info).event_subscriptions.list_by_resource(*WS)) == []
+        assert info["clients"]["owner"] == {"clientId": "c1111111-1111-4111-8111-111111111111",
+                                            "clientSecret": "local-owner-secret"}
+        assert info["authorityHost"] == info["url"]
     finally:
         proc.send_signal(signum)
         out, _ = proc.communicate(timeout=20)

@@ -35,3 +35,11 @@ def test_setup_workspace_script_is_idempotent_on_the_local_emulator(tmp_path):
     subs = {s["name"]: s for s in __import__("json").loads(listing.stdout)}
     assert sorted(subs) == ["failed-runs", "model-registered"]
     assert len(subs["failed-runs"]["properties"]["filter"]["advancedFilters"]) == 1  # re-runs stack nothing
+
+
+def test_emulator_sign_in_rehearsal_signs_in_as_service_principals(tmp_path):
+    env = {k: v for k, v in _local_env(tmp_path).items() if k != "AMLEVENTS_LOCAL"}
+    proc = subprocess.run(["bash", "examples/emulator-sign-in.sh"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert "rehearsal passed" in proc.stdout

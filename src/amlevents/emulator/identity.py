@@ -133,9 +133,7 @@ class Identity:
             m = _TOKEN.fullmatch(path)
             assert m is not None  # is_identity_path() was checked by the caller
             tenant = self._tenant(m["tenant"])
-            if request.method != "POST":
-                return self._only(request, "POST") or _json({})
-            return self.token(request, base, tenant, bool(m["v2"]), entry)
+            return self._only(request, "POST") or self.token(request, base, tenant, bool(m["v2"]), entry)
         except _OAuthError as exc:
             return exc.response()
 
