@@ -187,3 +187,12 @@ def test_translate_errors_lets_project_errors_and_bugs_through():
         raise InvalidInputError("bad")
     with pytest.raises(KeyError), translate_errors("x"):
         raise KeyError("bug")
+
+
+@pytest.mark.parametrize("exc", [
+    ClientAuthenticationError("Authentication failed: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+    ServiceRequestError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer"),
+], ids=["sign-in", "arm"])
+def test_an_untrusted_certificate_points_at_the_emulator_ca(exc):
+    error = translate(exc, what="list event subscriptions")
+    assert "AMLEVENTS_EMULATOR_CA" in error.hint and "REQUESTS_CA_BUNDLE" in error.hint

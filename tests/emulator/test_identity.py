@@ -52,6 +52,12 @@ def test_metadata_names_the_emulator_as_resource_manager_login_endpoint_and_audi
         "principal": None, "time": None, "service": "login"}
 
 
+def test_metadata_needs_an_api_version_like_arm(emulator):
+    response = _get(emulator, "/metadata/endpoints")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "MissingApiVersionParameter"
+
+
 def test_openid_configuration_v2_v1_and_adfs_name_token_endpoints_on_the_emulator(emulator):
     v2 = _get(emulator, f"/{TENANT}/v2.0/.well-known/openid-configuration").json()
     assert v2["token_endpoint"] == f"{emulator.url}/{TENANT}/oauth2/v2.0/token"

@@ -54,7 +54,10 @@ _SIGN_IN_HINTS = {
     "AADSTS7000222": "the client secret has expired: create a new one and update AZURE_CLIENT_SECRET",
     "AADSTS700016": "AZURE_CLIENT_ID is not an application in tenant AZURE_TENANT_ID: check both values",
     "AADSTS90002": "AZURE_TENANT_ID is not a tenant of this cloud: check it (and --cloud or AZURE_AUTHORITY_HOST)",
+    "CERTIFICATE_VERIFY_FAILED": None,  # the TLS hint below
 }
+_TLS_HINT = ("the server's certificate is not trusted: for an emulator set AMLEVENTS_EMULATOR_CA to the caCert path "
+             "of its ready line; behind a TLS-inspecting proxy set REQUESTS_CA_BUNDLE to your CA bundle")
 
 
 def _credential_text(exc: Exception) -> str:
@@ -80,7 +83,7 @@ def _credential_error(exc: Exception) -> AuthenticationError:
     text = _credential_text(exc)
     if not text or text.startswith("Operation returned an invalid status"):  # azure-core's filler for no message
         text = type(exc).__name__
-    hint = next((h for code, h in _SIGN_IN_HINTS.items() if f"{code}:" in text), None)
+    hint = next((h or _TLS_HINT for code, h in _SIGN_IN_HINTS.items() if code in text), None)
     return AuthenticationError(
         f"sign-in failed: {text}",
         hint=hint or "in CI set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or a federated token for "
@@ -98,7 +101,8 @@ def translate(exc: BaseException, *, what: str) -> AmlEventsError:
         return _credential_error(exc)  # raised by the credential itself, before any ARM call
     if isinstance(exc, ServiceRequestError):
         return ServiceError(f"cannot reach Azure Resource Manager to {what}: {exc}",
-                            hint="check the network, --cloud, or the emulator URL")
+                            hint=_TLS_HINT if "CERTIFICATE_VERIFY_FAILED" in str(exc)
+                            else "check the network, --cloud, or the emulator URL")
     if isinstance(exc, ServiceResponseError):
         return ServiceError(f"the connection broke while trying to {what}: {exc}", hint="run the command again")
     if not isinstance(exc, HttpResponseError):

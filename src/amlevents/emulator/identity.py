@@ -11,7 +11,8 @@ With these, unmodified clients sign in against the emulator the way they do agai
 
 Paths (matched case-insensitively, ``//`` collapsed)::
 
-    GET  /metadata/endpoints?api-version=...                       the cloud's endpoints (this emulator)
+    GET  /metadata/endpoints?api-version=...                       the cloud's endpoints (this emulator), in the
+                                                                   single-cloud shape of api-version 2022-09-01
     GET  /{tenant}/v2.0/.well-known/openid-configuration            Entra ID v2 (MSAL)
     GET  /{tenant}/.well-known/openid-configuration                 Entra ID v1; ``/adfs/...`` is ADFS
     POST /{tenant}/oauth2/v2.0/token                                client credentials with ``scope``
@@ -123,6 +124,9 @@ class Identity:
         base = request.host_url.rstrip("/")
         try:
             if _METADATA.fullmatch(path):
+                if not any(k.lower() == "api-version" for k in request.args):
+                    return _json({"error": {"code": "MissingApiVersionParameter", "message": "The api-version "
+                                            "query parameter (?api-version=) is required for all requests."}}, 400)
                 return self._only(request, "GET") or _json(self.metadata(base))
             if m := _OIDC.fullmatch(path):
                 tenant = self._tenant(m["tenant"])
