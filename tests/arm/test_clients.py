@@ -180,3 +180,48 @@ def test_an_unknown_emulator_principal_is_an_authentication_error(emulator):
 def test_an_emulator_url_must_be_https():
     with pytest.raises(InvalidInputError, match="must start with https://"):
         Session(ConnectionSettings(emulator_url="http://127.0.0.1:8080"))
+
+
+class _CountingCredential:
+    """A token credential that says how often it was asked (as a real one would go to Entra ID each time)."""
+
+    def __init__(self, lifetime: int) -> None:
+        self.calls: list[tuple] = []
+        self.lifetime = lifetime
+
+    def get_token(self, *scopes, **kwargs):
+        import time
+        from azure.core.credentials import AccessToken
+
+        self.calls.append((scopes, kwargs))
+        return AccessToken(f"token-{len(self.calls)}", int(time.time()) + self.lifetime)
+
+
+def test_shared_credential_signs_in_once_for_all_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from amlevents.arm.clients import SharedCredential
+
+    inner = _CountingCredential(3600)
+    shared = SharedCredential(inner)
+    with ThreadPoolExecutor(8) as pool:
+        tokens = set(pool.map(lambda _: shared.get_token("https://management.azure.com/.default").token, range(32)))
+    assert tokens == {"token-1"} and len(inner.calls) == 1
+    info = shared.get_token_info("https://management.azure.com/.default")  # the test credential has no _info
+    assert info.token == "token-1" and len(inner.calls) == 1
+    shared.get_token("https://graph.microsoft.com/.default")  # another scope is another token
+    assert len(inner.calls) == 2
+
+
+def test_shared_credential_renews_near_expiry_and_never_caches_a_claims_challenge():
+    from amlevents.arm.clients import SharedCredential
+
+    inner = _CountingCredential(SharedCredential.REFRESH_MARGIN - 1)  # already inside the refresh margin
+    shared = SharedCredential(inner)
+    assert shared.get_token("s").token == "token-1"
+    assert shared.get_token("s").token == "token-2"
+    long_lived = SharedCredential(_CountingCredential(3600))
+    long_lived.get_token("s")
+    long_lived.get_token("s", claims='{"access_token":{"nbf":{"essential":true}}}')
+    long_lived.get_token("s", claims='{"access_token":{"nbf":{"essential":true}}}')
+    assert len(long_lived.inner.calls) == 3
