@@ -196,3 +196,29 @@ def test_translate_errors_lets_project_errors_and_bugs_through():
 def test_an_untrusted_certificate_points_at_the_emulator_ca(exc):
     error = translate(exc, what="list event subscriptions")
     assert "AMLEVENTS_EMULATOR_CA" in error.hint and "REQUESTS_CA_BUNDLE" in error.hint
+
+
+@pytest.mark.parametrize(("action", "roles"), [
+    ("Microsoft.EventGrid/systemTopics/read", "Reader or EventGrid Contributor"),
+    ("Microsoft.EventGrid/eventSubscriptions/read", "EventGrid EventSubscription Reader or Reader"),
+    ("Microsoft.EventGrid/eventSubscriptions/write",
+     "EventGrid EventSubscription Contributor, EventGrid Contributor, Contributor or Owner"),
+    ("Microsoft.Authorization/roleAssignments/write", "Owner"),
+])
+def test_a_raw_403_names_the_roles_that_grant_the_refused_action(action, roles):
+    from amlevents.arm.errors import _access_hint
+
+    scope = "/subscriptions/s/resourceGroups/rg"
+    message = (f"The client 'c' with object id 'o' does not have authorization to perform action '{action}' over "
+               f"scope '{scope}' or the scope is invalid.")
+    assert _access_hint(message) == f"ask an Owner for {roles} on {scope}"
+
+
+def test_a_raw_403_hint_names_the_resource_not_the_collection():
+    from amlevents.arm.errors import _access_hint
+
+    ws = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w"
+    message = ("The client 'c' with object id 'o' does not have authorization to perform action "
+               f"'Microsoft.EventGrid/eventSubscriptions/read' over scope '{ws}/providers/Microsoft.EventGrid/"
+               "eventSubscriptions' or the scope is invalid.")
+    assert _access_hint(message).endswith(f" on {ws}")

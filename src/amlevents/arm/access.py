@@ -13,8 +13,7 @@ from typing import Any
 
 from amlevents.arm.clients import Session
 from amlevents.arm.errors import translate_errors
-from amlevents.core.access import Permission, is_allowed
-from amlevents.core.roles import BUILTIN_ROLES
+from amlevents.core.access import Permission, is_allowed, roles_granting
 from amlevents.core.workspace import WorkspaceRef
 
 WRITE = "Microsoft.EventGrid/eventSubscriptions/write"
@@ -22,8 +21,6 @@ DELETE = "Microsoft.EventGrid/eventSubscriptions/delete"
 TOPIC_WRITE = "Microsoft.EventGrid/systemTopics/write"
 TOPIC_SUB_WRITE = "Microsoft.EventGrid/systemTopics/eventSubscriptions/write"
 TOPIC_SUB_DELETE = "Microsoft.EventGrid/systemTopics/eventSubscriptions/delete"
-# Roles worth suggesting, most specific first; only those whose actions grant what is missing are named.
-SUGGESTED_ROLES = ("EventGrid EventSubscription Contributor", "EventGrid Contributor", "Contributor", "Owner")
 
 
 def required_actions(operation: str, *, system_topic: bool = False, create_topic: bool = False) -> list[str]:
@@ -78,20 +75,6 @@ class AccessVerdict:
             "roles": self.roles,
             "rolesThatGrant": self.granting_roles,
         }
-
-
-def roles_granting(actions: list[str]) -> list[str]:
-    """The suggested built-in roles whose permissions grant every one of ``actions``."""
-    by_name = {r["roleName"]: r for r in BUILTIN_ROLES}
-    out = []
-    for name in SUGGESTED_ROLES:
-        role = by_name.get(name)
-        if role is None:
-            continue
-        blocks = [Permission.from_wire(p) for p in role["permissions"]]
-        if all(is_allowed(blocks, a) for a in actions):
-            out.append(name)
-    return out
 
 
 class AccessChecker:

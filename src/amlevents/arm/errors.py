@@ -19,6 +19,7 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
+from amlevents.core.access import SUGGESTED_READ_ROLES, SUGGESTED_ROLES, roles_granting
 from amlevents.core.errors import (
     AccessDeniedError,
     AmlEventsError,
@@ -92,6 +93,23 @@ def _credential_error(exc: Exception) -> AuthenticationError:
     )
 
 
+def _access_hint(message: str) -> str:
+    """Who to ask for what, from ARM's AuthorizationFailed text ("... to perform action 'A' over scope 'S' ...")."""
+    found = re.search(r"perform action '([^']+)' over scope '([^']+)'", message or "")
+    if found is None:
+        return "ask an Owner for Contributor, Owner or EventGrid EventSubscription Contributor on the workspace"
+    action, scope = found.groups()
+    # ARM names the collection it was asked for; the role belongs on the resource that holds it
+    scope = re.sub(r"(/providers/Microsoft\.EventGrid)?/eventSubscriptions(/[^/]+)?$", "", scope, flags=re.I)
+    reading = action.lower().endswith("/read")
+    roles = roles_granting([action], SUGGESTED_READ_ROLES if reading else SUGGESTED_ROLES)
+    if reading:
+        roles = roles[:2]  # the least a reader needs; every writing role would do too
+    if not roles:
+        return f"ask an Owner for a role that grants {action} on {scope}"
+    return f"ask an Owner for {', '.join(roles[:-1]) + ' or ' if len(roles) > 1 else ''}{roles[-1]} on {scope}"
+
+
 def translate(exc: BaseException, *, what: str) -> AmlEventsError:
     """The project error for an SDK/identity exception raised while doing ``what``."""
     identity = sys.modules.get("azure.identity")  # not imported in emulator modes: no credential error then
@@ -114,9 +132,7 @@ def translate(exc: BaseException, *, what: str) -> AmlEventsError:
     if status == 401 or isinstance(exc, ClientAuthenticationError):
         return AuthenticationError(full, code=code, hint="sign in again, or check that the token is for this tenant")
     if status == 403:
-        return AccessDeniedError(full, code=code,
-                                 hint="ask an Owner for Contributor, Owner or EventGrid EventSubscription "
-                                 "Contributor on the workspace")
+        return AccessDeniedError(full, code=code, hint=_access_hint(message))
     if status == 404 or isinstance(exc, ResourceNotFoundError):
         return NotFoundError(full, code=code, hint="check the workspace, resource group and subscription names")
     if status == 400:

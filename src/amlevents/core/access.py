@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from amlevents.core.roles import BUILTIN_ROLES
+
 
 @lru_cache(maxsize=512)
 def _pattern(pattern: str) -> re.Pattern[str]:
@@ -68,3 +70,24 @@ class Permission:
 def is_allowed(permissions: Iterable[Permission], action: str) -> bool:
     """True when any of the caller's permission blocks allows ``action``."""
     return any(p.allows(action) for p in permissions)
+
+
+# Roles worth suggesting, most specific first; only those whose actions grant what is missing are named.
+SUGGESTED_ROLES = ("EventGrid EventSubscription Contributor", "EventGrid Contributor", "Contributor", "Owner")
+# For a refused read, the reader roles come first.
+SUGGESTED_READ_ROLES = ("EventGrid EventSubscription Reader", "Reader", *SUGGESTED_ROLES)
+
+
+def roles_granting(actions: Iterable[str], candidates: Iterable[str] = SUGGESTED_ROLES) -> list[str]:
+    """The built-in roles among ``candidates`` whose permissions grant every one of ``actions``."""
+    wanted = list(actions)
+    by_name = {r["roleName"]: r for r in BUILTIN_ROLES}
+    out = []
+    for name in candidates:
+        role = by_name.get(name)
+        if role is None:
+            continue
+        blocks = [Permission.from_wire(p) for p in role["permissions"]]
+        if all(is_allowed(blocks, a) for a in wanted):
+            out.append(name)
+    return out
