@@ -388,6 +388,9 @@ class Session:
         for client in self._clients.values():
             client.close()
         self._clients.clear()
+        if self._credential is not None:
+            self._credential.close()  # azure-identity's credentials hold their own HTTP sessions
+            self._credential = None
         if self._server is not None:
             self._server.stop()
             self._server = None
