@@ -225,3 +225,22 @@ def test_shared_credential_renews_near_expiry_and_never_caches_a_claims_challeng
     long_lived.get_token("s", claims='{"access_token":{"nbf":{"essential":true}}}')
     long_lived.get_token("s", claims='{"access_token":{"nbf":{"essential":true}}}')
     assert len(long_lived.inner.calls) == 3
+
+
+def test_shared_credential_does_not_retry_a_refused_sign_in():
+    from azure.core.exceptions import ClientAuthenticationError
+
+    from amlevents.arm.clients import SharedCredential
+
+    class Refusing:
+        calls = 0
+
+        def get_token(self, *scopes, **kwargs):
+            Refusing.calls += 1
+            raise ClientAuthenticationError("AADSTS7000215: Invalid client secret provided.")
+
+    shared = SharedCredential(Refusing())
+    for _ in range(3):
+        with pytest.raises(ClientAuthenticationError, match="AADSTS7000215"):
+            shared.get_token("https://management.azure.com/.default")
+    assert Refusing.calls == 1

@@ -186,7 +186,9 @@ class SharedCredential:
     Each client's bearer-token policy keeps its own token, and the workflow reads in parallel threads, so without
     this the first requests of a command each ran a sign-in of their own (four token requests for one ``create``;
     with the Azure CLI credential, four ``az`` processes). Token requests are serialized, and a token is reused
-    until five minutes before it expires. A request with ``claims`` (a CAE challenge) always goes to the credential.
+    until five minutes before it expires. A refused sign-in is not retried by the other threads of the process
+    (an ``apply`` with a wrong secret would otherwise ask once per worker): they get the same error. A request with
+    ``claims`` (a CAE challenge) always goes to the credential.
     """
 
     REFRESH_MARGIN = 300  # seconds before expiry when a cached token is no longer handed out
@@ -201,8 +203,16 @@ class SharedCredential:
 
         with self._lock:
             token = self._tokens.get(key)
+            if isinstance(token, Exception):
+                raise token
             if token is None or token.expires_on - self.REFRESH_MARGIN <= time.time():
-                token = self._tokens[key] = fetch()
+                from azure.core.exceptions import ClientAuthenticationError
+
+                try:
+                    token = self._tokens[key] = fetch()
+                except ClientAuthenticationError as exc:  # refused or unavailable, not a network blip
+                    self._tokens[key] = exc
+                    raise
             return token
 
     def get_token(self, *scopes: str, **kwargs: Any) -> Any:
