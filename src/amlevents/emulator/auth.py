@@ -117,6 +117,18 @@ def _decode(segment: str) -> dict[str, Any]:
     return value
 
 
+def decode_claims(token: str) -> dict[str, Any]:
+    """The payload of a JWT (header.payload.signature), not verified; ``ValueError`` when it is not one."""
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        raise ValueError("not a JWT")
+    try:
+        _decode(parts[0])
+        return _decode(parts[1])
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise ValueError("not a JWT") from exc
+
+
 def _utc(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%m/%d/%Y %H:%M:%S")
 
@@ -146,13 +158,9 @@ def authenticate(authorization: str | None, tenant_id: str, now: float | None = 
     invalid = _unauthorized(
         "InvalidAuthenticationToken", "The access token is invalid.", "The access token is invalid.", tenant_id
     )
-    parts = token.strip().split(".")
-    if len(parts) != 3:
-        raise invalid
     try:
-        _decode(parts[0])
-        claims = _decode(parts[1])
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        claims = decode_claims(token)
+    except ValueError:
         raise invalid from None
     oid, exp = claims.get("oid"), claims.get("exp")
     if not isinstance(oid, str) or not oid or not isinstance(exp, (int, float)) or isinstance(exp, bool):

@@ -35,8 +35,6 @@ Entra ID answers for an application it does not know), an unknown tenant 400 (AA
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import time
@@ -46,7 +44,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from amlevents.emulator.auth import MANAGEMENT_AUDIENCES, mint_token
+from amlevents.emulator.auth import MANAGEMENT_AUDIENCES, decode_claims, mint_token
 from amlevents.emulator.seed import Principal, World
 
 TOKEN_LIFETIME = 3599  # seconds, like Entra ID's expires_in for a fresh token
@@ -93,19 +91,6 @@ class _OAuthError(Exception):
         }
         headers = {"WWW-Authenticate": f'Bearer error="{self.error}"'} if self.status == 401 else {}
         return _json(body, self.status, headers)
-
-
-def _jwt_claims(token: str) -> dict[str, Any]:
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise ValueError("not a JWT")
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, binascii.Error) as exc:
-        raise ValueError("not a JWT") from exc
-    if not isinstance(claims, dict):
-        raise ValueError("not a JWT")
-    return claims
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -250,7 +235,7 @@ class Identity:
         emulator trusts tokens as presented) for audience ``api://AzureADTokenExchange``, unexpired, whose issuer
         and subject match one of the principal's federated credentials (any, when the seed lists none)."""
         try:
-            claims = _jwt_claims(assertion)
+            claims = decode_claims(assertion)
         except ValueError:
             raise _OAuthError(400, "invalid_request", 50027, "JWT token is invalid or malformed.") from None
         aud = claims.get("aud")
