@@ -7,7 +7,8 @@ work=$(mktemp -d)
 amlevents emulator serve --cert-dir "$work/certs" > "$work/ready.json" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-until [ -s "$work/ready.json" ]; do sleep 0.1; done
+for _ in $(seq 300); do [ -s "$work/ready.json" ] && break; sleep 0.1; done   # the ready line, 30 s at most
+[ -s "$work/ready.json" ] || { echo "the emulator did not start" >&2; exit 1; }
 
 # ready KEY...: a value from the ready line (no jq needed)
 ready() { python3 -c 'import json, sys
