@@ -116,6 +116,17 @@ def test_v1_and_adfs_token_endpoints(emulator):
     assert _claims(adfs.json()["access_token"])["oid"] == emulator.principals["contributor"]
 
 
+def test_client_secret_basic_authentication(emulator):
+    client_id, secret = emulator.clients["reader"]
+    form = {"grant_type": "client_credentials", "scope": ARM}
+    ok = requests.post(f"{emulator.url}/{TENANT}/oauth2/v2.0/token", data=form, auth=(client_id, secret),
+                       verify=emulator.ca_cert_path, timeout=10)
+    assert ok.status_code == 200 and _claims(ok.json()["access_token"])["oid"] == emulator.principals["reader"]
+    wrong = requests.post(f"{emulator.url}/{TENANT}/oauth2/v2.0/token", data=form, auth=(client_id, "nope"),
+                          verify=emulator.ca_cert_path, timeout=10)
+    assert (wrong.status_code, wrong.json()["error_codes"]) == (401, [7000215])
+
+
 def test_wrong_secret_is_401_invalid_client(emulator):
     response = _token(emulator, "owner", "not-the-secret")
     assert response.status_code == 401
