@@ -1,4 +1,4 @@
-"""The AML event catalog: names, subjects, samples, --set overrides (reference: aml-events.md)."""
+"""The AML event catalog (names, subjects) and its samples with --set overrides (reference: aml-events.md)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,15 @@ import pytest
 from amlevents.core.catalog import (
     EVENT_PREFIX,
     EVENT_TYPES,
-    SAMPLE_TOPIC,
     TOPIC_TYPE,
-    apply_overrides,
     get_event_type,
     is_aml_event_type,
     normalize_event_type,
-    sample_event,
     subject_matches_type,
     suggest_event_type,
 )
 from amlevents.core.errors import InvalidInputError
+from amlevents.core.samples import SAMPLE_TOPIC, apply_overrides, sample_event
 
 SHORT_NAMES = ["ModelRegistered", "ModelDeployed", "RunCompleted", "DatasetDriftDetected", "RunStatusChanged"]
 SCHEMAS = ["eventgrid", "cloudevents"]

@@ -86,7 +86,7 @@ def sample(
 
     Example: amlevents events sample ModelRegistered --set data.ModelName=churn --set subject=models/churn:3
     """
-    from amlevents.core.catalog import apply_overrides, sample_event
+    from amlevents.core.samples import apply_overrides, sample_event
 
     event = sample_event(event_type, schema=schema.value, casing=casing.value)
     if assignments:
