@@ -121,8 +121,7 @@ class Bench:
         seconds = time.perf_counter() - start
         if proc.returncode != 0:
             raise SystemExit(f"{tool} {step} failed ({proc.returncode}): {proc.stderr.strip()}")
-        log = requests.get(f"{self.url}/_emulator/requests", verify=self.ca, timeout=10).json()
-        entries = log if isinstance(log, list) else log.get("requests", [])
+        entries = requests.get(f"{self.url}/_emulator/requests", verify=self.ca, timeout=10).json()
         login = [e for e in entries if e.get("service") == "login"]
         arm = [e for e in entries if e.get("service") != "login"]
         return {"seconds": round(seconds, 3), "arm": len(arm), "login": len(login),

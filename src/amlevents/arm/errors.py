@@ -48,17 +48,17 @@ def arm_error(exc: HttpResponseError) -> tuple[str | None, str, list[dict[str, A
     return code, message, details
 
 
-# Entra ID's answers to a service-principal sign-in that the settings can fix (AADSTS codes).
+_TLS_HINT = ("the server's certificate is not trusted: for an emulator set AMLEVENTS_EMULATOR_CA to the caCert path "
+             "of its ready line; behind a TLS-inspecting proxy set REQUESTS_CA_BUNDLE to your CA bundle")
+# Entra ID's answers to a service-principal sign-in that the settings can fix (AADSTS codes), and TLS trust.
 _SIGN_IN_HINTS = {
     "AADSTS7000215": "AZURE_CLIENT_SECRET is not a valid secret of AZURE_CLIENT_ID: use the secret's value (not its "
                      "ID), and check that it has not expired",
     "AADSTS7000222": "the client secret has expired: create a new one and update AZURE_CLIENT_SECRET",
     "AADSTS700016": "AZURE_CLIENT_ID is not an application in tenant AZURE_TENANT_ID: check both values",
     "AADSTS90002": "AZURE_TENANT_ID is not a tenant of this cloud: check it (and --cloud or AZURE_AUTHORITY_HOST)",
-    "CERTIFICATE_VERIFY_FAILED": None,  # the TLS hint below
+    "CERTIFICATE_VERIFY_FAILED": _TLS_HINT,
 }
-_TLS_HINT = ("the server's certificate is not trusted: for an emulator set AMLEVENTS_EMULATOR_CA to the caCert path "
-             "of its ready line; behind a TLS-inspecting proxy set REQUESTS_CA_BUNDLE to your CA bundle")
 
 
 def _credential_text(exc: Exception) -> str:
@@ -84,7 +84,7 @@ def _credential_error(exc: Exception) -> AuthenticationError:
     text = _credential_text(exc)
     if not text or text.startswith("Operation returned an invalid status"):  # azure-core's filler for no message
         text = type(exc).__name__
-    hint = next((h or _TLS_HINT for code, h in _SIGN_IN_HINTS.items() if code in text), None)
+    hint = next((h for code, h in _SIGN_IN_HINTS.items() if code in text), None)
     return AuthenticationError(
         f"sign-in failed: {text}",
         hint=hint or "in CI set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or a federated token for "

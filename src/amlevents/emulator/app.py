@@ -25,7 +25,7 @@ from amlevents.emulator import admin, routes
 from amlevents.emulator.auth import authenticate
 from amlevents.emulator.identity import Identity, audiences, is_identity_path
 from amlevents.emulator.backend import Backend, iso
-from amlevents.emulator.errors import ArmError
+from amlevents.emulator.errors import ArmError, missing_api_version
 from amlevents.emulator.faults import Faults, FaultRule
 from amlevents.emulator.handlers import Context, Reply
 
@@ -119,19 +119,20 @@ class EmulatorApp:
     def _sign_in(self, request: Request, path: str) -> Response:
         """Cloud metadata, OpenID configuration and token requests: no bearer token, no faults; logged with
         ``"service": "login"`` and never with their form (it carries the client secret)."""
-        entry: dict[str, Any] = {"method": request.method, "path": path, "query": dict(request.args.items()),
-                                 "status": None, "principal": None, "time": iso(time.time()), "service": "login"}
+        entry = {**self._entry(request, path), "service": "login"}
         response = self.identity.handle(request, path, entry)
         entry["status"] = response.status_code
         self._record(entry)
         return response
 
-    def _audiences(self, request: Request) -> set[str]:
-        return audiences(request.host_url)
+    @staticmethod
+    def _entry(request: Request, path: str) -> dict[str, Any]:
+        """A request log entry before its answer: method, path, query, status, principal, time."""
+        return {"method": request.method, "path": path, "query": dict(request.args.items()), "status": None,
+                "principal": None, "time": iso(time.time())}
 
     def _arm(self, request: Request, path: str, environ: dict[str, Any]) -> Response:
-        entry: dict[str, Any] = {"method": request.method, "path": path, "query": dict(request.args.items()),
-                                 "status": None, "principal": None, "time": iso(time.time())}
+        entry = self._entry(request, path)
         if request.method in ("PUT", "PATCH", "POST") and request.content_length:
             # The body as received, so tests can check the wire JSON a client sent field by field.
             entry["body"] = request.get_json(silent=True, cache=True)
@@ -144,7 +145,7 @@ class EmulatorApp:
             if decision.fault is not None:
                 try:
                     caller = authenticate(request.headers.get("Authorization"), tenant,
-                                          audiences=self._audiences(request))
+                                          audiences=audiences(request.host_url))
                     entry["principal"] = self._principal_label(caller)
                 except ArmError:
                     pass
@@ -167,12 +168,11 @@ class EmulatorApp:
         return self._response(request, reply)
 
     def _dispatch(self, request: Request, path: str, tenant: str, entry: dict[str, Any]) -> Reply:
-        principal = authenticate(request.headers.get("Authorization"), tenant, audiences=self._audiences(request))
+        principal = authenticate(request.headers.get("Authorization"), tenant, audiences=audiences(request.host_url))
         entry["principal"] = self._principal_label(principal)
         api_version = next((v for k, v in request.args.items() if k.lower() == "api-version"), None)
         if not api_version:
-            raise ArmError(400, "MissingApiVersionParameter",
-                           "The api-version query parameter (?api-version=) is required for all requests.")
+            raise missing_api_version()
         route, params = routes.match(request.method, path)
         # ARM finds the subscription before it authorizes: an unknown one is 404 for everybody.
         segments = path.split("/")

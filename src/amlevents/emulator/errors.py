@@ -38,6 +38,12 @@ class ArmError(Exception):
         return {"error": error}
 
 
+def missing_api_version() -> ArmError:
+    """ARM's 400 for a request without ``api-version`` (every ARM path, and the cloud metadata)."""
+    return ArmError(400, "MissingApiVersionParameter",
+                    "The api-version query parameter (?api-version=) is required for all requests.")
+
+
 def invalid_request(message: str) -> ArmError:
     """400 InvalidRequest, Event Grid's code for a request body it refuses."""
     return ArmError(400, "InvalidRequest", message)

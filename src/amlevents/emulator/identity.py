@@ -45,6 +45,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from amlevents.emulator.auth import MANAGEMENT_AUDIENCES, decode_claims, mint_token
+from amlevents.emulator.errors import missing_api_version
 from amlevents.emulator.seed import Principal, World
 
 TOKEN_LIFETIME = 3599  # seconds, like Entra ID's expires_in for a fresh token
@@ -110,8 +111,7 @@ class Identity:
         try:
             if _METADATA.fullmatch(path):
                 if not any(k.lower() == "api-version" for k in request.args):
-                    return _json({"error": {"code": "MissingApiVersionParameter", "message": "The api-version "
-                                            "query parameter (?api-version=) is required for all requests."}}, 400)
+                    return _json(missing_api_version().body(), 400)
                 return self._only(request, "GET") or _json(self.metadata(base))
             if m := _OIDC.fullmatch(path):
                 tenant = self._tenant(m["tenant"])
