@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from amlevents.core.errors import InvalidInputError
+from amlevents.emulator.errors import ArmError
 from amlevents.emulator.faults import FaultRule
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def _json(data: Any, status: int = 200) -> Response:
 
 
 def _error(status: int, message: str) -> Response:
-    return _json({"error": {"code": "InvalidRequest" if status == 400 else "NotFound", "message": message}}, status)
+    return _json(ArmError(status, "InvalidRequest" if status == 400 else "NotFound", message).body(), status)
 
 
 def _body(request: Request) -> Any:

@@ -27,7 +27,7 @@ from amlevents.emulator.identity import Identity, audiences, is_identity_path
 from amlevents.emulator.backend import Backend, iso
 from amlevents.emulator.errors import ArmError, missing_api_version
 from amlevents.emulator.faults import Faults, FaultRule
-from amlevents.emulator.handlers import Context, Reply
+from amlevents.emulator.handlers import Context, Reply, query_param
 
 log = logging.getLogger("amlevents.emulator")
 LOG_LIMIT = 10_000
@@ -170,7 +170,7 @@ class EmulatorApp:
     def _dispatch(self, request: Request, path: str, tenant: str, entry: dict[str, Any]) -> Reply:
         principal = authenticate(request.headers.get("Authorization"), tenant, audiences=audiences(request.host_url))
         entry["principal"] = self._principal_label(principal)
-        api_version = next((v for k, v in request.args.items() if k.lower() == "api-version"), None)
+        api_version = query_param(request.args, "api-version")
         if not api_version:
             raise missing_api_version()
         route, params = routes.match(request.method, path)

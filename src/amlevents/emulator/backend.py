@@ -82,16 +82,28 @@ class Backend(SubscriptionsMixin, TopicsMixin):
         """Release the database connection."""
         self.store.close()
 
-    def now(self) -> float:
-        """The backend's clock (seconds since the epoch)."""
-        return self._clock()
-
     @contextmanager
     def _tx(self) -> Iterator[tuple[Tx, float]]:
         with self.store.transaction() as tx:
             now = self._clock()
             operations.settle(tx, now, self._remove)
             yield tx, now
+
+    def _start_operation(self, tx: Tx, now: float, *, kind: str, key: str, action: str, location: str,
+                         fail_operation: Callable[[], bool] | None = None,
+                         outcome: tuple[str, dict[str, Any] | None, str | None] | None = None) -> dict[str, Any]:
+        """Record an operation on a resource that ends after the provisioning delay.
+
+        It ends as ``outcome`` (status, error, webhook base URL) when given; otherwise Failed with the injected
+        error when ``fail_operation`` fires (called once), else Succeeded.
+        """
+        if outcome is None:
+            failed = fail_operation is not None and fail_operation()
+            outcome = ((operations.FAILED, operations.injected_failure_error(), None) if failed
+                       else (operations.SUCCEEDED, None, None))
+        status, error, url = outcome
+        return operations.start(tx, kind=kind, key=key, action=action, location=location, now=now,
+                                delay=self.provisioning_delay, outcome=status, error=error, url=url)
 
     def _remove(self, tx: Tx, doc: dict[str, Any]) -> None:
         """Delete a resource whose delete operation succeeded, with what goes with it."""
@@ -102,8 +114,7 @@ class Backend(SubscriptionsMixin, TopicsMixin):
 
     def _system_data(self, principal_id: str, now: float, previous: dict[str, Any] | None = None) -> dict[str, Any]:
         """ARM ``systemData``: who created and last modified the resource, and when."""
-        principal = next((p for p in self.world.principals.values()
-                          if p.object_id.lower() == principal_id.lower()), None)
+        principal = self.world.principal(principal_id)
         if principal is None:
             who, kind = principal_id, "User"
         elif principal.type == "User":
@@ -150,9 +161,9 @@ class Backend(SubscriptionsMixin, TopicsMixin):
     def list_subscriptions(self, principal_id: str) -> list[dict[str, Any]]:
         """``GET /subscriptions``: the seeded subscription when the caller holds a role anywhere in it (as ARM
         lists the subscriptions a caller has access to), else nothing."""
-        prefix = f"/subscriptions/{self.world.subscription_id}".lower()
+        subscription = f"/subscriptions/{self.world.subscription_id}"
         visible = any(a.principal_id.lower() == principal_id.lower()
-                      and (a.scope.lower() == prefix or a.scope.lower().startswith(prefix + "/") or a.scope == "/")
+                      and (rbac.scope_contains(a.scope, subscription) or rbac.scope_contains(subscription, a.scope))
                       for a in self.world.role_assignments)
         return [self.subscription_view(self.world.subscription_id)] if visible else []
 
@@ -203,7 +214,7 @@ class Backend(SubscriptionsMixin, TopicsMixin):
 
     def check_scope(self, scope: str) -> None:
         """404 for a scope under a subscription or resource group that does not exist."""
-        m = _SCOPE.match("/" + "/".join(part for part in scope.split("/") if part))
+        m = _SCOPE.match(rbac.normalize_path(scope))
         if m:
             self.check_subscription(m["sub"])
             if m["rg"]:

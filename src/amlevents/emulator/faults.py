@@ -31,7 +31,8 @@ from typing import Any
 from amlevents.core.errors import InvalidInputError
 
 KINDS = ("throttle", "error500", "error503", "drop", "fail-operation", "latency")
-RESPONSE_KINDS = ("throttle", "error500", "error503", "drop")
+# option name -> its conversion from spec text, in the order the grammar and the parse hint list them
+_CONVERT = {"rate": float, "count": int, "method": str, "path": str, "retry_after": int, "ms": int}
 
 
 @dataclass
@@ -79,8 +80,7 @@ class FaultRule:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FaultRule:
         """A rule from its JSON form; raises ``InvalidInputError`` for unknown fields or bad values."""
-        allowed = {"kind", "rate", "count", "method", "path", "retry_after", "ms"}
-        unknown = sorted(set(data) - allowed)
+        unknown = sorted(set(data) - {"kind", *_CONVERT})
         if unknown:
             raise InvalidInputError(f"unknown fault field(s): {', '.join(unknown)}")
         if "kind" not in data:
@@ -88,7 +88,7 @@ class FaultRule:
         return cls(**data)
 
 
-_CONVERT = {"rate": float, "count": int, "retry_after": int, "ms": int, "method": str, "path": str}
+_OPTION_SPLIT = re.compile(r",(?=\s*(?:" + "|".join(_CONVERT) + r")\s*=)")
 
 
 def parse_fault_spec(spec: str) -> FaultRule | int:
@@ -102,13 +102,13 @@ def parse_fault_spec(spec: str) -> FaultRule | int:
     kind, _, rest = text.partition(":")
     options: dict[str, Any] = {}
     # path regexes may contain commas only if escaped; split on commas followed by a known key
-    for part in re.split(r",(?=\s*(?:rate|count|method|path|retry_after|ms)\s*=)", rest) if rest else []:
+    for part in _OPTION_SPLIT.split(rest) if rest else []:
         key, sep, value = part.partition("=")
         key = key.strip()
         if not sep or key not in _CONVERT:
             raise InvalidInputError(
                 f"invalid fault option '{part}' in '{spec}'",
-                hint="options: rate=, count=, method=, path=, retry_after=, ms=",
+                hint="options: " + ", ".join(f"{name}=" for name in _CONVERT),
             )
         try:
             options[key] = _CONVERT[key](value.strip())

@@ -8,7 +8,8 @@ are in the backend.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +21,12 @@ from amlevents.emulator.backend import Backend
 from amlevents.emulator.errors import ArmError
 from amlevents.emulator.odata import ODataError, compile_filter, role_assignment_filter
 from amlevents.emulator.subscriptions import ParentRef
+
+
+def query_param(args: Mapping[str, str], name: str) -> str | None:
+    """A query parameter by name, ignoring case (ARM does); None when absent."""
+    wanted = name.lower()
+    return next((v for k, v in args.items() if k.lower() == wanted), None)
 
 
 @dataclass
@@ -45,8 +52,11 @@ class Context:
 
     def query(self, name: str) -> str | None:
         """A query parameter by name, ignoring case (ARM does)."""
-        wanted = name.lower()
-        return next((v for k, v in self.request.args.items() if k.lower() == wanted), None)
+        return query_param(self.request.args, name)
+
+    def url(self, path: str | None = None) -> str:
+        """The absolute URL of ``path`` (default: this request's path) with this request's ``api-version``."""
+        return f"{self.base_url}{self.path if path is None else path}?api-version={quote(self.api_version)}"
 
     def json(self) -> Any:
         """The JSON request body; 400 InvalidRequestContent when it does not parse."""
@@ -61,23 +71,29 @@ class Context:
 
 
 def _operation_headers(ctx: Context, op: dict[str, Any], with_location: bool = False) -> dict[str, str]:
-    base = (f"{ctx.base_url}/subscriptions/{ctx.backend.world.subscription_id}/providers/Microsoft.EventGrid/"
+    base = (f"/subscriptions/{ctx.backend.world.subscription_id}/providers/Microsoft.EventGrid/"
             f"locations/{quote(op['location'])}")
-    query = f"?api-version={quote(ctx.api_version)}"
-    headers = {"Azure-AsyncOperation": f"{base}/operationsStatus/{op['id'].upper()}{query}"}
+    headers = {"Azure-AsyncOperation": ctx.url(f"{base}/operationsStatus/{op['id'].upper()}")}
     if with_location:
-        headers["Location"] = f"{base}/operationResults/{op['id'].upper()}{query}"
+        headers["Location"] = ctx.url(f"{base}/operationResults/{op['id'].upper()}")
     return headers
+
+
+@contextmanager
+def _odata_errors() -> Iterator[None]:
+    """Turn a ``$filter`` the parser refuses into ARM's 400 InvalidRequest."""
+    try:
+        yield
+    except ODataError as exc:
+        raise exc.to_arm() from None
 
 
 def _paged(ctx: Context, items: list[dict[str, Any]]) -> Reply:
     top = paging.parse_top(ctx.query("$top"))
     text = ctx.query("$filter")
     if text:
-        try:
+        with _odata_errors():
             keep = compile_filter(text, ("name",))
-        except ODataError as exc:
-            raise exc.to_arm() from None
         items = [i for i in items if keep({"name": i["name"]})]
     chunk, token = paging.page(items, top, ctx.query("$skipToken"))
     body: dict[str, Any] = {"value": chunk}
@@ -178,8 +194,7 @@ def list_system_topics(ctx: Context, sub: str, rg: str | None = None) -> Reply:
 def operation_status(ctx: Context, sub: str, location: str, op: str) -> Reply:
     """GET operationsStatus: {id, name, status[, error]}."""
     record = ctx.backend.operation(sub, op)
-    body: dict[str, Any] = {"id": f"{ctx.base_url}{ctx.path}?api-version={quote(ctx.api_version)}",
-                            "name": record["id"], "status": record["status"]}
+    body: dict[str, Any] = {"id": ctx.url(), "name": record["id"], "status": record["status"]}
     if record["status"] == "Failed" and record.get("error"):
         body["error"] = record["error"]
     return Reply(200, body)
@@ -193,7 +208,7 @@ def operation_result(ctx: Context, sub: str, location: str, op: str) -> Reply:
     if record["status"] == "Failed":
         error = record.get("error") or {"code": "ResourceOperationFailure", "message": "The operation failed."}
         raise ArmError(400, error["code"], error["message"], error.get("details"))
-    return Reply(202, None, {"Location": f"{ctx.base_url}{ctx.path}?api-version={quote(ctx.api_version)}"})
+    return Reply(202, None, {"Location": ctx.url()})
 
 
 # --- the seeded world ----------------------------------------------------------------------------------------
@@ -237,10 +252,8 @@ def list_permissions(ctx: Context, scope: str) -> Reply:
 
 def list_role_assignments(ctx: Context, scope: str) -> Reply:
     """GET role assignments with atScope()/assignedTo()/principalId filters."""
-    try:
+    with _odata_errors():
         query = role_assignment_filter(ctx.query("$filter"))
-    except ODataError as exc:
-        raise exc.to_arm() from None
     return Reply(200, {"value": ctx.backend.role_assignments(scope or "/", query)})
 
 
@@ -252,8 +265,6 @@ def get_role_definition(ctx: Context, scope: str, guid: str) -> Reply:
 def list_role_definitions(ctx: Context, scope: str) -> Reply:
     """GET role definitions, optionally filtered on roleName/type."""
     text = ctx.query("$filter")
-    try:
+    with _odata_errors():
         accept = compile_filter(text, ("roleName", "type")) if text else None
-    except ODataError as exc:
-        raise exc.to_arm() from None
     return Reply(200, {"value": ctx.backend.role_definitions(scope, accept)})

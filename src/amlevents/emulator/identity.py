@@ -46,6 +46,7 @@ from werkzeug.wrappers import Request, Response
 
 from amlevents.emulator.auth import MANAGEMENT_AUDIENCES, decode_claims, mint_token
 from amlevents.emulator.errors import missing_api_version
+from amlevents.emulator.handlers import query_param
 from amlevents.emulator.seed import Principal, World
 
 TOKEN_LIFETIME = 3599  # seconds, like Entra ID's expires_in for a fresh token
@@ -110,7 +111,7 @@ class Identity:
         base = request.host_url.rstrip("/")
         try:
             if _METADATA.fullmatch(path):
-                if not any(k.lower() == "api-version" for k in request.args):
+                if query_param(request.args, "api-version") is None:
                     return _json(missing_api_version().body(), 400)
                 return self._only(request, "GET") or _json(self.metadata(base))
             if m := _OIDC.fullmatch(path):

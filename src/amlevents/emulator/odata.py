@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from amlevents.emulator.errors import ArmError
+from amlevents.emulator.errors import ArmError, invalid_request
 
 
 class ODataError(ValueError):
@@ -36,7 +36,7 @@ class ODataError(ValueError):
 
     def to_arm(self) -> ArmError:
         """400 InvalidRequest carrying this message."""
-        return ArmError(400, "InvalidRequest", str(self))
+        return invalid_request(str(self))
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from amlevents.emulator.store import Tx
 KIND = "operation"
 MANUAL_VALIDATION_WINDOW = 600.0  # seconds; the service's manual validation window
 SUCCEEDED, FAILED, MANUAL, IN_PROGRESS = "Succeeded", "Failed", "AwaitingManualAction", "InProgress"
+# A resource's provisioningState while an operation on it runs: writes to it get 409 Conflict.
+BUSY = ("Creating", "Updating", "Deleting")
 TERMINAL_FAILURE = "The resource operation completed with terminal provisioning state 'Failed'."
 
 

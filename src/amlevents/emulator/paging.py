@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from amlevents.emulator.errors import ArmError
+from amlevents.emulator.errors import invalid_request
 
 DEFAULT_TOP = 20
 MAX_TOP = 100
@@ -28,8 +28,8 @@ def parse_top(value: str | None) -> int:
     except ValueError:
         top = 0
     if not 1 <= top <= MAX_TOP:
-        raise ArmError(400, "InvalidRequest", f"The value '{value}' of $top is invalid. It must be an integer "
-                       f"between 1 and {MAX_TOP}.")
+        raise invalid_request(f"The value '{value}' of $top is invalid. It must be an integer between 1 and "
+                              f"{MAX_TOP}.")
     return top
 
 
@@ -43,7 +43,7 @@ def decode_token(token: str) -> str:
     try:
         return base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode()).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ArmError(400, "InvalidRequest", f"The $skipToken '{token}' is invalid.") from None
+        raise invalid_request(f"The $skipToken '{token}' is invalid.") from None
 
 
 def page(items: list[dict[str, Any]], top: int, skip_token: str | None) -> tuple[list[dict[str, Any]], str | None]:

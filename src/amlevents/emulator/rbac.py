@@ -12,16 +12,26 @@ Rules modelled (``shared/reference/rbac.md`` §7):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from amlevents.core.access import Permission, action_matches, is_allowed  # noqa: F401 - re-exported
+from amlevents.core.access import Permission, action_matches, is_allowed
+
+if TYPE_CHECKING:
+    from amlevents.emulator.seed import RoleAssignment
+
+# action_matches, is_allowed and Permission are re-exported from amlevents.core.access.
+__all__ = ["Permission", "action_matches", "applicable", "effective_permissions", "is_allowed", "normalize_path",
+           "normalize_scope", "scope_contains"]
+
+
+def normalize_path(path: str) -> str:
+    """The path with doubled slashes collapsed and no trailing slash (the permissions API sends ``//``)."""
+    return "/" + "/".join(part for part in path.split("/") if part)
 
 
 def normalize_scope(scope: str) -> str:
     """A scope for comparison: one leading slash, no doubled or trailing slashes, lower case."""
-    parts = [p for p in scope.split("/") if p]
-    return ("/" + "/".join(parts)).lower()
+    return normalize_path(scope).lower()
 
 
 def scope_contains(outer: str, inner: str) -> bool:
@@ -30,23 +40,14 @@ def scope_contains(outer: str, inner: str) -> bool:
     return o == "/" or i == o or i.startswith(o + "/")
 
 
-@dataclass(frozen=True)
-class Assignment:
-    """What RBAC needs of a role assignment: who, which role definition, where."""
-
-    principal_id: str
-    role_definition: str  # GUID
-    scope: str
-
-
-def applicable(assignments: Iterable[Assignment], principal_id: str, scope: str) -> list[Assignment]:
+def applicable(assignments: Iterable[RoleAssignment], principal_id: str, scope: str) -> list[RoleAssignment]:
     """The principal's assignments that apply at ``scope`` (made at it or at a parent scope)."""
     pid = principal_id.lower()
     return [a for a in assignments if a.principal_id.lower() == pid and scope_contains(a.scope, scope)]
 
 
 def effective_permissions(
-    assignments: Iterable[Assignment],
+    assignments: Iterable[RoleAssignment],
     definitions: Mapping[str, Mapping[str, Any]],
     principal_id: str,
     scope: str,

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from amlevents.emulator import handlers as h
+from amlevents.emulator import rbac
 from amlevents.emulator.errors import ArmError
 
 
@@ -40,16 +41,27 @@ _EG = "Microsoft.EventGrid/eventSubscriptions"
 _TEG = "Microsoft.EventGrid/systemTopics/eventSubscriptions"
 _ST = "Microsoft.EventGrid/systemTopics"
 
+# The operations on an event subscription collection: (method, path below the collection, handler, action below
+# the resource type's namespace). The same for system-topic and workspace-scope subscriptions.
+_ES_OPERATIONS: tuple[tuple[str, str, Callable[..., h.Reply], str], ...] = (
+    ("GET", r"/(?P<name>[^/]+)", h.get_event_subscription, "read"),
+    ("PUT", r"/(?P<name>[^/]+)", h.put_event_subscription, "write"),
+    ("PATCH", r"/(?P<name>[^/]+)", h.patch_event_subscription, "write"),
+    ("DELETE", r"/(?P<name>[^/]+)", h.delete_event_subscription, "delete"),
+    ("POST", r"/(?P<name>[^/]+)/getFullUrl", h.get_full_url, "getFullUrl/action"),
+    ("POST", r"/(?P<name>[^/]+)/getDeliveryAttributes", h.get_delivery_attributes, "getDeliveryAttributes/action"),
+    ("GET", "", h.list_event_subscriptions, "read"),
+)
+
+
+def _event_subscription_routes(collection: str, namespace: str) -> list[tuple[str, str, Callable[..., h.Reply], str]]:
+    return [(method, collection + below, handler, f"{namespace}/{action}")
+            for method, below, handler, action in _ES_OPERATIONS]
+
+
 _TABLE: list[tuple[str, str, Callable[..., h.Reply], str | None]] = [
     # system topics and their event subscriptions (before the generic resource scope, which would also match)
-    ("GET", _TOPIC + r"/eventSubscriptions/(?P<name>[^/]+)", h.get_event_subscription, f"{_TEG}/read"),
-    ("PUT", _TOPIC + r"/eventSubscriptions/(?P<name>[^/]+)", h.put_event_subscription, f"{_TEG}/write"),
-    ("PATCH", _TOPIC + r"/eventSubscriptions/(?P<name>[^/]+)", h.patch_event_subscription, f"{_TEG}/write"),
-    ("DELETE", _TOPIC + r"/eventSubscriptions/(?P<name>[^/]+)", h.delete_event_subscription, f"{_TEG}/delete"),
-    ("POST", _TOPIC + r"/eventSubscriptions/(?P<name>[^/]+)/getFullUrl", h.get_full_url, f"{_TEG}/getFullUrl/action"),
-    ("POST", _TOPIC + r"/eventSubscriptions/(?P<name>[^/]+)/getDeliveryAttributes", h.get_delivery_attributes,
-     f"{_TEG}/getDeliveryAttributes/action"),
-    ("GET", _TOPIC + r"/eventSubscriptions", h.list_event_subscriptions, f"{_TEG}/read"),
+    *_event_subscription_routes(_TOPIC + r"/eventSubscriptions", _TEG),
     ("GET", _TOPIC, h.get_system_topic, f"{_ST}/read"),
     ("PUT", _TOPIC, h.put_system_topic, f"{_ST}/write"),
     ("PATCH", _TOPIC, h.patch_system_topic, f"{_ST}/write"),
@@ -57,14 +69,7 @@ _TABLE: list[tuple[str, str, Callable[..., h.Reply], str | None]] = [
     ("GET", _RG + r"/providers/Microsoft\.EventGrid/systemTopics", h.list_system_topics, f"{_ST}/read"),
     ("GET", _SUB + r"/providers/Microsoft\.EventGrid/systemTopics", h.list_system_topics, f"{_ST}/read"),
     # event subscriptions on a resource scope (the workspace)
-    ("GET", _RES + _ES + r"/(?P<name>[^/]+)", h.get_event_subscription, f"{_EG}/read"),
-    ("PUT", _RES + _ES + r"/(?P<name>[^/]+)", h.put_event_subscription, f"{_EG}/write"),
-    ("PATCH", _RES + _ES + r"/(?P<name>[^/]+)", h.patch_event_subscription, f"{_EG}/write"),
-    ("DELETE", _RES + _ES + r"/(?P<name>[^/]+)", h.delete_event_subscription, f"{_EG}/delete"),
-    ("POST", _RES + _ES + r"/(?P<name>[^/]+)/getFullUrl", h.get_full_url, f"{_EG}/getFullUrl/action"),
-    ("POST", _RES + _ES + r"/(?P<name>[^/]+)/getDeliveryAttributes", h.get_delivery_attributes,
-     f"{_EG}/getDeliveryAttributes/action"),
-    ("GET", _RES + _ES, h.list_event_subscriptions, f"{_EG}/read"),
+    *_event_subscription_routes(_RES + _ES, _EG),
     # the subscription- and resource-group-wide lists (az's `event-subscription list --location`), regional and
     # global, each also per topic type
     *[("GET", scope + r"/providers/Microsoft\.EventGrid" + where + kind + r"/eventSubscriptions",
@@ -96,9 +101,8 @@ ROUTES: tuple[Route, ...] = tuple(
 )
 
 
-def normalize_path(path: str) -> str:
-    """The path with doubled slashes collapsed and no trailing slash (the permissions API sends ``//``)."""
-    return "/" + "/".join(part for part in path.split("/") if part)
+# What ``match`` expects: the path with doubled slashes collapsed and no trailing slash.
+normalize_path = rbac.normalize_path
 
 
 def match(method: str, path: str) -> tuple[Route, dict[str, str]]:

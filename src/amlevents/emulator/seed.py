@@ -47,8 +47,9 @@ from typing import Any
 
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.roles import BUILTIN_ROLES, EVENTSUBSCRIPTION_CONTRIBUTOR
+from amlevents.core.workspace import PROVIDER, RESOURCE_TYPE, WorkspaceRef
 
-WORKSPACE_TYPE = "Microsoft.MachineLearningServices/workspaces"
+WORKSPACE_TYPE = f"{PROVIDER}/{RESOURCE_TYPE}"
 _NS = uuid.UUID("5b0c2a52-6d0e-4c38-9d0b-6a1e2f3c4d5e")  # namespace for derived, stable GUIDs
 
 DEFAULT_SEED: dict[str, Any] = {
@@ -146,10 +147,15 @@ class World:
     role_assignments: tuple[RoleAssignment, ...]
     document: dict[str, Any]  # the seed document it was built from
 
+    def principal(self, object_id: str) -> Principal | None:
+        """The seeded principal with this object id (any case), or None."""
+        oid = object_id.lower()
+        return next((p for p in self.principals.values() if p.object_id.lower() == oid), None)
+
     def principal_name(self, object_id: str) -> str | None:
         """The seeded name of an object id, or None for an unknown principal."""
-        oid = object_id.lower()
-        return next((p.name for p in self.principals.values() if p.object_id.lower() == oid), None)
+        principal = self.principal(object_id)
+        return None if principal is None else principal.name
 
     def client(self, client_id: str) -> Principal | None:
         """The principal signing in with this application (client) id (any case), or None."""
@@ -225,7 +231,7 @@ def build_world(doc: dict[str, Any]) -> World:
         rg = groups.get(rg_name.lower())
         if rg is None:
             raise InvalidInputError(f"{where}: resource group '{rg_name}' is not in resourceGroups")
-        ws_id = f"/subscriptions/{sub}/resourceGroups/{rg.name}/providers/{WORKSPACE_TYPE}/{name}"
+        ws_id = WorkspaceRef(sub, rg.name, name).id
         guid = str(uuid.uuid5(_NS, ws_id.lower()))
         if ws_id.lower() in workspaces:
             raise InvalidInputError(f"{where}: workspace '{name}' is seeded twice")

@@ -59,8 +59,7 @@ class EmulatorServer:
         cert_dir: str | Path | None = None,
     ) -> None:
         self.backend = Backend(state_path, seed, provisioning_delay)
-        rules = faults if isinstance(faults, Faults) else Faults(faults)
-        self.app = EmulatorApp(self.backend, rules, latency_ms)
+        self.app = EmulatorApp(self.backend, faults, latency_ms)
         self.ready = threading.Event()
         self._port = port
         self._cert_dir = Path(cert_dir) if cert_dir is not None else None

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from amlevents.core.catalog import TOPIC_TYPE
 from amlevents.emulator import operations, views
 from amlevents.emulator.errors import conflict, invalid_subscription, resource_not_found
+from amlevents.emulator.operations import BUSY
 from amlevents.emulator.seed import Workspace
 from amlevents.emulator.store import Tx
 from amlevents.emulator.validation import (
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from amlevents.emulator.backend import Backend
 
 KIND = "eventSubscription"
-BUSY = ("Creating", "Updating", "Deleting")
 
 
 @dataclass(frozen=True)
@@ -127,9 +127,8 @@ class SubscriptionsMixin:
                existing: dict[str, Any] | None, principal_id: str, now: float,
                outcome: tuple[str, dict[str, Any] | None, str | None]) -> tuple[dict[str, Any], dict[str, Any]]:
         key = parent.child_id(name).lower()
-        op = operations.start(tx, kind=KIND, key=key, action="update" if existing else "create",
-                              location=parent.location, now=now, delay=self.provisioning_delay,
-                              outcome=outcome[0], error=outcome[1], url=outcome[2])
+        op = self._start_operation(tx, now, kind=KIND, key=key, action="update" if existing else "create",
+                                   location=parent.location, outcome=outcome)
         doc = {
             "id": existing["id"] if existing else parent.child_id(name),
             "name": existing["name"] if existing else name,
@@ -163,11 +162,11 @@ class SubscriptionsMixin:
         return [views.event_subscription(d) for d in sorted(docs, key=lambda d: d["name"].lower())]
 
     def list_regional_event_subscriptions(self: Backend, subscription_id: str, resource_group: str | None,
-                                          location: str | None, topic_type: str | None) -> list[dict[str, Any]]:
+                                          location: str, topic_type: str | None) -> list[dict[str, Any]]:
         """The subscription- or resource-group-wide lists: the workspace-scope subscriptions of the workspaces in
-        ``location`` (all locations for the global lists' callers that pass None) of ``topic_type`` (any when None),
-        ordered by name. Workspaces are regional resources, so the global lists (subscriptions on an Azure
-        subscription or resource group) pass ``location="global"`` and find none."""
+        ``location`` of ``topic_type`` (any when None), ordered by name. Workspaces are regional resources, so the
+        global lists (subscriptions on an Azure subscription or resource group) pass ``location="global"`` and
+        find none."""
         if resource_group is not None:
             groups = [self.resource_group(subscription_id, resource_group).name.lower()]
         else:
@@ -177,7 +176,7 @@ class SubscriptionsMixin:
             return []
         found = [w for w in self.world.workspaces
                  if (groups is None or w.resource_group.lower() in groups)
-                 and (location is None or w.location.lower() == location.lower())]
+                 and w.location.lower() == location.lower()]
         with self._tx() as (tx, _now):
             docs = [d for w in found for d in tx.children(KIND, w.id.lower())]
         return [views.event_subscription(d) for d in sorted(docs, key=lambda d: d["name"].lower())]
@@ -232,11 +231,8 @@ class SubscriptionsMixin:
             if doc["properties"]["provisioningState"] == "Deleting":
                 return operations.get(tx, doc["_"]["operationId"])
             self._check_idle(doc)
-            failed = fail_operation()
-            op = operations.start(tx, kind=KIND, key=parent.child_id(name).lower(), action="delete",
-                                  location=parent.location, now=now, delay=self.provisioning_delay,
-                                  outcome=operations.FAILED if failed else operations.SUCCEEDED,
-                                  error=operations.injected_failure_error() if failed else None)
+            op = self._start_operation(tx, now, kind=KIND, key=parent.child_id(name).lower(), action="delete",
+                                       location=parent.location, fail_operation=fail_operation)
             doc["properties"]["provisioningState"] = "Deleting"
             doc["_"]["operationId"] = op["id"]
             tx.put(KIND, parent.child_id(name).lower(), parent.key, doc)
@@ -278,8 +274,7 @@ class SubscriptionsMixin:
         if self._topic_for_source(tx, ws.id.lower()) is not None:
             return
         name = f"{ws.name}-{uuid.uuid4()}"
-        topic_id = f"/subscriptions/{self.world.subscription_id}/resourceGroups/{ws.resource_group}/providers/" \
-                   f"Microsoft.EventGrid/systemTopics/{name}"
+        topic_id = self._topic_id(ws.resource_group, name)
         doc = self._topic_document(topic_id, name, ws.resource_group, ws.location, ws.id, TOPIC_TYPE, None,
                                    self._system_data(principal_id, now), "Succeeded", auto=True)
         self._put_topic(tx, doc)

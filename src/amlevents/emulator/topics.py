@@ -17,8 +17,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from amlevents.core.catalog import TOPIC_TYPE
+from amlevents.core.errors import InvalidInputError
+from amlevents.core.subscription import check_topic_name
 from amlevents.emulator import operations, views
 from amlevents.emulator.errors import ArmError, conflict, invalid_request, resource_not_found
+from amlevents.emulator.operations import BUSY
 from amlevents.emulator.store import Tx
 
 if TYPE_CHECKING:
@@ -26,7 +29,6 @@ if TYPE_CHECKING:
 
 KIND = "systemTopic"
 TYPE = "Microsoft.EventGrid/systemTopics"
-_NAME = re.compile(r"[A-Za-z0-9_-]{3,128}")
 _SOURCE = re.compile(r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/(?P<ns>[^/]+)/"
                      r"(?P<type>[^/]+)/(?P<name>[^/]+)", re.IGNORECASE)
 
@@ -41,9 +43,13 @@ class TopicsMixin:
     def _group_key(self: Backend, resource_group: str) -> str:
         return f"/subscriptions/{self.world.subscription_id}/resourcegroups/{resource_group}".lower()
 
+    def _topic_id(self: Backend, resource_group: str, name: str) -> str:
+        """The ARM id of a system topic in a seeded resource group (``resource_group`` as seeded)."""
+        return f"/subscriptions/{self.world.subscription_id}/resourceGroups/{resource_group}/providers/{TYPE}/{name}"
+
     def _topic_doc(self: Backend, tx: Tx, subscription_id: str, resource_group: str, name: str) -> dict[str, Any]:
         group = self.resource_group(subscription_id, resource_group)
-        doc = tx.get(KIND, f"{self._group_key(group.name)}/providers/{TYPE}/{name}".lower())
+        doc = tx.get(KIND, self._topic_id(group.name, name).lower())
         if doc is None:
             raise resource_not_found(TYPE, name, resource_group)
         return doc
@@ -118,12 +124,14 @@ class TopicsMixin:
         """Create (operation returned) or update (no operation) a system topic."""
         with self._tx() as (tx, now):
             group = self.resource_group(subscription_id, resource_group)
-            if not _NAME.fullmatch(name):
+            try:
+                check_topic_name(name)
+            except InvalidInputError:
                 raise invalid_request(f"System topic name '{name}' is invalid. It must be between 3 and 128 "
-                                      "characters long and contain only letters, digits, hyphens and underscores.")
+                                      "characters long and contain only letters, digits, hyphens and underscores."
+                                      ) from None
             location, source, topic_type = self._check_source(body)
-            topic_id = (f"/subscriptions/{self.world.subscription_id}/resourceGroups/{group.name}/providers/"
-                        f"{TYPE}/{name}")
+            topic_id = self._topic_id(group.name, name)
             existing = tx.get(KIND, topic_id.lower())
             if existing is not None:
                 if existing["properties"]["source"].lower() != source.lower():
@@ -140,18 +148,15 @@ class TopicsMixin:
                                        self._system_data(principal_id, now), "Creating")
             if body.get("identity") is not None:
                 doc["identity"] = body["identity"]
-            failed = fail_operation()
-            op = operations.start(tx, kind=KIND, key=topic_id.lower(), action="create", location=location, now=now,
-                                  delay=self.provisioning_delay,
-                                  outcome=operations.FAILED if failed else operations.SUCCEEDED,
-                                  error=operations.injected_failure_error() if failed else None)
+            op = self._start_operation(tx, now, kind=KIND, key=topic_id.lower(), action="create", location=location,
+                                       fail_operation=fail_operation)
             doc["_"]["operationId"] = op["id"]
             self._put_topic(tx, doc)
             return views.system_topic(doc), op
 
     def _patch_topic(self: Backend, tx: Tx, doc: dict[str, Any], body: dict[str, Any], principal_id: str,
                      now: float) -> dict[str, Any]:
-        if doc["properties"]["provisioningState"] in ("Creating", "Updating", "Deleting"):
+        if doc["properties"]["provisioningState"] in BUSY:
             raise conflict(f"The system topic '{doc['name']}' is in provisioning state "
                            f"'{doc['properties']['provisioningState']}'. Retry after the current operation completes.")
         if "tags" in body:
@@ -175,21 +180,17 @@ class TopicsMixin:
                             fail_operation: Callable[[], bool]) -> dict[str, Any] | None:
         """Start deleting a topic and its subscriptions: the operation, or None when it does not exist."""
         with self._tx() as (tx, now):
-            self.resource_group(subscription_id, resource_group)
-            try:
-                doc = self._topic_doc(tx, subscription_id, resource_group, name)
-            except ArmError:
+            group = self.resource_group(subscription_id, resource_group)
+            doc = tx.get(KIND, self._topic_id(group.name, name).lower())
+            if doc is None:
                 return None
             state = doc["properties"]["provisioningState"]
             if state == "Deleting":
                 return operations.get(tx, doc["_"]["operationId"])
-            if state in ("Creating", "Updating"):
+            if state in BUSY:  # Creating or Updating
                 raise conflict(f"The system topic '{name}' is in provisioning state '{state}'.")
-            failed = fail_operation()
-            op = operations.start(tx, kind=KIND, key=doc["id"].lower(), action="delete", location=doc["location"],
-                                  now=now, delay=self.provisioning_delay,
-                                  outcome=operations.FAILED if failed else operations.SUCCEEDED,
-                                  error=operations.injected_failure_error() if failed else None)
+            op = self._start_operation(tx, now, kind=KIND, key=doc["id"].lower(), action="delete",
+                                       location=doc["location"], fail_operation=fail_operation)
             doc["properties"]["provisioningState"] = "Deleting"
             doc["_"]["operationId"] = op["id"]
             self._put_topic(tx, doc)

@@ -23,18 +23,21 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from amlevents.core.catalog import EVENT_TYPES, TOPIC_TYPE
+from amlevents.core.delivery_attributes import MAX_DELIVERY_ATTRIBUTES
+from amlevents.core.destination import _ARM, TLS_VERSIONS
+from amlevents.core.errors import InvalidInputError
 from amlevents.core.filters.limits import limit_violations
 from amlevents.core.filters.model import EventFilter, WireFormatError
-from amlevents.emulator.errors import ArmError, invalid_request, invalid_subscription
+from amlevents.core.subscription import DEFAULT_SCHEMA, WRITABLE, check_name
+from amlevents.core.subscription_update import PAIRS
+from amlevents.emulator.errors import invalid_request, invalid_subscription
 
 URL_INVALID = ("Supplied URL is invalid. It cannot be null or empty and should be a proper HTTPS URL like "
                "https://www.example.com.")
+# In the order the unsupported-schema message lists them (core.subscription.SCHEMAS has another order).
 SCHEMAS = ("EventGridSchema", "CustomInputSchema", "CloudEventSchemaV1_0")
-DEFAULT_SCHEMA = "EventGridSchema"
 DEFAULT_EVENT_TYPES = tuple(t.event_type for t in EVENT_TYPES)
-MAX_DELIVERY_ATTRIBUTES = 10
-_NAME = re.compile(r"[A-Za-z0-9-]{3,64}")
-_ARM = r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/"
+_KNOWN_EVENT_TYPES = frozenset(t.lower() for t in DEFAULT_EVENT_TYPES)
 
 # endpointType -> the provider part of the destination's resourceId ({...} is one path segment)
 _RESOURCE_FORMS: dict[str, str] = {
@@ -94,12 +97,14 @@ def _object(value: Any, what: str) -> dict[str, Any]:
 
 
 def validate_name(name: str) -> None:
-    """Event subscription names: 3-64 letters, digits and hyphens."""
-    if not _NAME.fullmatch(name):
+    """Event subscription names: 3-64 letters, digits and hyphens (``core.subscription.check_name``)."""
+    try:
+        check_name(name)
+    except InvalidInputError:
         raise invalid_request(
             f"Event subscription name '{name}' is invalid. Event subscription names must be between 3 and 64 "
             "characters in length and can contain only letters, digits and hyphens."
-        )
+        ) from None
 
 
 def check_https_url(url: Any) -> str:
@@ -177,7 +182,7 @@ def normalize_destination(value: Any, what: str = "destination") -> dict[str, An
     if endpoint_type == "WebHook":
         props["endpointUrl"] = check_https_url(given.get("endpointUrl"))
         tls = props.get("minimumTlsVersionAllowed")
-        if tls is not None and tls not in ("1.0", "1.1", "1.2"):
+        if tls is not None and tls not in TLS_VERSIONS:
             raise invalid_subscription(f"minimumTlsVersionAllowed must be 1.0, 1.1 or 1.2, got {tls!r}.")
     elif endpoint_type == "MonitorAlert":
         if _canonical(props.get("severity"), ("Sev0", "Sev1", "Sev2", "Sev3", "Sev4")) is None:
@@ -241,8 +246,7 @@ def _filter(value: Any) -> dict[str, Any]:
     problems = limit_violations(event_filter)
     if problems:
         raise invalid_subscription("; ".join(problems) + ".")
-    known = {t.lower() for t in DEFAULT_EVENT_TYPES}
-    wrong = [t for t in event_filter.included_event_types or () if t.lower() not in known]
+    wrong = [t for t in event_filter.included_event_types or () if t.lower() not in _KNOWN_EVENT_TYPES]
     if wrong:
         raise invalid_subscription(
             f"Event type(s) {', '.join(repr(t) for t in wrong)} are not supported for topic type {TOPIC_TYPE}. "
@@ -326,13 +330,6 @@ def normalize_properties(props: Any, *, now: datetime, check_expiration: bool = 
     return out
 
 
-_EXCLUSIVE = {"destination": "deliveryWithResourceIdentity", "deliveryWithResourceIdentity": "destination",
-              "deadLetterDestination": "deadLetterWithResourceIdentity",
-              "deadLetterWithResourceIdentity": "deadLetterDestination"}
-UPDATABLE = ("destination", "deliveryWithResourceIdentity", "filter", "labels", "expirationTimeUtc",
-             "eventDeliverySchema", "retryPolicy", "deadLetterDestination", "deadLetterWithResourceIdentity")
-
-
 def merge_update(stored: dict[str, Any], update: Any) -> dict[str, Any]:
     """Stored properties with the PATCH body's top-level fields replacing theirs whole.
 
@@ -343,11 +340,11 @@ def merge_update(stored: dict[str, Any], update: Any) -> dict[str, Any]:
     if not isinstance(update, dict):
         raise invalid_subscription("The update body must be a JSON object.")
     merged = dict(stored)
-    for key in UPDATABLE:
+    for key in WRITABLE:
         if update.get(key) is not None:
             merged[key] = update[key]
-            if update.get(_EXCLUSIVE.get(key, "")) is None:
-                merged.pop(_EXCLUSIVE.get(key, ""), None)
+            if update.get(PAIRS.get(key, "")) is None:
+                merged.pop(PAIRS.get(key, ""), None)
     return merged
 
 
@@ -356,6 +353,5 @@ def check_schema_change(old: dict[str, Any], new_schema: str | None) -> None:
     before = old.get("eventDeliverySchema") or DEFAULT_SCHEMA
     after = new_schema or DEFAULT_SCHEMA
     if before != after:
-        raise ArmError(400, "InvalidRequest",
-                       f"The new event delivery schema value {after} cannot be different from the already existing "
-                       f"event delivery schema value {before}.")
+        raise invalid_request(f"The new event delivery schema value {after} cannot be different from the already "
+                              f"existing event delivery schema value {before}.")

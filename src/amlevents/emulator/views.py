@@ -17,10 +17,14 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from amlevents.core.access import Permission
+from amlevents.core.delivery_attributes import HIDDEN
+from amlevents.core.destination import BATCH_TYPES, DEFAULT_MAX_EVENTS_PER_BATCH, DEFAULT_PREFERRED_BATCH_SIZE_KB
+from amlevents.core.plan_normalize import with_retry_defaults
+from amlevents.core.subscription import DEFAULT_SCHEMA
 from amlevents.emulator.seed import WORKSPACE_TYPE, RoleAssignment, Workspace, World
 
-HIDDEN = "Hidden"
-_BATCH_DEFAULTS = {"maxEventsPerBatch": 1, "preferredBatchSizeInKilobytes": 64}
+_BATCH_DEFAULTS = {"maxEventsPerBatch": DEFAULT_MAX_EVENTS_PER_BATCH,
+                   "preferredBatchSizeInKilobytes": DEFAULT_PREFERRED_BATCH_SIZE_KB}
 _SEEDED_AT = "2024-01-01T00:00:00.0000000Z"  # a fixed, plausible creation time for seeded resources
 
 
@@ -46,7 +50,7 @@ def _destination(dest: dict[str, Any], reveal_secrets: bool, defaults: bool) -> 
     if dest["endpointType"] == "WebHook":
         url = props.pop("endpointUrl", None)
         dest["properties"] = props = {"endpointUrl": None, "endpointBaseUrl": base_url(url) if url else None, **props}
-    if defaults and dest["endpointType"] in ("WebHook", "AzureFunction"):
+    if defaults and dest["endpointType"] in BATCH_TYPES:
         for key, value in _BATCH_DEFAULTS.items():
             props.setdefault(key, value)
     for mapping in props.get("deliveryAttributeMappings") or ():
@@ -68,9 +72,8 @@ def event_subscription(doc: dict[str, Any], *, reveal_secrets: bool = False, def
         f = props.setdefault("filter", {})
         for key, value in (("subjectBeginsWith", ""), ("subjectEndsWith", ""), ("isSubjectCaseSensitive", False)):
             f.setdefault(key, value)
-        props.setdefault("eventDeliverySchema", "EventGridSchema")
-        props["retryPolicy"] = {"maxDeliveryAttempts": 30, "eventTimeToLiveInMinutes": 1440,
-                                **(props.get("retryPolicy") or {})}
+        props.setdefault("eventDeliverySchema", DEFAULT_SCHEMA)
+        props["retryPolicy"] = with_retry_defaults(props.get("retryPolicy") or {})
     return {"properties": props, "systemData": doc.get("systemData"), "id": doc["id"], "name": doc["name"],
             "type": doc["type"]}
 
