@@ -9,12 +9,11 @@ import typer
 
 from amlevents.cli.context import address, service
 from amlevents.cli.options import (
-    OutputOpt, QueryOpt, ResourceGroupOpt, SubscriptionIdOpt, WorkspaceIdOpt, WorkspaceOpt,
+    OutputOpt, QueryOpt, ResourceGroupOpt, SubscriptionIdOpt, WorkspaceIdOpt, WorkspaceOpt, sub_app,
 )
 from amlevents.cli.output import Column, emit
 
-app = typer.Typer(rich_markup_mode=None, add_completion=False, help="Check your access to a workspace's event subscriptions before you change them.",
-                  no_args_is_help=True)
+app = sub_app("Check your access to a workspace's event subscriptions before you change them.", no_args_is_help=True)
 
 
 class Operation(str, Enum):
@@ -51,7 +50,7 @@ def check(
 
     svc = service(ctx)
     verdict = svc.check(address(ctx, workspace, resource_group, subscription, workspace_id), operation.value,
-                        system_topic=system_topic, create_topic=system_topic and operation is Operation.create,
+                        system_topic=system_topic, create_topic=system_topic,
                         with_roles=True)
     data = verdict.to_dict()
     emit(data, output, query=query, rows=lambda d: [d], columns=[

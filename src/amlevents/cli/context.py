@@ -50,19 +50,29 @@ def address(ctx: typer.Context, workspace: str | None, resource_group: str | Non
                              workspace_id=workspace_id, defaults=session(ctx).default_workspace)
 
 
-def service(ctx: typer.Context) -> Any:
-    """The ``SubscriptionService`` with this terminal's spinner, confirmation prompt and warnings."""
+def ui(ctx: typer.Context) -> Any:
+    """This terminal's spinner, confirmation prompt (None without a terminal) and warnings, as a workflow ``Ui``."""
     import sys
 
-    from amlevents.arm.workflow import SubscriptionService, Ui
+    from amlevents.arm.workflow import Ui
     from amlevents.cli.output import note, progress, warn
 
     def confirm(message: str) -> bool:
         return typer.confirm(message, default=False, err=True)
 
-    ui = Ui(progress=progress, confirm=confirm if sys.stdin.isatty() else None, warn=warn, info=note)
-    sess = session(ctx)
-    label = None
-    if sess.settings.mode != "azure" and not sess.settings.emulator_sign_in:  # a real sign-in names itself
-        label = f"emulator principal '{sess.settings.emulator_principal}'"
-    return SubscriptionService(sess, ui, identity_label=label)
+    return Ui(progress=progress, confirm=confirm if sys.stdin.isatty() else None, warn=warn, info=note)
+
+
+def identity_label(ctx: typer.Context) -> str | None:
+    """How messages name the caller in emulator modes without a sign-in (None: a real sign-in names itself)."""
+    settings = session(ctx).settings
+    if settings.mode != "azure" and not settings.emulator_sign_in:
+        return f"emulator principal '{settings.emulator_principal}'"
+    return None
+
+
+def service(ctx: typer.Context) -> Any:
+    """The ``SubscriptionService`` with this terminal's spinner, confirmation prompt and warnings."""
+    from amlevents.arm.workflow import SubscriptionService
+
+    return SubscriptionService(session(ctx), ui(ctx), identity_label=identity_label(ctx))

@@ -9,13 +9,12 @@ import typer
 from typer._click.exceptions import ClickException  # typer >=0.26 vendors click, as cli/errors.py notes
 from typer.core import TyperCommand
 
-from amlevents.cli.context import address, service, session, state
-from amlevents.cli.options import (
-    OutputOpt, QueryOpt, ResourceGroupOpt, SubscriptionIdOpt, WorkspaceIdOpt,
-)
+from amlevents.cli.context import address, identity_label, session, state, ui
+from amlevents.cli.options import OutputOpt, QueryOpt, ResourceGroupOpt, SubscriptionIdOpt, sub_app
 from amlevents.cli.output import Column, OutputFormat, emit, emit_raw, note, warn
+from amlevents.cli.render import redacted
 
-app = typer.Typer(rich_markup_mode=None, add_completion=False, help="Desired state: plan, apply, export.")
+app = sub_app("Desired state: plan, apply, export.")
 
 
 class _DetailedExitcodeCommand(TyperCommand):
@@ -36,14 +35,10 @@ FileOpt = Annotated[Path, typer.Option("--file", "-f", help="The manifest (YAML)
 PruneOpt = Annotated[bool, typer.Option(
     "--prune", help="Also delete subscriptions of the listed workspaces that the manifest does not name.")]
 
-PLAN_COLUMNS = [
-    Column("Workspace", lambda r: r["workspace"].rsplit("/", 1)[-1]),
-    Column("Subscription", "name"),
-    Column("Action", "action"),
-    Column("Kind", "kind"),
-    Column("Changes", lambda r: "\n".join(f"{c['path']}: {_show(c['old'])} -> {_show(c['new'])}"
-                                          for c in r["changes"]) or "-"),
-]
+
+def _short(workspace_id: str) -> str:
+    """The workspace's name, the last segment of its ARM id."""
+    return workspace_id.rsplit("/", 1)[-1]
 
 
 def _show(value: Any) -> str:
@@ -52,11 +47,25 @@ def _show(value: Any) -> str:
     return "(none)" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
+def _change(change: dict[str, Any]) -> str:
+    """One field of a plan step: ``path: old -> new``."""
+    return f"{change['path']}: {_show(change['old'])} -> {_show(change['new'])}"
+
+
+PLAN_COLUMNS = [
+    Column("Workspace", lambda r: _short(r["workspace"])),
+    Column("Subscription", "name"),
+    Column("Action", "action"),
+    Column("Kind", "kind"),
+    Column("Changes", lambda r: "\n".join(_change(c) for c in r["changes"]) or "-"),
+]
+
+
 def _desired_service(ctx: typer.Context) -> Any:
     from amlevents.arm.desired import DesiredStateService
 
-    svc = service(ctx)  # the same Ui and identity label as the subscription commands
-    return DesiredStateService(session(ctx), svc.ui, identity_label=svc.identity_label)
+    # the same Ui and identity label as the subscription commands
+    return DesiredStateService(session(ctx), ui(ctx), identity_label=identity_label(ctx))
 
 
 def _load(file: Path) -> Any:
@@ -99,7 +108,7 @@ def plan_command(
             exc.exit_code = ExitCode.ERROR  # Terraform: 1 means error, whatever it was
         raise
     steps = [step for s in states for step in s.steps]
-    # Not _redacted: the plan never holds a secret (query values read `(secret)` / `(changed)`), and redacting
+    # Not redacted: the plan never holds a secret (query values read `(secret)` / `(changed)`), and redacting
     # again would turn `code=(changed)` into the same `code=REDACTED` as the old side.
     emit(to_json(steps), output, query=query, columns=PLAN_COLUMNS)
     note(_summary_line(steps))
@@ -129,8 +138,6 @@ def apply_command(
     1 when anything failed. Re-running converges.
     Example: amlevents apply -f examples/manifest.yaml --yes
     """
-    import sys
-
     from amlevents.core.errors import ExitCode, InvalidInputError
     from amlevents.core.plan import Action
 
@@ -139,57 +146,46 @@ def apply_command(
     steps = [step for s in states for step in s.steps]
     changing = [s for s in steps if s.action is not Action.NO_CHANGE]
     if dry_run:
-        emit(_redacted(ctx, svc.requests(states)), output, query=query, interactive_default=OutputFormat.json)
+        emit(redacted(ctx, svc.requests(states)), output, query=query, interactive_default=OutputFormat.json)
         return
     if not changing:
         note("Nothing to change: the workspaces already match the manifest.")
         emit([], output, query=query)
         return
-    _show_plan(ctx, changing)
+    _show_plan(changing)
     if not yes:
-        if not sys.stdin.isatty():
+        if svc.ui.confirm is None:
             raise InvalidInputError("refusing to apply without confirmation",
                                     hint="there is no terminal to ask on: review `amlevents plan`, then pass --yes")
-        if not typer.confirm(f"Apply these {len(changing)} changes?", default=False, err=True):
+        if not svc.ui.confirm(f"Apply these {len(changing)} changes?"):
             raise InvalidInputError("apply cancelled; nothing was changed")
     if not skip_access_check:
         svc.check_access(states)
-    from amlevents.cli.output import progress
-
-    with progress(f"Applying {len(changing)} changes"):
+    with svc.ui.progress(f"Applying {len(changing)} changes"):
         results = svc.apply(states, concurrency=concurrency)
     data = [r.to_dict() for r in results]
-    emit(data, output, query=query, columns=[Column("Workspace", lambda r: r["workspace"].rsplit("/", 1)[-1]),
+    emit(data, output, query=query, columns=[Column("Workspace", lambda r: _short(r["workspace"])),
                                              Column("Subscription", "name"), Column("Action", "action"),
                                              Column("Status", "status"), Column("Error", "error")])
     failed = [r for r in results if r.status != "applied"]
     if failed:
         warn(f"{len(failed)} of {len(results)} changes were not applied: "
-             + "; ".join(f"{r.step.action.value} {r.step.workspace_id.rsplit('/', 1)[-1]}/{r.step.name} "
+             + "; ".join(f"{r.step.action.value} {_short(r.step.workspace_id)}/{r.step.name} "
                          f"({r.status}): {(r.error or '').rstrip('.')}" for r in failed)
              + ". Fix the cause and run apply again: it converges.")
         raise typer.Exit(int(ExitCode.ERROR))
     note(f"Applied {len(results)} changes.")
 
 
-def _show_plan(ctx: typer.Context, changing: list[Any]) -> None:
+def _show_plan(changing: list[Any]) -> None:
     """The plan, for the person about to confirm, on stderr (stdout carries the result)."""
     from amlevents.core.plan import to_json
 
     for entry in to_json(changing):
-        where = entry["workspace"].rsplit("/", 1)[-1]
-        note(f"  {entry['action']} {where}/{entry['name']} ({entry['kind']})")
+        note(f"  {entry['action']} {_short(entry['workspace'])}/{entry['name']} ({entry['kind']})")
         for change in entry["changes"]:
-            note(f"      {change['path']}: {_show(change['old'])} -> {_show(change['new'])}")
+            note(f"      {_change(change)}")
     note(_summary_line(changing))
-
-
-def _redacted(ctx: typer.Context, data: Any) -> Any:
-    if state(ctx).show_secrets:
-        return data
-    from amlevents.core.redact import redact_resource
-
-    return redact_resource(data)
 
 
 @app.command("export")

@@ -6,10 +6,10 @@ from typing import Annotated, Optional
 
 import typer
 
-app = typer.Typer(rich_markup_mode=None, add_completion=False, 
-    help="The local Azure Resource Manager emulator: event subscriptions, system topics, workspaces, RBAC.",
-    no_args_is_help=True,
-)
+from amlevents.cli.options import sub_app
+
+app = sub_app("The local Azure Resource Manager emulator: event subscriptions, system topics, workspaces, RBAC.",
+              no_args_is_help=True)
 
 
 @app.callback()

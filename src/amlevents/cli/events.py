@@ -16,13 +16,12 @@ from amlevents.cli.options import (
     SubjectBeginsOpt,
     SubjectCaseOpt,
     SubjectEndsOpt,
+    sub_app,
 )
 from amlevents.cli.output import Column, OutputFormat, emit, warn
 
-app = typer.Typer(rich_markup_mode=None, add_completion=False, 
-    help="The Azure ML event catalog, sample events and offline filter tests (no Azure needed).",
-    no_args_is_help=True,
-)
+app = sub_app("The Azure ML event catalog, sample events and offline filter tests (no Azure needed).",
+              no_args_is_help=True)
 
 
 class Schema(str, Enum):

@@ -8,13 +8,11 @@ from typing import Annotated
 
 import typer
 
-from amlevents.cli.options import OutputOpt, QueryOpt
+from amlevents.cli.options import OutputOpt, QueryOpt, sub_app
 from amlevents.cli.output import Column, OutputFormat, emit, warn
 
-app = typer.Typer(rich_markup_mode=None, add_completion=False, 
-    help="Desired-state manifests (YAML): their JSON Schema and offline validation (no Azure needed).",
-    no_args_is_help=True,
-)
+app = sub_app("Desired-state manifests (YAML): their JSON Schema and offline validation (no Azure needed).",
+              no_args_is_help=True)
 
 
 class SchemaFormat(str, Enum):

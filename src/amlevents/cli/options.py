@@ -1,12 +1,21 @@
-"""Shared option aliases, defined once and reused by every command module."""
+"""Shared option aliases and the sub-app factory, defined once and reused by every command module."""
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from amlevents.cli.output import OutputFormat
+
+
+def sub_app(help: str, **settings: Any) -> typer.Typer:  # noqa: A002 - Typer's own name for it
+    """A sub-app (one noun of the root's command tree) with the settings every one of them shares.
+
+    Plain help text: Rich help costs ~120 ms of imports on every --help. Completion is the root's business.
+    """
+    return typer.Typer(help=help, rich_markup_mode=None, add_completion=False, **settings)
+
 
 OutputOpt = Annotated[
     Optional[OutputFormat],

@@ -10,7 +10,8 @@ from amlevents.cli.context import state
 from amlevents.cli.output import Column, OutputFormat, emit
 
 
-def _redacted(ctx: typer.Context, data: Any) -> Any:
+def redacted(ctx: typer.Context, data: Any) -> Any:
+    """``data`` with webhook query strings and secret values redacted, unless --show-secrets."""
     if state(ctx).show_secrets:
         return data
     from amlevents.core.redact import redact_resource
@@ -105,7 +106,7 @@ def _details(resource: dict[str, Any]) -> dict[str, Any]:
 
 def resource(ctx: typer.Context, data: dict[str, Any], output: OutputFormat | None, query: str | None) -> None:
     """One subscription: the ARM resource as JSON/YAML, a key/value table on a terminal."""
-    _emit_one(_redacted(ctx, data), output, query)
+    _emit_one(redacted(ctx, data), output, query)
 
 
 def _emit_one(data: dict[str, Any], output: OutputFormat | None, query: str | None) -> None:
@@ -123,12 +124,12 @@ def _emit_one(data: dict[str, Any], output: OutputFormat | None, query: str | No
 def resources(ctx: typer.Context, items: list[dict[str, Any]], output: OutputFormat | None,
               query: str | None) -> None:
     """A list of subscriptions (``[]`` when there are none)."""
-    emit(_redacted(ctx, items), output, query=query, columns=LIST_COLUMNS)
+    emit(redacted(ctx, items), output, query=query, columns=LIST_COLUMNS)
 
 
 def resource_or_request(ctx: typer.Context, data: Any, output: OutputFormat | None, query: str | None) -> None:
     """A write's result: the resource, or what ``--dry-run`` would send (always JSON-shaped)."""
     if isinstance(data, list) or (isinstance(data, dict) and "method" in data and "url" in data):
-        emit(_redacted(ctx, data), output, query=query, interactive_default=OutputFormat.json)
+        emit(redacted(ctx, data), output, query=query, interactive_default=OutputFormat.json)
     elif data is not None:
         resource(ctx, data, output, query)

@@ -15,11 +15,11 @@ from amlevents.cli.options import (
     ExpirationOpt, LabelsOpt, MaxAttemptsOpt, MaxEventsOpt, MinTlsOpt, ModelNameOpt, ModelTagOpt, ModelVersionOpt,
     NoWaitOpt, OutputOpt, QueryOpt, QueueTtlOpt, ResourceGroupOpt, RunStatusOpt, RunTagOpt, SchemaOpt,
     ServiceNameOpt, SkipAccessOpt, SubjectBeginsOpt, SubjectCaseOpt, SubjectEndsOpt, SubscriptionIdOpt,
-    WorkspaceIdOpt, WorkspaceOpt,
+    WorkspaceIdOpt, WorkspaceOpt, sub_app,
 )
 
-app = typer.Typer(rich_markup_mode=None, add_completion=False, help="Create, update, show, list and delete the event subscriptions of a workspace.",
-                  no_args_is_help=True)
+app = sub_app("Create, update, show, list and delete the event subscriptions of a workspace.",
+              no_args_is_help=True)
 
 NameArg = Annotated[str, typer.Argument(help="Event subscription name (3-64 letters, digits, hyphens).")]
 SystemTopicLookupOpt = Annotated[Optional[str], typer.Option(
