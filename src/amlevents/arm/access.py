@@ -93,9 +93,14 @@ class AccessChecker:
             self._identity = Identity.from_claims(self.session.token_claims(), label=self.label)
         return self._identity
 
+    @staticmethod
+    def scope(workspace: WorkspaceRef, system_topic: bool = False) -> str:
+        """Where the permissions are read: the workspace, or its resource group (where system topics live)."""
+        return workspace.id if not system_topic else workspace.id.rsplit("/providers/", 1)[0]
+
     def permissions(self, workspace: WorkspaceRef, *, resource_group_scope: bool = False) -> list[Permission]:
         """The caller's permission blocks on the workspace (or its resource group, for system topics)."""
-        key = (workspace.id if not resource_group_scope else workspace.id.rsplit("/providers/", 1)[0]).lower()
+        key = self.scope(workspace, resource_group_scope).lower()
         if key not in self._blocks:
             client = self.session.authorization(workspace.subscription_id)
             with translate_errors(f"read your permissions on '{key}'"):
@@ -110,8 +115,6 @@ class AccessChecker:
 
     def role_names(self, workspace: WorkspaceRef) -> list[str] | None:
         """Names of the roles the caller holds at the workspace (inherited included), or None if unreadable."""
-        from azure.core.exceptions import HttpResponseError
-
         oid = self.identity.object_id
         if not oid:
             return None
@@ -143,8 +146,7 @@ class AccessChecker:
         """
         blocks = self.permissions(workspace, resource_group_scope=system_topic)
         missing = [a for a in actions if not is_allowed(blocks, a)]
-        scope = workspace.id if not system_topic else workspace.id.rsplit("/providers/", 1)[0]
-        verdict = AccessVerdict(self.identity, scope, actions, missing, None)
+        verdict = AccessVerdict(self.identity, self.scope(workspace, system_topic), actions, missing, None)
         if missing or with_roles:
             verdict.roles = self.role_names(workspace)
         verdict.granting_roles = roles_granting(missing or actions)

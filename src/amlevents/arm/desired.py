@@ -11,20 +11,29 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from amlevents.arm.access import AccessChecker, required_actions
 from amlevents.arm.clients import Session
 from amlevents.arm.polling import AdaptivePolling
-from amlevents.arm.subscriptions import Found, WorkspaceSubscriptions, _body, _raw, topic_name_of
+from amlevents.arm.subscriptions import WORKSPACE_API_VERSION, Found, WorkspaceSubscriptions, get_json
 from amlevents.arm.errors import translate_errors
-from amlevents.arm.workflow import Ui, access_denied
+from amlevents.arm.workflow import Ui, access_denied, concurrently, request, unwrap
 from amlevents.core.catalog import TOPIC_TYPE
 from amlevents.core.errors import AccessDeniedError, AmlEventsError, InvalidInputError
 from amlevents.core.manifest import Manifest, WorkspaceSpec
-from amlevents.core.plan import Action, PlannedChange, hidden_values, plan, put_body, reprovisions, update_body
+from amlevents.core.plan import (
+    Action,
+    PlannedChange,
+    hidden_values,
+    plan,
+    put_body,
+    reprovisions,
+    topic_name_of,
+    update_body,
+)
 from amlevents.core.subscription_update import needs_put
 from amlevents.core.workspace import WorkspaceRef, resolve_workspace
 
@@ -41,6 +50,11 @@ class WorkspaceState:
     topic: dict[str, Any] | None = None
     steps: list[PlannedChange] = field(default_factory=list)
 
+    @cached_property
+    def desired(self) -> dict[str, Any]:
+        """The manifest's subscriptions of this workspace by name (none without a spec)."""
+        return {d.name: d for d in self.spec.subscriptions} if self.spec else {}
+
 
 @dataclass
 class StepResult:
@@ -54,22 +68,6 @@ class StepResult:
     def to_dict(self) -> dict[str, Any]:
         return {"workspace": self.step.workspace_id, "name": self.step.name, "action": self.step.action.value,
                 "kind": self.step.kind, "status": self.status, "error": self.error, "seconds": self.seconds}
-
-
-def _concurrently(calls: list[Callable[[], Any]], workers: int) -> list[Any]:
-    """Run calls in a pool; results in order, each a value or the exception it raised."""
-    if not calls:
-        return []
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(calls)))) as pool:
-        futures = [pool.submit(call) for call in calls]
-    return [f.exception() or f.result() for f in futures]
-
-
-def _raise_first(results: list[Any]) -> list[Any]:
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
 
 
 class DesiredStateService:
@@ -99,31 +97,32 @@ class DesiredStateService:
 
     def read(self, states: list[WorkspaceState]) -> list[WorkspaceState]:
         """Fill in each workspace's current subscriptions (and hidden values the plan needs), concurrently."""
-        _raise_first(_concurrently([lambda s=s: self._read_one(s) for s in states], workers=16))
+        for result in concurrently([lambda s=s: self._read_one(s) for s in states], workers=16):
+            unwrap(result)
         return states
 
     def _read_one(self, state: WorkspaceState) -> None:
         api = WorkspaceSubscriptions(self.session, state.ref)
         # Independent reads at once: its scope subscriptions (a 404 there means no such workspace: exit 5),
         # its system topic (one listing per resource group, shared by the workspaces in it).
-        scope, topic = _raise_first(_concurrently(
-            [api.list_scope, lambda: self._system_topic(api, state)], workers=2))
+        scope, topic = [unwrap(r) for r in concurrently([api.list_scope, lambda: self._system_topic(api, state)])]
         state.topic = None if topic is _UNREADABLE else topic
         items = scope if topic is _UNREADABLE else scope + api.list_topic({i["name"].lower() for i in scope})
         state.current = {item["name"]: item for item in items}
-        desired = {d.name: d for d in state.spec.subscriptions} if state.spec else {}
-        urls, secret_names = hidden_values(desired, state.current)
+        urls, secret_names = hidden_values(state.desired, state.current)
         calls: list[Callable[[], Any]] = []
         for name in urls:
             calls.append(lambda n=name: state.full_urls.__setitem__(n, api.full_url(self._found(state, n))))
         for name in secret_names:
-            calls.append(lambda n=name: state.secrets.__setitem__(n, self._attributes(api, state, n)))
-        results = _concurrently(calls, workers=8)
+            calls.append(lambda n=name: state.secrets.__setitem__(n, api.delivery_attributes(self._found(state, n))))
+        results = concurrently(calls, workers=8)
         denied = [r for r in results if isinstance(r, AccessDeniedError)]
         if denied:  # without getFullUrl/getDeliveryAttributes those fields stay "unverified", not "unchanged"
             self.ui.warn(f"{state.ref.name}: {len(denied)} webhook URL(s) or secret attribute(s) could not be read "
                          f"and are compared by what is visible only: {denied[0].message}")
-        _raise_first([r for r in results if not isinstance(r, AccessDeniedError)])
+        for result in results:
+            if not isinstance(result, AccessDeniedError):
+                unwrap(result)
 
     def _system_topic(self, api: WorkspaceSubscriptions, state: WorkspaceState) -> Any:
         """The workspace's system topic; ``_UNREADABLE`` when it may not be read and the manifest wants nothing
@@ -142,12 +141,6 @@ class DesiredStateService:
         resource = state.current[name]
         return Found(resource, topic_name_of(resource))
 
-    def _attributes(self, api: WorkspaceSubscriptions, state: WorkspaceState, name: str) -> list[dict[str, Any]]:
-        found = self._found(state, name)
-        ops, args = api._ops(found)  # noqa: SLF001 - same module family
-        with translate_errors(f"read the delivery attributes of '{name}'"):
-            return (ops.get_delivery_attributes(*args, cls=_raw) or {}).get("value") or []
-
     # --- planning ----------------------------------------------------------------------------------------------
 
     def plan(self, manifest: Manifest, *, prune: bool = False) -> list[WorkspaceState]:
@@ -155,8 +148,7 @@ class DesiredStateService:
         states = self.read(self.resolve(manifest))
         for state in states:
             _check_topic_name(manifest.source, state)
-            desired = {d.name: d for d in state.spec.subscriptions} if state.spec else {}
-            steps = plan(desired, state.current, workspace_id=state.ref.id, prune=prune,
+            steps = plan(state.desired, state.current, workspace_id=state.ref.id, prune=prune,
                          full_urls=state.full_urls, secrets=state.secrets)
             state.steps = steps
         return states
@@ -173,12 +165,13 @@ class DesiredStateService:
                        if (s.kind == "system-topic") == on_topic}
                 checks += [(state, op, on_topic) for op in sorted(ops)]
         # The permission reads (one per scope) at once; the checks below then answer from the checker's cache.
-        scopes = {(state.ref.id if not on_topic else state.ref.id.rsplit("/providers/", 1)[0]).lower():
-                  (state.ref, on_topic) for state, _, on_topic in checks}
-        _raise_first(_concurrently([lambda r=r, t=t: self.access.permissions(r, resource_group_scope=t)
-                                    for r, t in scopes.values()], workers=8))
+        scopes = {self.access.scope(state.ref, on_topic).lower(): (state.ref, on_topic)
+                  for state, _, on_topic in checks}
+        for result in concurrently([lambda r=r, t=t: self.access.permissions(r, resource_group_scope=t)
+                                    for r, t in scopes.values()], workers=8):
+            unwrap(result)
         for state, op, on_topic in checks:
-            create_topic = on_topic and op == "create" and state.topic is None
+            create_topic = on_topic and state.topic is None  # required_actions asks it of a create only
             actions = required_actions(op, system_topic=on_topic, create_topic=create_topic)
             verdict = self.access.check(state.ref, actions, system_topic=on_topic)
             if not verdict.allowed:
@@ -188,14 +181,12 @@ class DesiredStateService:
         """Apply every step; a failing step does not stop the others. Returns one result per changing step."""
         results: list[StepResult] = []
         changing = [(state, step) for state in states for step in state.steps if step.action is not Action.NO_CHANGE]
-        for phase in ((Action.DELETE,), (Action.CREATE, Action.UPDATE)):
-            batch = [(state, step) for state, step in changing if step.action in phase]
-            if phase != (Action.DELETE,):
-                batch = self._unblocked(batch, results)
-            topics_ok = self._ensure_topics(batch, results) if phase != (Action.DELETE,) else set()
-            runnable = [(s, st) for s, st in batch if phase == (Action.DELETE,) or st.kind != "system-topic"
-                        or s.ref.id.lower() in topics_ok]
-            results += self._run(runnable, concurrency)
+        results += self._run([(s, st) for s, st in changing if st.action is Action.DELETE], concurrency)
+        batch = self._unblocked([(s, st) for s, st in changing if st.action in (Action.CREATE, Action.UPDATE)],
+                                results)
+        topics_ok = self._ensure_topics(batch, results)
+        results += self._run([(s, st) for s, st in batch
+                              if st.kind != "system-topic" or s.ref.id.lower() in topics_ok], concurrency)
         return results
 
     @staticmethod
@@ -227,7 +218,7 @@ class DesiredStateService:
                 api.ensure_system_topic(name, location=location)
                 state.topic = api.system_topic()
                 ok.add(state.ref.id.lower())
-                self.ui.info(f"created system topic '{name or state.ref.name + '-events'}' for {state.ref.name}")
+                self.ui.info(f"created system topic '{name or api.default_topic_name}' for {state.ref.name}")
             except AmlEventsError as exc:
                 for s, step in batch:
                     if s is state and step.kind == "system-topic":
@@ -241,7 +232,7 @@ class DesiredStateService:
         def begin(state: WorkspaceState, step: PlannedChange) -> tuple[PlannedChange, Any, float]:
             return step, self._begin(state, step), time.monotonic()
 
-        outcomes = _concurrently([lambda s=s, st=st: begin(s, st) for s, st in batch], workers=concurrency)
+        outcomes = concurrently([lambda s=s, st=st: begin(s, st) for s, st in batch], workers=concurrency)
         for (state, step), outcome in zip(batch, outcomes):
             if isinstance(outcome, BaseException):
                 results.append(StepResult(step, "failed", _message(outcome)))
@@ -266,27 +257,13 @@ class DesiredStateService:
         """Send the request that starts the step's operation; returns the poller (already polling)."""
         api = WorkspaceSubscriptions(self.session, state.ref)
         topic = (state.topic or {}).get("name") if step.kind == "system-topic" else None
-        what = f"{step.action.value} event subscription '{step.name}'"
-        with translate_errors(what):
-            if step.action is Action.DELETE:
-                found = self._found(state, step.name)
-                ops, args = api._ops(found)  # noqa: SLF001
-                return ops.begin_delete(*args, polling=AdaptivePolling())
-            if step.action is Action.CREATE or reprovisions(step):
-                body = {"properties": put_body(step)}
-            else:
-                patch = update_body(step)
-                body = {"properties": put_body(step)} if needs_put(patch) else patch
-            client = api.client
-            if step.action is Action.UPDATE and "properties" not in body:
-                found = self._found(state, step.name)
-                ops, args = api._ops(found)  # noqa: SLF001
-                return ops.begin_update(*args, _body(body), polling=AdaptivePolling(), cls=_raw)
-            if topic:
-                return client.system_topic_event_subscriptions.begin_create_or_update(
-                    state.ref.resource_group, topic, step.name, _body(body), polling=AdaptivePolling(), cls=_raw)
-            return client.event_subscriptions.begin_create_or_update(
-                state.ref.id, step.name, _body(body), polling=AdaptivePolling(), cls=_raw)
+        with translate_errors(f"{step.action.value} event subscription '{step.name}'"):
+            method, body = _write(step)
+            if method == "DELETE":
+                return api.begin_delete(self._found(state, step.name), polling=AdaptivePolling())
+            if method == "PATCH":
+                return api.begin_patch(self._found(state, step.name), body, polling=AdaptivePolling())
+            return api.begin_put(step.name, body["properties"], topic=topic, polling=AdaptivePolling())
 
     def requests(self, states: list[WorkspaceState]) -> list[dict[str, Any]]:
         """What ``apply --dry-run`` would send, in order (system topics first)."""
@@ -297,23 +274,14 @@ class DesiredStateService:
             for step in state.steps:
                 if step.action is Action.NO_CHANGE:
                     continue
-                where = (topic or step.system_topic or f"{state.ref.name}-events") if step.kind == "system-topic" \
+                where = (topic or step.system_topic or api.default_topic_name) if step.kind == "system-topic" \
                     else None
                 if step.kind == "system-topic" and not topic and step.action is Action.CREATE:
-                    out.append({"method": "PUT", "url": api.topic_url(where), "body": {
-                        "properties": {"source": state.ref.id, "topicType": TOPIC_TYPE}}})
+                    out.append(request("PUT", api.topic_url(where), {
+                        "properties": {"source": state.ref.id, "topicType": TOPIC_TYPE}}))
                     topic = where
-                url = api.url(step.name, where)
-                if step.action is Action.DELETE:
-                    out.append({"method": "DELETE", "url": url, "body": None})
-                elif step.action is Action.CREATE or reprovisions(step):
-                    out.append({"method": "PUT", "url": url, "body": {"properties": put_body(step)}})
-                else:
-                    patch = update_body(step)
-                    if needs_put(patch):
-                        out.append({"method": "PUT", "url": url, "body": {"properties": put_body(step)}})
-                    else:
-                        out.append({"method": "PATCH", "url": url, "body": patch})
+                method, body = _write(step)
+                out.append(request(method, api.url(step.name, where), body))
         return out
 
     # --- export ------------------------------------------------------------------------------------------------
@@ -323,39 +291,44 @@ class DesiredStateService:
         def one(ref: WorkspaceRef) -> tuple[WorkspaceRef, list[dict[str, Any]]]:
             api = WorkspaceSubscriptions(self.session, ref)
             api.check_workspace()
-            items = api.list_scope()
-            try:
-                items += api.list_topic({i["name"].lower() for i in items})
-            except AccessDeniedError as exc:  # as `subscription list`: what can be read, and say what is missing
-                self.ui.warn(f"{ref.name}: exporting the workspace-scope event subscriptions only; those under the "
-                             f"workspace's system topic cannot be read: {exc.message}")
+            # As `subscription list`: what can be read, and say what is missing.
+            items = api.list(on_topic_denied=lambda exc: self.ui.warn(
+                f"{ref.name}: exporting the workspace-scope event subscriptions only; those under the workspace's "
+                f"system topic cannot be read: {exc.message}"))
             resources = []
             for item in items:
                 found = Found(item, topic_name_of(item))
                 resources.append({**item, "properties": api.hydrate(found)})
             return ref, resources
 
-        return _raise_first(_concurrently([lambda r=r: one(r) for r in refs], workers=8))
+        return [unwrap(result) for result in concurrently([lambda r=r: one(r) for r in refs], workers=8)]
 
     def workspaces_in_group(self, subscription_id: str, resource_group: str) -> list[WorkspaceRef]:
         """Every Azure ML workspace of a resource group."""
         client = self.session.eventgrid(subscription_id)
-        from azure.core.rest import HttpRequest
-
         with translate_errors(f"list the workspaces of resource group '{resource_group}'"):
             url = (f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/"
-                   "Microsoft.MachineLearningServices/workspaces?api-version=2024-04-01")
+                   f"Microsoft.MachineLearningServices/workspaces?api-version={WORKSPACE_API_VERSION}")
             names: list[str] = []
             while url:
-                response = client._send_request(HttpRequest("GET", url))  # noqa: SLF001
-                response.raise_for_status()
-                page = response.json()
+                page = get_json(client, url)
                 names += [w["name"] for w in page.get("value") or []]
                 url = page.get("nextLink")
         return [WorkspaceRef(subscription_id, resource_group, n) for n in sorted(names)]
 
 
 _UNREADABLE = object()  # a system topic the caller may not read
+
+
+def _write(step: PlannedChange) -> tuple[str, dict[str, Any] | None]:
+    """The request a changing step sends, as method and body: DELETE; PUT of the whole subscription for a create,
+    a reprovisioning or an update a PATCH cannot express; else PATCH of the changed fields."""
+    if step.action is Action.DELETE:
+        return "DELETE", None
+    if step.action is Action.CREATE or reprovisions(step):
+        return "PUT", {"properties": put_body(step)}
+    patch = update_body(step)
+    return ("PUT", {"properties": put_body(step)}) if needs_put(patch) else ("PATCH", patch)
 
 
 def _check_topic_name(source: str, state: WorkspaceState) -> None:

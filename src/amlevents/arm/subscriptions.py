@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,12 +17,10 @@ from amlevents.arm.clients import Session
 from amlevents.arm.errors import translate_errors
 from amlevents.arm.polling import AdaptivePolling
 from amlevents.core.catalog import TOPIC_TYPE
-from amlevents.core.errors import NotFoundError
-from amlevents.core.plan import topic_name_of  # re-exported: callers import it from here
+from amlevents.core.errors import AccessDeniedError, NotFoundError
 from amlevents.core.workspace import WorkspaceRef
 
-SCOPE_TYPE = "microsoft.eventgrid/eventsubscriptions"
-TOPIC_SUB_TYPE = "microsoft.eventgrid/systemtopics/eventsubscriptions"
+WORKSPACE_API_VERSION = "2024-04-01"  # Microsoft.MachineLearningServices, for the few workspace reads
 
 
 def _raw(pipeline_response: Any, _deserialized: Any, _headers: Any) -> Any:
@@ -35,9 +33,14 @@ def _body(data: dict[str, Any]) -> io.BytesIO:
     return io.BytesIO(json.dumps(data).encode("utf-8"))
 
 
-def kind_of(resource: dict[str, Any]) -> str:
-    """``workspace`` or ``system-topic``, from the resource type."""
-    return "system-topic" if (resource.get("type") or "").lower() == TOPIC_SUB_TYPE else "workspace"
+def get_json(client: Any, url: str) -> Any:
+    """GET ``url`` through ``client``'s pipeline and return the response JSON (no AML SDK dependency for the
+    few workspace reads); raises the SDK's ``HttpResponseError`` on an error status."""
+    from azure.core.rest import HttpRequest
+
+    response = client._send_request(HttpRequest("GET", url))  # noqa: SLF001
+    response.raise_for_status()
+    return response.json()
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,11 @@ class WorkspaceSubscriptions:
             path = f"{self.workspace.id}/providers/Microsoft.EventGrid/eventSubscriptions/{name}"
         return f"{self.session.base_url}{path}?api-version={self.api_version}"
 
+    @property
+    def default_topic_name(self) -> str:
+        """The name a new system topic gets when none is given: ``{workspace}-events``."""
+        return f"{self.workspace.name}-events"
+
     def topic_url(self, topic: str) -> str:
         path = (f"/subscriptions/{self.workspace.subscription_id}/resourceGroups/{self.workspace.resource_group}"
                 f"/providers/Microsoft.EventGrid/systemTopics/{topic}")
@@ -83,26 +91,20 @@ class WorkspaceSubscriptions:
 
     # --- reads -------------------------------------------------------------------------------------------------
 
-    def check_workspace(self) -> None:
-        """Raise ``NotFoundError`` (exit 5) when the workspace does not exist. A caller who may not read it passes:
-        a role such as EventGrid EventSubscription Contributor writes subscriptions without reading workspaces."""
-        from amlevents.core.errors import AccessDeniedError
-
+    def check_workspace(self) -> dict[str, Any] | None:
+        """The workspace resource; raise ``NotFoundError`` (exit 5) when the workspace does not exist. A caller who
+        may not read it gets None: a role such as EventGrid EventSubscription Contributor writes subscriptions
+        without reading workspaces."""
         try:
-            self.workspace_resource()
+            return self.workspace_resource()
         except AccessDeniedError:
-            pass
+            return None
 
     def workspace_resource(self) -> dict[str, Any]:
         """GET the workspace itself (exit 5 when it does not exist)."""
         ws = self.workspace
         with translate_errors(f"find workspace '{ws.name}' in resource group '{ws.resource_group}'"):
-            from azure.core.rest import HttpRequest
-
-            request = HttpRequest("GET", f"{ws.id}?api-version=2024-04-01")
-            response = self.client._send_request(request)  # noqa: SLF001 - no AML SDK dependency for one GET
-            response.raise_for_status()
-            return response.json()
+            return get_json(self.client, f"{ws.id}?api-version={WORKSPACE_API_VERSION}")
 
     def system_topic(self) -> dict[str, Any] | None:
         """The workspace's system topic (Azure allows one per source), or None."""
@@ -150,10 +152,20 @@ class WorkspaceSubscriptions:
         topic = self.system_topic()
         return self.get(name, topic["name"]) if topic else None
 
-    def list(self) -> list[dict[str, Any]]:
-        """Both kinds, every page: workspace-scope subscriptions, then those of the system topic."""
+    def list(self, on_topic_denied: Callable[[AccessDeniedError], None] | None = None) -> list[dict[str, Any]]:
+        """Both kinds, every page: workspace-scope subscriptions, then those of the system topic.
+
+        When the system topic (or its subscriptions) may not be read, ``on_topic_denied`` is called with the error
+        and the workspace-scope ones are returned; without it, the error is raised.
+        """
         items = self.list_scope()
-        return items + self.list_topic({i["name"].lower() for i in items})
+        try:
+            return items + self.list_topic({i["name"].lower() for i in items})
+        except AccessDeniedError as exc:
+            if on_topic_denied is None:
+                raise
+            on_topic_denied(exc)
+            return items
 
     def list_scope(self) -> list[dict[str, Any]]:
         """The workspace-scope subscriptions, every page."""
@@ -183,14 +195,10 @@ class WorkspaceSubscriptions:
         if not destination:
             return props
         inner = destination.setdefault("properties", {})
-        ops, args = self._ops(found)
         if destination.get("endpointType") == "WebHook" and not inner.get("endpointUrl"):
-            with translate_errors(f"read the full endpoint URL of '{found.name}'"):
-                inner["endpointUrl"] = ops.get_full_url(*args).endpoint_url
+            inner["endpointUrl"] = self.full_url(found)
         if any((m.get("properties") or {}).get("isSecret") for m in inner.get("deliveryAttributeMappings") or []):
-            with translate_errors(f"read the delivery attributes of '{found.name}'"):
-                result = ops.get_delivery_attributes(*args, cls=_raw)
-            inner["deliveryAttributeMappings"] = result.get("value") or []
+            inner["deliveryAttributeMappings"] = self.delivery_attributes(found)
         return props
 
     def full_url(self, found: Found) -> str | None:
@@ -198,6 +206,12 @@ class WorkspaceSubscriptions:
         ops, args = self._ops(found)
         with translate_errors(f"read the full endpoint URL of '{found.name}'"):
             return ops.get_full_url(*args).endpoint_url
+
+    def delivery_attributes(self, found: Found) -> list[dict[str, Any]]:
+        """The delivery attribute mappings with secret values (needs the getDeliveryAttributes permission)."""
+        ops, args = self._ops(found)
+        with translate_errors(f"read the delivery attributes of '{found.name}'"):
+            return (ops.get_delivery_attributes(*args, cls=_raw) or {}).get("value") or []
 
     def _ops(self, found: Found) -> tuple[Any, tuple[str, ...]]:
         if found.topic:
@@ -212,7 +226,7 @@ class WorkspaceSubscriptions:
         existing = self.system_topic()
         if existing:
             return existing["name"]
-        topic = name or f"{self.workspace.name}-events"
+        topic = name or self.default_topic_name
         body = {"location": location, "properties": {"source": self.workspace.id, "topicType": TOPIC_TYPE}}
         with translate_errors(f"create system topic '{topic}'"):
             poller = self.client.system_topics.begin_create_or_update(
@@ -227,25 +241,35 @@ class WorkspaceSubscriptions:
         """PUT (create or replace) a subscription; waits for provisioning unless ``wait`` is False."""
         polling: Any = AdaptivePolling() if wait else False
         with translate_errors(f"{verb} event subscription '{name}'"):
-            if topic:
-                poller = self.client.system_topic_event_subscriptions.begin_create_or_update(
-                    self.workspace.resource_group, topic, name, _body({"properties": properties}), polling=polling,
-                    cls=_raw)
-            else:
-                poller = self.client.event_subscriptions.begin_create_or_update(
-                    self.workspace.id, name, _body({"properties": properties}), polling=polling, cls=_raw)
-            return poller.result()
+            return self.begin_put(name, properties, topic=topic, polling=polling).result()
 
     def patch(self, found: Found, body: dict[str, Any], *, wait: bool = True) -> dict[str, Any]:
         """PATCH the fields in ``body``; waits for provisioning unless ``wait`` is False."""
         polling: Any = AdaptivePolling() if wait else False
-        ops, args = self._ops(found)
         with translate_errors(f"update event subscription '{found.name}'"):
-            return ops.begin_update(*args, _body(body), polling=polling, cls=_raw).result()
+            return self.begin_patch(found, body, polling=polling).result()
 
     def delete(self, found: Found, *, wait: bool = True) -> None:
         """DELETE the subscription; waits for the deletion unless ``wait`` is False."""
         polling: Any = AdaptivePolling() if wait else False
-        ops, args = self._ops(found)
         with translate_errors(f"delete event subscription '{found.name}'"):
-            ops.begin_delete(*args, polling=polling).result()
+            self.begin_delete(found, polling=polling).result()
+
+    # The requests that start those operations, returning the poller. SDK errors are not translated here: the
+    # caller does that, with its own wording of what failed.
+
+    def begin_put(self, name: str, properties: dict[str, Any], *, topic: str | None, polling: Any) -> Any:
+        if topic:
+            return self.client.system_topic_event_subscriptions.begin_create_or_update(
+                self.workspace.resource_group, topic, name, _body({"properties": properties}), polling=polling,
+                cls=_raw)
+        return self.client.event_subscriptions.begin_create_or_update(
+            self.workspace.id, name, _body({"properties": properties}), polling=polling, cls=_raw)
+
+    def begin_patch(self, found: Found, body: dict[str, Any], *, polling: Any) -> Any:
+        ops, args = self._ops(found)
+        return ops.begin_update(*args, _body(body), polling=polling, cls=_raw)
+
+    def begin_delete(self, found: Found, *, polling: Any) -> Any:
+        ops, args = self._ops(found)
+        return ops.begin_delete(*args, polling=polling)

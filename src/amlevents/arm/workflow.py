@@ -13,7 +13,7 @@ from typing import Any, ContextManager
 
 from amlevents.arm.access import AccessChecker, AccessVerdict, required_actions
 from amlevents.arm.clients import Session
-from amlevents.arm.subscriptions import Found, WorkspaceSubscriptions
+from amlevents.arm.subscriptions import WorkspaceSubscriptions
 from amlevents.core.errors import AccessDeniedError, InvalidInputError, NotFoundError, ServiceError
 from amlevents.core.filter_flags import FilterFlags, edited_filter
 from amlevents.core.filters.model import EventFilter
@@ -123,14 +123,9 @@ class SubscriptionService:
     def list(self, workspace: WorkspaceRef) -> list[dict[str, Any]]:
         """Both kinds; when the system topic may not be read (EventGrid EventSubscription Contributor on the
         workspace cannot), the workspace-scope ones with a warning rather than nothing."""
-        api = self.api(workspace)
-        items = api.list_scope()
-        try:
-            return items + api.list_topic({i["name"].lower() for i in items})
-        except AccessDeniedError as exc:
-            self.ui.warn(f"showing the workspace-scope event subscriptions only; those under the workspace's system "
-                         f"topic are not listed: {exc.message}")
-            return items
+        return self.api(workspace).list(on_topic_denied=lambda exc: self.ui.warn(
+            f"showing the workspace-scope event subscriptions only; those under the workspace's system topic are "
+            f"not listed: {exc.message}"))
 
     # --- writes ------------------------------------------------------------------------------------------------
 
@@ -149,19 +144,19 @@ class SubscriptionService:
             "workspace": api.check_workspace, "topic": api.system_topic, "scope": lambda: api.get(name)}
         if check_access:
             calls["permissions"] = lambda: self.access.permissions(workspace, resource_group_scope=use_topic)
-        got = _parallel(calls)
-        _value(got["workspace"])  # exit 5 before anything else, --dry-run included
+        got = dict(zip(calls, concurrently(list(calls.values()))))
+        workspace_resource = unwrap(got["workspace"])  # exit 5 before anything else, --dry-run included
         topic = None
         if use_topic:
             with self._reads_before(workspace, "create", [{"system_topic": True, "create_topic": True}],
                                     check_access):
-                topic = _value(got["topic"])
+                topic = unwrap(got["topic"])
         if check_access:
             self.ensure_access(workspace, "create", system_topic=use_topic, create_topic=use_topic and not topic)
         # A name is unique per source: look on the workspace scope and under the system topic alike.
         existing = api.get(name, topic["name"]) if topic else None
         if existing is None and not isinstance(got["scope"], AccessDeniedError):
-            existing = _value(got["scope"])
+            existing = unwrap(got["scope"])
         known_topic = got["topic"] if not isinstance(got["topic"], Exception) else None
         if existing is None and not use_topic and known_topic:
             existing = api.get(name, known_topic["name"])
@@ -179,9 +174,11 @@ class SubscriptionService:
                 hint="delete it first, then create it where you want it",
             )
         writes = []
-        topic_name = topic["name"] if topic else (system_topic or f"{workspace.name}-events") if use_topic else None
+        topic_name = topic["name"] if topic else (system_topic or api.default_topic_name) if use_topic else None
         if use_topic and not topic:
-            location = api.workspace_resource().get("location", "")
+            if workspace_resource is None:  # it may not be read: the GET again raises that 403 here, as before
+                workspace_resource = api.workspace_resource()
+            location = workspace_resource.get("location", "")
             writes.append(request("PUT", api.topic_url(topic_name), {
                 "location": location, "properties": {"source": workspace.id,
                                                      "topicType": "Microsoft.MachineLearningServices.Workspaces"}}))
@@ -270,16 +267,20 @@ def _paths(topic: str | None) -> list[dict[str, bool]]:
     return [{"system_topic": True}] if topic else [{"system_topic": False}, {"system_topic": True}]
 
 
-def _parallel(calls: dict[str, Callable[[], Any]]) -> dict[str, Any]:
-    """Run independent reads concurrently; each result is the value or the exception it raised."""
+def concurrently(calls: list[Callable[[], Any]], workers: int | None = None) -> list[Any]:
+    """Run independent calls in a pool (``workers`` threads, default one per call); the results in order, each
+    the value or the exception it raised (``unwrap`` raises it)."""
+    if not calls:
+        return []
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        futures = {key: pool.submit(call) for key, call in calls.items()}
-    return {key: (future.exception() or future.result()) for key, future in futures.items()}
+    with ThreadPoolExecutor(max_workers=max(1, min(len(calls) if workers is None else workers, len(calls)))) as pool:
+        futures = [pool.submit(call) for call in calls]
+    return [future.exception() or future.result() for future in futures]
 
 
-def _value(result: Any) -> Any:
+def unwrap(result: Any) -> Any:
+    """A result of ``concurrently``: the value, or raise the exception it holds."""
     if isinstance(result, BaseException):
         raise result
     return result
