@@ -50,10 +50,14 @@ class Run:
     def __call__(self, *args: str, input: str | None = None) -> Any:
         return self.runner.invoke(app, list(args), input=input, prog_name="amlevents")
 
-    def json(self, *args: str, input: str | None = None) -> Any:
-        result = self(*args, "-o", "json", input=input)
+    def ok(self, *args: str, input: str | None = None) -> Any:
+        """Invoke the CLI and assert it exited 0 (stderr as the message); the result."""
+        result = self(*args, input=input)
         assert result.exit_code == 0, result.stderr
-        return json.loads(result.stdout)
+        return result
+
+    def json(self, *args: str, input: str | None = None) -> Any:
+        return json.loads(self.ok(*args, "-o", "json", input=input).stdout)
 
 
 @pytest.fixture
@@ -121,6 +125,44 @@ def emulator(emulator_server):
     _restore(emulator_server)
     yield emulator_server
     emulator_server.app.faults.clear()
+
+
+WRITE_METHODS = ("PUT", "PATCH", "DELETE")
+
+
+@pytest.fixture
+def sent_requests(emulator):
+    """Factory: sent_requests(*methods, login=True) -> the emulator's logged requests with those methods, oldest
+    first; no methods means the writes (PUT, PATCH, DELETE; not POST); ``login=False`` leaves out sign-in requests
+    (``"service": "login"``)."""
+
+    def select(*methods: str, login: bool = True) -> list[dict[str, Any]]:
+        wanted = methods or WRITE_METHODS
+        return [r for r in emulator.app.requests()
+                if r["method"] in wanted and (login or r.get("service") != "login")]
+
+    return select
+
+
+@pytest.fixture
+def emulator_session(emulator):
+    """Factory: emulator_session(principal=None) -> an amlevents Session on the emulator, its settings read by
+    ``ConnectionSettings.from_env`` from AMLEVENTS_EMULATOR/_CA (and _PRINCIPAL if given; else owner); every
+    session made is closed at teardown."""
+    from amlevents.arm.clients import ConnectionSettings, Session
+
+    sessions: list[Session] = []
+
+    def make(principal: str | None = None) -> Session:
+        env = {"AMLEVENTS_EMULATOR": emulator.url, "AMLEVENTS_EMULATOR_CA": emulator.ca_cert_path}
+        if principal:
+            env["AMLEVENTS_EMULATOR_PRINCIPAL"] = principal
+        sessions.append(Session(ConnectionSettings.from_env(env=env)))
+        return sessions[-1]
+
+    yield make
+    for session in sessions:
+        session.close()
 
 
 @pytest.fixture

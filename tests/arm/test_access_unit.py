@@ -87,20 +87,13 @@ def test_a_verdict_with_something_missing_is_refused():
 
 
 @pytest.fixture
-def checker(emulator):
+def checker(emulator_session):
     from amlevents.arm.access import AccessChecker
-    from amlevents.arm.clients import ConnectionSettings, Session
-
-    sessions = []
 
     def make(principal: str) -> AccessChecker:
-        sessions.append(Session(ConnectionSettings(emulator_url=emulator.url, emulator_ca=emulator.ca_cert_path,
-                                                   emulator_principal=principal)))
-        return AccessChecker(sessions[-1])
+        return AccessChecker(emulator_session(principal))
 
-    yield make
-    for session in sessions:
-        session.close()
+    return make
 
 
 def permission_reads(server) -> list[str]:

@@ -134,15 +134,8 @@ def test_an_azure_session_targets_the_clouds_resource_manager(cloud, base_url):
     assert (session.base_url, session.scopes) == (base_url, [base_url + "/.default"])
 
 
-def emulator_session(server, principal: str | None = None) -> Session:
-    env = {"AMLEVENTS_EMULATOR": server.url, "AMLEVENTS_EMULATOR_CA": server.ca_cert_path}
-    if principal:
-        env["AMLEVENTS_EMULATOR_PRINCIPAL"] = principal
-    return Session(ConnectionSettings.from_env(env=env))
-
-
-def test_an_emulator_session_trusts_the_emulator_ca_and_signs_as_the_principal(emulator):
-    session = emulator_session(emulator, "reader")
+def test_an_emulator_session_trusts_the_emulator_ca_and_signs_as_the_principal(emulator, emulator_session):
+    session = emulator_session("reader")
     try:
         client = session.eventgrid(emulator.subscription_id)
         scope = DEFAULT_EMULATOR_WORKSPACE
@@ -156,21 +149,21 @@ def test_an_emulator_session_trusts_the_emulator_ca_and_signs_as_the_principal(e
     assert (session.base_url, session.verify) == (emulator.url, emulator.ca_cert_path)
 
 
-def test_an_emulator_session_signs_as_owner_by_default(emulator):
-    session = emulator_session(emulator)
+def test_an_emulator_session_signs_as_owner_by_default(emulator, emulator_session):
+    session = emulator_session()
     assert session.token_claims()["oid"] == emulator.principals["owner"]
     assert session.default_workspace == DEFAULT_EMULATOR_WORKSPACE
 
 
-def test_clients_are_cached_per_subscription(emulator):
-    session = emulator_session(emulator)
+def test_clients_are_cached_per_subscription(emulator, emulator_session):
+    session = emulator_session()
     first = session.authorization(emulator.subscription_id)
     assert session.authorization(emulator.subscription_id.upper()) is first
     assert session.eventgrid(emulator.subscription_id) is not first
 
 
-def test_an_unknown_emulator_principal_is_an_authentication_error(emulator):
-    session = emulator_session(emulator, "mallory")
+def test_an_unknown_emulator_principal_is_an_authentication_error(emulator, emulator_session):
+    session = emulator_session("mallory")
     expected = "AMLEVENTS_EMULATOR_PRINCIPAL: unknown principal 'mallory'"
     with pytest.raises(AuthenticationError, match=expected) as caught:
         session.token_claims()

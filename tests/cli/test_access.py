@@ -19,7 +19,6 @@ ALL_GRANTING = "EventGrid EventSubscription Contributor or EventGrid Contributor
 OBJECT_IDS = {"reader": "33333333-3333-4333-8333-333333333333", "nobody": "55555555-5555-4555-8555-555555555555"}
 HELD = {"reader": f"Roles held there: Reader (at /subscriptions/{SUB})",
         "nobody": "Roles held there: unknown (cannot read role assignments)"}
-WRITES = ("PUT", "PATCH", "DELETE")
 
 
 @pytest.fixture
@@ -40,10 +39,6 @@ def existing(run, cli_emulator):
     return "hook-1"
 
 
-def writes(server: Any) -> list[dict[str, Any]]:
-    return [r for r in server.app.requests() if r["method"] in WRITES]
-
-
 def permission_reads(server: Any) -> list[dict[str, Any]]:
     return [r for r in server.app.requests() if r["path"].lower().endswith("/microsoft.authorization/permissions")]
 
@@ -59,8 +54,8 @@ COMMANDS = {
 
 @pytest.mark.parametrize("operation", sorted(COMMANDS))
 @pytest.mark.parametrize("principal", ["reader", "nobody"])
-def test_denied_write_names_who_what_where_and_which_roles(run, cli_emulator, existing, as_principal, principal,
-                                                           operation):
+def test_denied_write_names_who_what_where_and_which_roles(run, cli_emulator, sent_requests, existing, as_principal,
+                                                           principal, operation):
     args, action = COMMANDS[operation]
     as_principal(principal)
     result = run("subscription", *args, "-o", "json")
@@ -71,17 +66,17 @@ def test_denied_write_names_who_what_where_and_which_roles(run, cli_emulator, ex
     assert HELD[principal] in message
     assert f"{ALL_GRANTING} on the workspace grants it" in message
     assert "No write request was sent" in message
-    assert writes(cli_emulator) == []
+    assert sent_requests() == []
 
 
-def test_eventsub_contributor_may_create_on_the_workspace_scope(run, cli_emulator, as_principal):
+def test_eventsub_contributor_may_create_on_the_workspace_scope(run, cli_emulator, sent_requests, as_principal):
     as_principal("eventsub-contributor")
     result = run("subscription", "create", "new-1", "--endpoint", HOOK, "-o", "json")
     assert result.exit_code == 0, result.stderr
-    assert [w["method"] for w in writes(cli_emulator)] == ["PUT"]
+    assert [w["method"] for w in sent_requests()] == ["PUT"]
 
 
-def test_eventsub_contributor_may_not_create_through_a_system_topic(run, cli_emulator, as_principal):
+def test_eventsub_contributor_may_not_create_through_a_system_topic(run, cli_emulator, sent_requests, as_principal):
     as_principal("eventsub-contributor")
     result = run("subscription", "create", "new-1", "--endpoint", HOOK, "--system-topic", "", "-o", "json")
     assert result.exit_code == 4
@@ -89,33 +84,34 @@ def test_eventsub_contributor_may_not_create_through_a_system_topic(run, cli_emu
     assert f"missing permission {TOPIC_WRITE}" in message and f"on scope {RG_ID}." in message
     assert "EventGrid EventSubscription Contributor (at " in message
     assert "EventGrid Contributor or Contributor or Owner on the resource group grants it" in message
-    assert writes(cli_emulator) == []
+    assert sent_requests() == []
 
 
-def test_eventsub_contributor_may_not_update_a_system_topic_subscription(run, cli_emulator, as_principal):
+def test_eventsub_contributor_may_not_update_a_system_topic_subscription(run, cli_emulator, sent_requests,
+                                                                          as_principal):
     assert run("subscription", "create", "topic-1", "--endpoint", HOOK, "--system-topic", "").exit_code == 0
     as_principal("eventsub-contributor")
     result = run("subscription", "update", "topic-1", "--event-ttl", "5")
     assert result.exit_code == 4
     assert "Microsoft.EventGrid/systemTopics/eventSubscriptions/write" in result.stderr
-    assert writes(cli_emulator) == []
+    assert sent_requests() == []
 
 
 @pytest.mark.parametrize("topic", [[], ["--system-topic", ""]], ids=["workspace", "system-topic"])
-def test_contributor_may_create(run, cli_emulator, as_principal, topic):
+def test_contributor_may_create(run, cli_emulator, sent_requests, as_principal, topic):
     as_principal("contributor")
     result = run("subscription", "create", "new-1", "--endpoint", HOOK, *topic, "-o", "json")
     assert result.exit_code == 0, result.stderr
-    assert writes(cli_emulator)[-1]["status"] == 201
+    assert sent_requests()[-1]["status"] == 201
 
 
-def test_skip_access_check_reports_the_services_403(run, cli_emulator, as_principal):
+def test_skip_access_check_reports_the_services_403(run, cli_emulator, sent_requests, as_principal):
     as_principal("reader")
     result = run("subscription", "create", "new-1", "--endpoint", HOOK, "--skip-access-check", "-o", "json")
     assert result.exit_code == 4
     assert result.stderr.startswith("Error: (AuthorizationFailed) could not create event subscription 'new-1':")
     assert f"does not have authorization to perform action '{WRITE}'" in result.stderr
-    assert [(w["method"], w["status"]) for w in writes(cli_emulator)] == [("PUT", 403)]
+    assert [(w["method"], w["status"]) for w in sent_requests()] == [("PUT", 403)]
     assert permission_reads(cli_emulator) == []
 
 
@@ -125,12 +121,12 @@ def test_skip_access_check_reports_the_services_403(run, cli_emulator, as_princi
     ("update", "topic-1", "--event-ttl", "9"),
     ("delete", "topic-1", "--yes"),
 ], ids=["create", "create-system-topic", "update-system-topic", "delete-system-topic"])
-def test_one_command_reads_permissions_once(run, cli_emulator, as_principal, command):
+def test_one_command_reads_permissions_once(run, cli_emulator, sent_requests, as_principal, command):
     assert run("subscription", "create", "topic-1", "--endpoint", HOOK, "--system-topic", "").exit_code == 0
     as_principal("contributor")
     assert run("subscription", *command, "-o", "none").exit_code == 0
     assert len(permission_reads(cli_emulator)) == 1
-    assert writes(cli_emulator)
+    assert sent_requests()
 
 
 # --- access check --------------------------------------------------------------------------------------------

@@ -55,8 +55,7 @@ def dry_run(run, *args):
     """The PUT ``properties`` that `create --dry-run` sends for ``args`` (``--endpoint URL`` unless given)."""
     args = args if "--endpoint" in args else ("--endpoint", URL, *args)
     # --show-secrets: compare the secret delivery attribute values as sent, not as redacted for display
-    result = run("--show-secrets", "subscription", "create", "cli000002", *args, "--dry-run", "-o", "json")
-    assert result.exit_code == 0, result.stderr
+    result = run.ok("--show-secrets", "subscription", "create", "cli000002", *args, "--dry-run", "-o", "json")
     request = json.loads(result.stdout)
     assert request["method"] == "PUT"
     return request["body"]["properties"]

@@ -58,7 +58,6 @@ MANIFEST: dict[str, Any] = {
     ],
 }
 NAMES = {WS: ["audit", "hook", "queue"], WS2: ["function", "storage"]}
-WRITES = ("PUT", "PATCH", "DELETE")
 
 
 @pytest.fixture
@@ -69,7 +68,6 @@ def env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def world(cli_emulator, env):
-    cli_emulator.backend.provisioning_delay = 0
     return cli_emulator
 
 
@@ -88,24 +86,16 @@ def subscription(data: dict[str, Any], name: str) -> dict[str, Any]:
     return next(s for w in data["workspaces"] for s in w["subscriptions"] if s["name"] == name)
 
 
-def writes(server) -> list[dict[str, Any]]:
-    return [r for r in server.app.requests() if r["method"] in WRITES]
-
-
 def listed(run, workspace: str) -> list[str]:
     return sorted(s["name"] for s in run.json("subscription", "list", "-w", workspace))
 
 
 def apply_ok(run, path: str, *args: str) -> list[dict[str, Any]]:
-    result = run("apply", "-f", path, "--yes", "-o", "json", *args)
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+    return json.loads(run.ok("apply", "-f", path, "--yes", "-o", "json", *args).stdout)
 
 
 def plan_json(run, path: str, *args: str) -> list[dict[str, Any]]:
-    result = run("plan", "-f", path, "-o", "json", *args)
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+    return json.loads(run.ok("plan", "-f", path, "-o", "json", *args).stdout)
 
 
 @pytest.fixture
@@ -140,16 +130,16 @@ def test_plan_after_apply_reports_no_change_with_exit_0(run, applied) -> None:
         (n, "no-change", [], []) for names in NAMES.values() for n in names]
 
 
-def test_plan_sends_no_write(run, applied, world) -> None:
+def test_plan_sends_no_write(run, applied, world, sent_requests) -> None:
     run("plan", "-f", applied)
-    assert world.app.requests() and writes(world) == []
+    assert world.app.requests() and sent_requests() == []
 
 
-def test_second_apply_sends_no_write(run, applied, world) -> None:
+def test_second_apply_sends_no_write(run, applied, world, sent_requests) -> None:
     result = run("apply", "-f", applied, "--yes", "-o", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == []
-    assert writes(world) == []
+    assert sent_requests() == []
 
 
 def test_plan_reads_the_workspaces_concurrently(run, world) -> None:
@@ -294,7 +284,7 @@ def test_moving_to_the_system_topic_replaces_the_subscription(run, applied) -> N
     assert run("plan", "-f", path, "--detailed-exitcode").exit_code == 0
 
 
-def test_a_system_topic_name_the_workspace_cannot_have_is_refused(run, applied, world) -> None:
+def test_a_system_topic_name_the_workspace_cannot_have_is_refused(run, applied, world, sent_requests) -> None:
     data = manifest()
     subscription(data, "audit")["systemTopic"] = "my-events"  # local-workspace already has local-workspace-events
     result = run("apply", "-f", write("renamed.yaml", data), "--yes")
@@ -302,7 +292,7 @@ def test_a_system_topic_name_the_workspace_cannot_have_is_refused(run, applied, 
     assert re.search(r"^Error: renamed\.yaml:\d+:\d+: subscription 'audit' wants system topic 'my-events', but "
                      r"workspace 'local-workspace' already has the system topic 'local-workspace-events'",
                      result.stderr)
-    assert writes(world) == []
+    assert sent_requests() == []
 
 
 # --- prune ---------------------------------------------------------------------------------------------------
@@ -335,23 +325,23 @@ def test_prune_deletes_only_in_the_listed_workspaces(run, strays, world) -> None
     assert listed(run, WS2) == NAMES[WS2] + ["stray"]
 
 
-def test_without_prune_nothing_is_deleted(run, strays, world) -> None:
+def test_without_prune_nothing_is_deleted(run, strays, world, sent_requests) -> None:
     assert [s["action"] for s in plan_json(run, strays)] == ["no-change"] * 3
     assert apply_ok(run, strays) == []
-    assert writes(world) == []
+    assert sent_requests() == []
     assert {"stray", "stray-on-topic"} <= set(listed(run, WS))
 
 
 # --- dry run, confirmation, access ---------------------------------------------------------------------------
 
 
-def test_dry_run_prints_the_writes_and_sends_none(run, world) -> None:
+def test_dry_run_prints_the_writes_and_sends_none(run, world, sent_requests) -> None:
     result = run("apply", "-f", write("manifest.yaml", manifest()), "--dry-run")
     assert result.exit_code == 0, result.stderr
     sent = json.loads(result.stdout)
     assert sorted((r["method"], r["url"].split("?")[0].rsplit("/", 1)[1]) for r in sent) == sorted(
         [("PUT", "local-workspace-events")] + [("PUT", n) for names in NAMES.values() for n in names])
-    assert writes(world) == []
+    assert sent_requests() == []
 
 
 def test_dry_run_redacts_secrets(run, world) -> None:
@@ -359,7 +349,7 @@ def test_dry_run_redacts_secrets(run, world) -> None:
     assert HOOK_CODE not in result.stdout and API_KEY not in result.stdout
 
 
-def test_dry_run_of_an_update_shows_the_patch(run, applied, world) -> None:
+def test_dry_run_of_an_update_shows_the_patch(run, applied, world, sent_requests) -> None:
     data = manifest()
     _retry(data)
     result = run("apply", "-f", write("changed.yaml", data), "--dry-run")
@@ -367,14 +357,14 @@ def test_dry_run_of_an_update_shows_the_patch(run, applied, world) -> None:
     [sent] = json.loads(result.stdout)
     assert (sent["method"], sent["url"].split("?")[0].endswith("/eventSubscriptions/hook")) == ("PATCH", True)
     assert sent["body"] == {"retryPolicy": {"maxDeliveryAttempts": 20, "eventTimeToLiveInMinutes": 1440}}
-    assert writes(world) == []
+    assert sent_requests() == []
 
 
-def test_apply_without_yes_and_without_a_terminal_exits_2_and_writes_nothing(run, world) -> None:
+def test_apply_without_yes_and_without_a_terminal_exits_2_and_writes_nothing(run, world, sent_requests) -> None:
     result = run("apply", "-f", write("manifest.yaml", manifest()))
     assert result.exit_code == 2
     assert "--yes" in result.stderr
-    assert writes(world) == []
+    assert sent_requests() == []
 
 
 @pytest.fixture
@@ -387,11 +377,11 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(testing._NamedTextIOWrapper, "isatty", lambda self: self is sys.stdin)
 
 
-def test_apply_on_a_terminal_asks_and_no_writes_nothing(run, world, terminal) -> None:
+def test_apply_on_a_terminal_asks_and_no_writes_nothing(run, world, sent_requests, terminal) -> None:
     result = run("apply", "-f", write("manifest.yaml", manifest()), input="n\n")
     assert result.exit_code == 2
     assert "Apply these 5 changes? [y/N]" in result.stderr
-    assert writes(world) == []
+    assert sent_requests() == []
 
 
 def test_apply_on_a_terminal_asks_and_yes_applies(run, world, terminal) -> None:
@@ -400,20 +390,20 @@ def test_apply_on_a_terminal_asks_and_yes_applies(run, world, terminal) -> None:
     assert len(json.loads(result.stdout.partition("y\n")[2])) == 5  # the runner echoes the answer to stdout
 
 
-def test_reader_cannot_apply_and_nothing_is_written(run, world, monkeypatch) -> None:
+def test_reader_cannot_apply_and_nothing_is_written(run, world, sent_requests, monkeypatch) -> None:
     monkeypatch.setenv("AMLEVENTS_EMULATOR_PRINCIPAL", "reader")
     result = run("apply", "-f", write("manifest.yaml", manifest()), "--yes")
     assert result.exit_code == 4, result.stderr
-    assert writes(world) == []
+    assert sent_requests() == []
 
 
-def test_eventsub_contributor_applies_workspace_scope_subscriptions(run, world, monkeypatch) -> None:
+def test_eventsub_contributor_applies_workspace_scope_subscriptions(run, world, sent_requests, monkeypatch) -> None:
     monkeypatch.setenv("AMLEVENTS_EMULATOR_PRINCIPAL", "eventsub-contributor")
     only = manifest()["workspaces"][0]
     only["subscriptions"] = [s for s in only["subscriptions"] if not s.get("systemTopic")]
     results = apply_ok(run, write("ws.yaml", manifest(workspaces=[only])))
     assert [(r["name"], r["status"]) for r in results] == [("hook", "applied"), ("queue", "applied")]
-    assert {r["principal"] for r in writes(world)} == {"eventsub-contributor"}
+    assert {r["principal"] for r in sent_requests()} == {"eventsub-contributor"}
 
 
 def test_apply_reports_progress_per_step_on_stderr(run, world) -> None:
@@ -423,11 +413,11 @@ def test_apply_reports_progress_per_step_on_stderr(run, world) -> None:
 
 
 @pytest.mark.parametrize(("concurrency", "overlap"), [("1", False), ("4", True)])
-def test_concurrency_bounds_the_writes_in_flight(run, world, concurrency, overlap) -> None:
+def test_concurrency_bounds_the_writes_in_flight(run, world, sent_requests, concurrency, overlap) -> None:
     world.add_fault("latency:ms=150,method=PUT,path=/eventSubscriptions/")
     only = manifest()["workspaces"][1]  # two workspace-scope subscriptions
     apply_ok(run, write("ws2.yaml", manifest(workspaces=[only])), "--concurrency", concurrency)
-    first, second = sorted(datetime.fromisoformat(r["time"][:26]) for r in writes(world))
+    first, second = sorted(datetime.fromisoformat(r["time"][:26]) for r in sent_requests())
     assert ((second - first).total_seconds() < 0.1) is overlap
 
 
@@ -470,18 +460,18 @@ def test_failed_provisioning_is_planned_again(run, partial) -> None:
         ("storage", "update", [{"path": "provisioningState", "old": "Failed", "new": "Succeeded"}])]
 
 
-def test_rerun_after_partial_failure_converges(run, world, partial) -> None:
+def test_rerun_after_partial_failure_converges(run, world, sent_requests, partial) -> None:
     world.app.faults.clear()
     world.app.clear_requests()
     assert sorted((r["name"], r["action"], r["status"]) for r in apply_ok(run, partial[0])) == [
         ("queue", "create", "applied"), ("storage", "update", "applied")]
-    assert sorted((r["method"], r["path"].rsplit("/", 1)[-1]) for r in writes(world)) == [
+    assert sorted((r["method"], r["path"].rsplit("/", 1)[-1]) for r in sent_requests()) == [
         ("PUT", "queue"), ("PUT", "storage")]
     assert run("plan", "-f", partial[0], "--detailed-exitcode").exit_code == 0
     assert {w: listed(run, w) for w in NAMES} == NAMES
 
 
-def test_replacement_is_not_created_when_its_delete_fails(run, applied, world) -> None:
+def test_replacement_is_not_created_when_its_delete_fails(run, applied, world, sent_requests) -> None:
     data = manifest()
     subscription(data, "storage")["systemTopic"] = True
     world.add_fault("fail-operation:count=1,method=DELETE,path=/eventSubscriptions/storage$")
@@ -489,14 +479,14 @@ def test_replacement_is_not_created_when_its_delete_fails(run, applied, world) -
     assert result.exit_code == 1
     assert [(r["action"], r["status"]) for r in json.loads(result.stdout)] == [("delete", "failed"),
                                                                                ("create", "not-run")]
-    assert {r["method"] for r in writes(world)} == {"DELETE"}
+    assert {r["method"] for r in sent_requests()} == {"DELETE"}
 
 
-def test_throttled_apply_honours_retry_after_and_converges(run, world) -> None:
+def test_throttled_apply_honours_retry_after_and_converges(run, world, sent_requests) -> None:
     world.add_fault("throttle:count=3,retry_after=1,method=PUT,path=/eventSubscriptions/")
     path = write("manifest.yaml", manifest())
     assert {r["status"] for r in apply_ok(run, path)} == {"applied"}
-    statuses = [(r["status"], datetime.fromisoformat(r["time"][:26])) for r in writes(world)]
+    statuses = [(r["status"], datetime.fromisoformat(r["time"][:26])) for r in sent_requests()]
     assert [status for status, _ in statuses].count(429) == 3
     first_429 = min(t for status, t in statuses if status == 429)
     assert (max(t for _, t in statuses) - first_429).total_seconds() >= 0.9  # the retry waited for Retry-After

@@ -107,7 +107,6 @@ def deployed(cli_emulator):
     """Every destination type and filter shape deployed (DEPLOYED, ON_TOPIC, ON_WS2), straight into the backend:
     the same validation and stored form as a PUT, without the HTTP round trips."""
     backend, owner, never = cli_emulator.backend, cli_emulator.principals["owner"], lambda: False
-    backend.provisioning_delay = 0
     backend.put_system_topic(SUB, RG, "ws-events", {"location": "eastus", "properties": {
         "source": WS_ID, "topicType": "Microsoft.MachineLearningServices.Workspaces"}}, owner, never)
     for parent, subscriptions in ((ParentRef(SUB, RG, system_topic="ws-events"), ON_TOPIC),

@@ -6,28 +6,12 @@ import json
 import pathlib
 
 import pytest
-import typer
 import yaml
-from typer.testing import CliRunner
 
-from amlevents.cli import manifest
-from amlevents.cli.errors import AmlEventsGroup
 from amlevents.core.manifest_schema import manifest_schema
 
 EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "manifest.yaml"
 ENV = {"HOOK_URL": "https://hooks.example.com/api/aml?code=s3cr3t", "API_KEY": "k3y-value"}
-
-app = typer.Typer(cls=AmlEventsGroup)  # the root app's boundary, with only this sub-app under it
-app.add_typer(manifest.app, name="manifest")
-
-
-@app.callback()
-def _root() -> None:
-    """Test root."""
-
-
-def run(*args: str) -> object:
-    return CliRunner().invoke(app, list(args), prog_name="amlevents")
 
 
 @pytest.fixture
@@ -37,18 +21,18 @@ def env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("args", [["-o", "json"], []])
-def test_schema_prints_the_json_schema(args: list[str]) -> None:
+def test_schema_prints_the_json_schema(run, args: list[str]) -> None:
     result = run("manifest", "schema", *args)
     assert result.exit_code == 0
     assert json.loads(result.stdout) == manifest_schema()
 
 
-def test_schema_prints_yaml() -> None:
+def test_schema_prints_yaml(run) -> None:
     result = run("manifest", "schema", "-o", "yaml")
     assert yaml.safe_load(result.stdout) == manifest_schema()
 
 
-def test_validate_lists_the_subscriptions(env: None) -> None:
+def test_validate_lists_the_subscriptions(run, env: None) -> None:
     result = run("manifest", "validate", "-f", str(EXAMPLE), "-o", "json")
     assert result.exit_code == 0, result.stderr
     assert [(r["workspace"], r["name"], r["kind"], r["endpointType"]) for r in json.loads(result.stdout)] == [
@@ -60,14 +44,14 @@ def test_validate_lists_the_subscriptions(env: None) -> None:
     assert result.stderr == ""
 
 
-def test_validate_summary_row(env: None) -> None:
+def test_validate_summary_row(run, env: None) -> None:
     rows = json.loads(run("manifest", "validate", "-f", str(EXAMPLE), "-o", "json").stdout)
     assert rows[2] == {"workspace": "ml-prod/ml-prod-ws", "name": "model-audit", "kind": "system-topic",
                        "systemTopic": "ml-prod-ws-events", "endpointType": "EventHub",
                        "eventTypes": ["ModelRegistered", "ModelDeployed"], "advancedFilters": 1}
 
 
-def test_validate_error_is_located_on_stderr_with_exit_2(tmp_path: pathlib.Path) -> None:
+def test_validate_error_is_located_on_stderr_with_exit_2(run, tmp_path: pathlib.Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("version: 1\nworkspaces:\n  - name: ws\n    subscriptions:\n      - name: abc\n"
                     "        destination: {endpoint: https://h.example.com, maxEventsPerBatch: 0}\n")
@@ -78,7 +62,7 @@ def test_validate_error_is_located_on_stderr_with_exit_2(tmp_path: pathlib.Path)
     assert result.stdout == ""
 
 
-def test_validate_shows_a_bad_filter_with_its_caret(tmp_path: pathlib.Path) -> None:
+def test_validate_shows_a_bad_filter_with_its_caret(run, tmp_path: pathlib.Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("version: 1\nworkspaces:\n  - name: ws\n    subscriptions:\n      - name: abc\n"
                     "        destination: {endpoint: https://h.example.com}\n"
@@ -92,20 +76,20 @@ def test_validate_shows_a_bad_filter_with_its_caret(tmp_path: pathlib.Path) -> N
     ]
 
 
-def test_validate_missing_variable_exits_2_without_traceback() -> None:
+def test_validate_missing_variable_exits_2_without_traceback(run) -> None:
     result = run("manifest", "validate", "-f", str(EXAMPLE))
     assert result.exit_code == 2
     assert "environment variable HOOK_URL is not set" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_validate_missing_file_exits_2(tmp_path: pathlib.Path) -> None:
+def test_validate_missing_file_exits_2(run, tmp_path: pathlib.Path) -> None:
     result = run("manifest", "validate", "-f", str(tmp_path / "nope.yaml"))
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: cannot read manifest '{tmp_path / 'nope.yaml'}'")
 
 
-def test_validate_warns_about_filters_that_cannot_match(tmp_path: pathlib.Path) -> None:
+def test_validate_warns_about_filters_that_cannot_match(run, tmp_path: pathlib.Path) -> None:
     path = tmp_path / "m.yaml"
     path.write_text("version: 1\nworkspaces:\n  - name: ws\n    subscriptions:\n      - name: abc\n"
                     "        destination: {endpoint: https://h.example.com}\n"

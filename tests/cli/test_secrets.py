@@ -28,9 +28,8 @@ def leaked(result: Any) -> list[str]:
 @pytest.fixture
 def secret_sub(run, cli_emulator):
     """'sec-1': a webhook with a query-string secret, a secret static delivery attribute and dead-lettering."""
-    result = run("subscription", "create", "sec-1", "--endpoint", HOOK, *MAPPING, "--deadletter-endpoint", CONTAINER,
-                 "-o", "json")
-    assert result.exit_code == 0, result.stderr
+    result = run.ok("subscription", "create", "sec-1", "--endpoint", HOOK, *MAPPING, "--deadletter-endpoint",
+                    CONTAINER, "-o", "json")
     assert leaked(result) == []
     return "sec-1"
 
@@ -60,11 +59,11 @@ def test_no_secret_in_any_output(run, secret_sub, command, fmt):
     assert leaked(result) == []
 
 
-def test_the_request_really_carried_the_secrets(run, secret_sub, cli_emulator):
+def test_the_request_really_carried_the_secrets(run, secret_sub, cli_emulator, sent_requests):
     """The redaction is of output only: the update re-sent the real URL and value (else the test above is moot)."""
     cli_emulator.app.clear_requests()
     run("subscription", "update", "sec-1", "--max-events-per-batch", "7")
-    [patch] = [r for r in cli_emulator.app.requests() if r["method"] == "PATCH"]
+    [patch] = sent_requests("PATCH")
     text = json.dumps(patch["body"])
     assert HOOK in text and "ATTRVALUE" in text
 
@@ -102,7 +101,7 @@ def test_no_secret_in_an_input_error(run, cli_emulator):
 # --- --debug logs, in real processes so the logging handler writes to the captured stderr ---------------------
 
 def test_debug_logs_are_redacted(run, secret_sub, cli_emulator):
-    env = {**os.environ, "AMLEVENTS_EMULATOR": cli_emulator.url, "AMLEVENTS_EMULATOR_CA": cli_emulator.ca_cert_path}
+    env = dict(os.environ)  # cli_emulator has set AMLEVENTS_EMULATOR and AMLEVENTS_EMULATOR_CA there
     commands = [
         ("subscription", "create", "sec-5", "--endpoint", HOOK, *MAPPING),
         ("subscription", "update", "sec-1", "--max-events-per-batch", "3"),

@@ -56,16 +56,11 @@ def string_in(key, *values, **filter_fields):
                                                               "values": list(values)}]}
 
 
-def writes(server):
-    return [r for r in server.app.requests() if r["method"] in ("PUT", "PATCH", "DELETE")]
-
-
-def create(run, server, *args, name=NAME):
+def create(run, sent_requests, *args, name=NAME):
     """Create with ``args`` (``--endpoint HOOK`` unless given); the body of the one write sent."""
     args = args if "--endpoint" in args else ("--endpoint", HOOK, *args)
-    result = run("subscription", "create", name, *args, "-o", "json")
-    assert result.exit_code == 0, result.stderr
-    (put,) = writes(server)
+    run.ok("subscription", "create", name, *args, "-o", "json")
+    (put,) = sent_requests()
     assert put["method"] == "PUT"
     return put["body"]
 
@@ -89,13 +84,13 @@ DESTINATIONS = {
 
 
 @pytest.mark.parametrize("args, destination", DESTINATIONS.values(), ids=DESTINATIONS)
-def test_each_endpoint_type_sends_its_wire_destination(run, cli_emulator, args, destination):
-    assert create(run, cli_emulator, *args) == {"properties": properties(destination=destination)}
+def test_each_endpoint_type_sends_its_wire_destination(run, cli_emulator, sent_requests, args, destination):
+    assert create(run, sent_requests, *args) == {"properties": properties(destination=destination)}
 
 
-def test_the_put_goes_to_the_workspace_scope(run, cli_emulator):
-    create(run, cli_emulator)
-    (put,) = writes(cli_emulator)
+def test_the_put_goes_to_the_workspace_scope(run, cli_emulator, sent_requests):
+    create(run, sent_requests)
+    (put,) = sent_requests()
     assert put["path"] == f"{WS_ID}/providers/Microsoft.EventGrid/eventSubscriptions/{NAME}"
 
 
@@ -136,8 +131,8 @@ FILTERS = {
 
 
 @pytest.mark.parametrize("args, wire_filter", FILTERS.values(), ids=FILTERS)
-def test_filter_options_reach_the_wire(run, cli_emulator, args, wire_filter):
-    assert create(run, cli_emulator, *args) == {"properties": properties(filter=wire_filter)}
+def test_filter_options_reach_the_wire(run, cli_emulator, sent_requests, args, wire_filter):
+    assert create(run, sent_requests, *args) == {"properties": properties(filter=wire_filter)}
 
 
 SHORTCUTS = {
@@ -169,8 +164,8 @@ SHORTCUTS = {
 
 
 @pytest.mark.parametrize("args, wire_filter", SHORTCUTS.values(), ids=SHORTCUTS)
-def test_azure_ml_shortcuts_build_the_filter(run, cli_emulator, args, wire_filter):
-    assert create(run, cli_emulator, *args) == {"properties": properties(filter=wire_filter)}
+def test_azure_ml_shortcuts_build_the_filter(run, cli_emulator, sent_requests, args, wire_filter):
+    assert create(run, sent_requests, *args) == {"properties": properties(filter=wire_filter)}
 
 
 # --- destination options ---------------------------------------------------------------------------------------
@@ -207,8 +202,8 @@ DESTINATION_OPTIONS = {
 
 
 @pytest.mark.parametrize("args, destination", DESTINATION_OPTIONS.values(), ids=DESTINATION_OPTIONS)
-def test_destination_options_reach_the_wire(run, cli_emulator, args, destination):
-    assert create(run, cli_emulator, *args) == {"properties": properties(destination=destination)}
+def test_destination_options_reach_the_wire(run, cli_emulator, sent_requests, args, destination):
+    assert create(run, sent_requests, *args) == {"properties": properties(destination=destination)}
 
 
 # --- identity and dead-lettering -------------------------------------------------------------------------------
@@ -224,9 +219,9 @@ IDENTITIES = {
 
 
 @pytest.mark.parametrize("args, identity, destination", IDENTITIES.values(), ids=IDENTITIES)
-def test_delivery_identity_wraps_the_destination(run, cli_emulator, args, identity, destination):
+def test_delivery_identity_wraps_the_destination(run, cli_emulator, sent_requests, args, identity, destination):
     wrapped = {"identity": identity, "destination": destination}
-    assert create(run, cli_emulator, *args) == {
+    assert create(run, sent_requests, *args) == {
         "properties": properties(destination=None, deliveryWithResourceIdentity=wrapped)}
 
 
@@ -245,8 +240,8 @@ DEAD_LETTERS = {
 
 
 @pytest.mark.parametrize("args, fields", DEAD_LETTERS.values(), ids=DEAD_LETTERS)
-def test_dead_letter_options_reach_the_wire(run, cli_emulator, args, fields):
-    assert create(run, cli_emulator, *args) == {"properties": properties(**fields)}
+def test_dead_letter_options_reach_the_wire(run, cli_emulator, sent_requests, args, fields):
+    assert create(run, sent_requests, *args) == {"properties": properties(**fields)}
 
 
 # --- retry, expiration, labels, schema -------------------------------------------------------------------------
@@ -272,17 +267,17 @@ DELIVERY = {
 
 
 @pytest.mark.parametrize("args, fields", DELIVERY.values(), ids=DELIVERY)
-def test_delivery_options_reach_the_wire(run, cli_emulator, args, fields):
-    assert create(run, cli_emulator, *args) == {"properties": properties(**fields)}
+def test_delivery_options_reach_the_wire(run, cli_emulator, sent_requests, args, fields):
+    assert create(run, sent_requests, *args) == {"properties": properties(**fields)}
 
 
 # --- workspace addressing --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args", [["-w", "local-workspace-2", "-g", RG], ["--workspace-id", WS2_ID]],
                          ids=["name and group", "workspace id"])
-def test_the_workspace_can_be_named(run, cli_emulator, args):
-    create(run, cli_emulator, *args)
-    (put,) = writes(cli_emulator)
+def test_the_workspace_can_be_named(run, cli_emulator, sent_requests, args):
+    create(run, sent_requests, *args)
+    (put,) = sent_requests()
     assert put["path"] == f"{WS2_ID}/providers/Microsoft.EventGrid/eventSubscriptions/{NAME}"
 
 
@@ -316,10 +311,10 @@ def test_a_dry_run_on_a_missing_workspace_exits_5(run, cli_emulator):
 
 # --- system topic ----------------------------------------------------------------------------------------------
 
-def test_system_topic_is_created_when_absent(run, cli_emulator):
+def test_system_topic_is_created_when_absent(run, cli_emulator, sent_requests):
     create_args = ("subscription", "create", NAME, "--endpoint", HOOK, "--system-topic", "ml-events", "-o", "json")
     assert run(*create_args).exit_code == 0
-    topic_put, sub_put = writes(cli_emulator)
+    topic_put, sub_put = sent_requests()
     assert (topic_put["method"], topic_put["path"]) == ("PUT", TOPICS + "ml-events")
     assert topic_put["body"] == {"location": "eastus", "properties": {
         "source": WS_ID, "topicType": "Microsoft.MachineLearningServices.Workspaces"}}
@@ -327,18 +322,18 @@ def test_system_topic_is_created_when_absent(run, cli_emulator):
     assert sub_put["body"] == {"properties": properties()}
 
 
-def test_system_topic_gets_a_default_name(run, cli_emulator):
+def test_system_topic_gets_a_default_name(run, cli_emulator, sent_requests):
     assert run("subscription", "create", NAME, "--endpoint", HOOK, "--system-topic", "").exit_code == 0
-    topic_put, _ = writes(cli_emulator)
+    topic_put, _ = sent_requests()
     assert topic_put["path"] == TOPICS + "local-workspace-events"
 
 
-def test_system_topic_is_reused_by_the_second_create(run, cli_emulator):
+def test_system_topic_is_reused_by_the_second_create(run, cli_emulator, sent_requests):
     for name in ("first-sub", "second-sub"):
         assert run("subscription", "create", name, "--endpoint", HOOK, "--system-topic", "ml-events").exit_code == 0
-    topic_puts = [w for w in writes(cli_emulator) if w["path"].endswith("/systemTopics/ml-events")]
+    topic_puts = [w for w in sent_requests() if w["path"].endswith("/systemTopics/ml-events")]
     assert len(topic_puts) == 1
-    assert writes(cli_emulator)[-1]["path"] == TOPICS + "ml-events/eventSubscriptions/second-sub"
+    assert sent_requests()[-1]["path"] == TOPICS + "ml-events/eventSubscriptions/second-sub"
 
 
 def test_system_topic_subscription_is_the_topic_child_resource(run, cli_emulator):
@@ -350,20 +345,20 @@ def test_system_topic_subscription_is_the_topic_child_resource(run, cli_emulator
 # --- existing names --------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("where", [[], ["--system-topic", "ml-events"]], ids=["workspace scope", "system topic"])
-def test_an_existing_name_exits_2_suggesting_overwrite(run, cli_emulator, where):
+def test_an_existing_name_exits_2_suggesting_overwrite(run, cli_emulator, sent_requests, where):
     assert run("subscription", "create", NAME, "--endpoint", HOOK, *where).exit_code == 0
     cli_emulator.app.clear_requests()
     result = run("subscription", "create", NAME, "--endpoint", HOOK, *where)
     assert result.exit_code == 2
     assert f"'{NAME}' already exists" in result.stderr
     assert "--overwrite" in result.stderr
-    assert writes(cli_emulator) == []
+    assert sent_requests() == []
 
 
-def test_overwrite_replaces_the_subscription(run, cli_emulator):
+def test_overwrite_replaces_the_subscription(run, cli_emulator, sent_requests):
     assert run("subscription", "create", NAME, "--endpoint", HOOK, "--labels", "old").exit_code == 0
     cli_emulator.app.clear_requests()
-    body = create(run, cli_emulator, "--endpoint-type", "eventhub", "--endpoint", EVENT_HUB, "--overwrite")
+    body = create(run, sent_requests, "--endpoint-type", "eventhub", "--endpoint", EVENT_HUB, "--overwrite")
     assert body == {"properties": properties(destination=resource("EventHub", EVENT_HUB))}
     shown = run.json("subscription", "show", NAME)
     assert shown["properties"]["destination"]["endpointType"] == "EventHub"
@@ -372,7 +367,7 @@ def test_overwrite_replaces_the_subscription(run, cli_emulator):
 
 # --- dry run and no-wait ---------------------------------------------------------------------------------------
 
-def test_dry_run_prints_the_request_and_writes_nothing(run, cli_emulator):
+def test_dry_run_prints_the_request_and_writes_nothing(run, cli_emulator, sent_requests):
     result = run("subscription", "create", NAME, "--endpoint", HOOK, "--dry-run", "-o", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == {
@@ -381,14 +376,14 @@ def test_dry_run_prints_the_request_and_writes_nothing(run, cli_emulator):
                "?api-version=2025-02-15",
         "body": {"properties": properties()},
     }
-    assert writes(cli_emulator) == []
+    assert sent_requests() == []
 
 
-def test_dry_run_with_a_new_system_topic_prints_both_writes(run, cli_emulator):
+def test_dry_run_with_a_new_system_topic_prints_both_writes(run, cli_emulator, sent_requests):
     data = run.json("subscription", "create", NAME, "--endpoint", HOOK, "--system-topic", "ml-events", "--dry-run")
     assert [(w["method"], w["url"].split("?")[0].split(TOPICS)[1]) for w in data] == [
         ("PUT", "ml-events"), ("PUT", f"ml-events/eventSubscriptions/{NAME}")]
-    assert writes(cli_emulator) == []
+    assert sent_requests() == []
 
 
 def test_no_wait_returns_the_accepted_resource(run, cli_emulator, monkeypatch):
@@ -482,12 +477,12 @@ BAD_INPUT = {
 
 
 @pytest.mark.parametrize("args, message", BAD_INPUT.values(), ids=BAD_INPUT)
-def test_bad_input_exits_2_before_any_write(run, cli_emulator, args, message):
+def test_bad_input_exits_2_before_any_write(run, cli_emulator, sent_requests, args, message):
     result = run("subscription", "create", *args)
     assert result.exit_code == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
-    assert writes(cli_emulator) == []
+    assert sent_requests() == []
 
 
 # --- output ----------------------------------------------------------------------------------------------------
@@ -530,11 +525,11 @@ def test_a_successful_create_is_quiet_on_stderr(run, cli_emulator):
     assert result.stderr == ""
 
 
-def test_a_filter_lint_warning_does_not_stop_the_create(run, cli_emulator):
+def test_a_filter_lint_warning_does_not_stop_the_create(run, cli_emulator, sent_requests):
     result = run("subscription", "create", NAME, "--endpoint", HOOK, "--advanced-filter", "data.key1", "IsNotNull")
     assert result.exit_code == 0
     assert result.stderr.startswith("Warning: advanced filter key 'data.key1'")
-    assert len(writes(cli_emulator)) == 1
+    assert len(sent_requests()) == 1
 
 
 def test_table_output_names_the_subscription(run, cli_emulator):

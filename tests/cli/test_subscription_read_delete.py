@@ -15,12 +15,7 @@ WS = "local-workspace"
 
 
 def create(run: Any, name: str, *args: str) -> None:
-    result = run("subscription", "create", name, "--endpoint", HOOK, *args, "-o", "none")
-    assert result.exit_code == 0, result.stderr
-
-
-def sent(server: Any, method: str) -> list[dict[str, Any]]:
-    return [r for r in server.app.requests() if r["method"] == method]
+    run.ok("subscription", "create", name, "--endpoint", HOOK, *args, "-o", "none")
 
 
 # --- show ----------------------------------------------------------------------------------------------------
@@ -32,12 +27,12 @@ def test_show_hides_the_url_query_like_the_service(run, cli_emulator):
     assert props["destination"]["properties"]["endpointBaseUrl"] == "https://hooks.example.com/api/events"
 
 
-def test_show_full_endpoint_url_is_redacted(run, cli_emulator):
+def test_show_full_endpoint_url_is_redacted(run, cli_emulator, sent_requests):
     create(run, "hook-1")
     resource = run.json("subscription", "show", "hook-1", "--include-full-endpoint-url")
     assert resource["properties"]["destination"]["properties"]["endpointUrl"] == \
         "https://hooks.example.com/api/events?code=REDACTED"
-    assert sent(cli_emulator, "POST")[-1]["path"].endswith("/getFullUrl")
+    assert sent_requests("POST")[-1]["path"].endswith("/getFullUrl")
 
 
 def test_show_full_endpoint_url_with_show_secrets(run, cli_emulator):
@@ -52,14 +47,14 @@ def test_show_full_endpoint_url_of_identity_delivery_to_a_webhook(run, cli_emula
     assert resource["properties"]["deliveryWithResourceIdentity"]["destination"]["properties"]["endpointUrl"] == HOOK
 
 
-def test_show_full_endpoint_url_of_an_eventhub_says_there_is_none(run, cli_emulator):
+def test_show_full_endpoint_url_of_an_eventhub_says_there_is_none(run, cli_emulator, sent_requests):
     hub = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.EventHub/namespaces/ns/eventhubs/hub"
     assert run("subscription", "create", "hub-1", "--endpoint-type", "eventhub", "--endpoint", hub).exit_code == 0
     result = run("subscription", "show", "hub-1", "--include-full-endpoint-url", "-o", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["properties"]["destination"]["properties"]["resourceId"] == hub
     assert "delivers to EventHub, which has no endpoint URL to include" in result.stderr
-    assert sent(cli_emulator, "POST") == []
+    assert sent_requests("POST") == []
 
 
 def test_show_missing_exits_5(run, cli_emulator):
@@ -111,7 +106,7 @@ def test_empty_list_is_an_empty_json_array(run, cli_emulator):
     assert result.stdout.strip() == "[]"
 
 
-def test_list_follows_every_page(run, cli_emulator):
+def test_list_follows_every_page(run, cli_emulator, sent_requests):
     from amlevents.emulator.subscriptions import ParentRef
 
     owner = cli_emulator.principals["owner"]
@@ -123,36 +118,36 @@ def test_list_follows_every_page(run, cli_emulator):
                                                     lambda: False)
     items = run.json("subscription", "list")
     assert [i["name"] for i in items] == names
-    pages = [r for r in sent(cli_emulator, "GET") if r["path"].endswith(f"/{WS}/providers/Microsoft.EventGrid/"
-                                                                         "eventSubscriptions")]
+    pages = [r for r in sent_requests("GET") if r["path"].endswith(f"/{WS}/providers/Microsoft.EventGrid/"
+                                                                   "eventSubscriptions")]
     assert len(pages) == 2 and "$skipToken" in pages[1]["query"]
 
 
 # --- delete --------------------------------------------------------------------------------------------------
 
-def test_delete_without_a_terminal_needs_yes(run, cli_emulator):
+def test_delete_without_a_terminal_needs_yes(run, cli_emulator, sent_requests):
     create(run, "hook-1")
     result = run("subscription", "delete", "hook-1")
     assert result.exit_code == 2
     assert "without confirmation" in result.stderr and "--yes" in result.stderr
-    assert sent(cli_emulator, "DELETE") == []
+    assert sent_requests("DELETE") == []
     assert run("subscription", "show", "hook-1", "-o", "json").exit_code == 0
 
 
-def test_delete_with_yes(run, cli_emulator):
+def test_delete_with_yes(run, cli_emulator, sent_requests):
     create(run, "hook-1")
     result = run("subscription", "delete", "hook-1", "--yes")
     assert result.exit_code == 0, result.stderr
-    [delete] = sent(cli_emulator, "DELETE")
+    [delete] = sent_requests("DELETE")
     assert delete["path"].endswith(f"/workspaces/{WS}/providers/Microsoft.EventGrid/eventSubscriptions/hook-1")
     assert run("subscription", "show", "hook-1", "-o", "json").exit_code == 5
 
 
-def test_delete_if_exists_on_a_missing_one_exits_0(run, cli_emulator):
+def test_delete_if_exists_on_a_missing_one_exits_0(run, cli_emulator, sent_requests):
     result = run("subscription", "delete", "nope-1", "--yes", "--if-exists")
     assert result.exit_code == 0
     assert "does not exist; nothing to delete" in result.stderr
-    assert sent(cli_emulator, "DELETE") == []
+    assert sent_requests("DELETE") == []
 
 
 def test_delete_missing_exits_5(run, cli_emulator):
@@ -161,19 +156,19 @@ def test_delete_missing_exits_5(run, cli_emulator):
     assert "'nope-1' does not exist" in result.stderr
 
 
-def test_delete_system_topic_subscription_under_its_topic(run, cli_emulator):
+def test_delete_system_topic_subscription_under_its_topic(run, cli_emulator, sent_requests):
     create(run, "topic-sub", "--system-topic", "ml-events")
     assert run("subscription", "delete", "topic-sub", "--yes").exit_code == 0
-    [delete] = sent(cli_emulator, "DELETE")
+    [delete] = sent_requests("DELETE")
     assert "/providers/Microsoft.EventGrid/systemTopics/ml-events/eventSubscriptions/topic-sub" in delete["path"]
     assert run.json("subscription", "list") == []
 
 
-def test_delete_dry_run_sends_nothing(run, cli_emulator):
+def test_delete_dry_run_sends_nothing(run, cli_emulator, sent_requests):
     create(run, "hook-1")
     result = run("subscription", "delete", "hook-1", "--dry-run", "-o", "json")
     assert json.loads(result.stdout)["method"] == "DELETE"
-    assert sent(cli_emulator, "DELETE") == []
+    assert sent_requests("DELETE") == []
 
 
 # --- events test --subscription ------------------------------------------------------------------------------

@@ -21,12 +21,10 @@ RG = f"/subscriptions/{SUB}/resourceGroups/amlevents-local"
 WS_ID = RG + "/providers/Microsoft.MachineLearningServices/workspaces/local-workspace"
 EVENTHUB = RG + "/providers/Microsoft.EventHub/namespaces/ns1/eventhubs/{}"
 CONTAINER = RG + "/providers/Microsoft.Storage/storageAccounts/sa1/blobServices/default/containers/dead"
-WRITES = ("PUT", "PATCH", "DELETE")
 
 
 def create(run: Any, name: str, *args: str) -> dict[str, Any]:
-    result = run("subscription", "create", name, *args, "-o", "json")
-    assert result.exit_code == 0, result.stderr
+    run.ok("subscription", "create", name, *args, "-o", "json")
     return show(run, name)
 
 
@@ -36,10 +34,6 @@ def show(run: Any, name: str) -> dict[str, Any]:
 
 def update(run: Any, name: str, *args: str) -> Any:
     return run("subscription", "update", name, *args, "-o", "json")
-
-
-def writes(server: Any) -> list[dict[str, Any]]:
-    return [r for r in server.app.requests() if r["method"] in WRITES]
 
 
 def diff(before: Any, after: Any, path: str = "") -> set[str]:
@@ -93,13 +87,13 @@ def test_expiration_is_set_then_cleared(run, cli_emulator, hook):
     assert diff(original, show(run, hook)) == set()
 
 
-def test_schema_change_is_refused_with_exit_2_and_no_write(run, cli_emulator, hook):
+def test_schema_change_is_refused_with_exit_2_and_no_write(run, cli_emulator, sent_requests, hook):
     cli_emulator.app.clear_requests()
     result = update(run, hook, "--event-delivery-schema", "cloudeventschemav1_0")
     assert result.exit_code == 2
     assert "cannot change an existing subscription from EventGridSchema to CloudEventSchemaV1_0" in result.stderr
     assert "Delete the subscription and create it again" in result.stderr
-    assert writes(cli_emulator) == []
+    assert sent_requests() == []
 
 
 def test_labels_are_replaced_then_cleared(run, cli_emulator, hook):
@@ -122,11 +116,11 @@ def test_endpoint_alone_keeps_the_eventhub_type(run, cli_emulator):
     assert after["properties"]["destination"]["properties"]["resourceId"] == EVENTHUB.format("two")
 
 
-def test_batching_change_keeps_every_mapping_with_the_real_secret(run, cli_emulator):
+def test_batching_change_keeps_every_mapping_with_the_real_secret(run, cli_emulator, sent_requests):
     create(run, "hook-2", "--endpoint", HOOK, "-d", "token static TOPSECRET true", "-d", "model dynamic data.ModelName")
     changed, after = changed_by(run, cli_emulator, "hook-2", "--max-events-per-batch", "10")
     assert changed == {"properties.destination.properties.maxEventsPerBatch"}
-    [patch] = writes(cli_emulator)
+    [patch] = sent_requests()
     assert patch["method"] == "PATCH"
     sent = patch["body"]["destination"]["properties"]
     assert sent["endpointUrl"] == HOOK
@@ -151,12 +145,12 @@ def test_remove_advanced_filter_drops_only_that_key(run, cli_emulator, hook):
     assert [f["key"] for f in after["properties"]["filter"]["advancedFilters"]] == ["data.ModelVersion"]
 
 
-def test_remove_advanced_filter_on_an_unknown_key_exits_2_naming_the_keys(run, cli_emulator, hook):
+def test_remove_advanced_filter_on_an_unknown_key_exits_2_naming_the_keys(run, cli_emulator, sent_requests, hook):
     cli_emulator.app.clear_requests()
     result = update(run, hook, "--remove-advanced-filter", "data.Nope")
     assert result.exit_code == 2
     assert "no advanced filter on key 'data.Nope'" in result.stderr and "data.ModelName" in result.stderr
-    assert writes(cli_emulator) == []
+    assert sent_requests() == []
 
 
 def test_clear_advanced_filters(run, cli_emulator, hook):
@@ -171,13 +165,13 @@ def test_clear_subject_filters(run, cli_emulator, hook):
     assert after["properties"]["filter"]["subjectBeginsWith"] == ""
 
 
-def test_clear_dead_letter_is_sent_as_a_put_with_the_real_url(run, cli_emulator):
+def test_clear_dead_letter_is_sent_as_a_put_with_the_real_url(run, cli_emulator, sent_requests):
     original = create(run, "hook-3", "--endpoint", HOOK)
     update(run, "hook-3", "--deadletter-endpoint", CONTAINER)
     assert show(run, "hook-3")["properties"]["deadLetterDestination"]["properties"]["blobContainerName"] == "dead"
     cli_emulator.app.clear_requests()
     assert update(run, "hook-3", "--clear-dead-letter").exit_code == 0
-    [put] = writes(cli_emulator)
+    [put] = sent_requests()
     assert put["method"] == "PUT"
     assert "deadLetterDestination" not in put["body"]["properties"]
     assert put["body"]["properties"]["destination"]["properties"]["endpointUrl"] == HOOK
@@ -198,16 +192,16 @@ def test_delivery_identity_switch_moves_the_destination(run, cli_emulator):
 
 # --- what is (not) sent ---------------------------------------------------------------------------------------
 
-def test_no_op_update_sends_no_write_and_says_so(run, cli_emulator, hook):
+def test_no_op_update_sends_no_write_and_says_so(run, cli_emulator, sent_requests, hook):
     cli_emulator.app.clear_requests()
     result = update(run, hook, "--max-delivery-attempts", "30", "--subject-begins-with", "models/")
     assert result.exit_code == 0
     assert "nothing to change" in result.stderr
-    assert writes(cli_emulator) == []
+    assert sent_requests() == []
     assert json.loads(result.stdout)["name"] == hook
 
 
-def test_dry_run_prints_the_patch_and_sends_nothing(run, cli_emulator, hook):
+def test_dry_run_prints_the_patch_and_sends_nothing(run, cli_emulator, sent_requests, hook):
     before = show(run, hook)
     cli_emulator.app.clear_requests()
     result = update(run, hook, "--max-delivery-attempts", "3", "--dry-run")
@@ -215,15 +209,15 @@ def test_dry_run_prints_the_patch_and_sends_nothing(run, cli_emulator, hook):
     printed = json.loads(result.stdout)
     assert printed["method"] == "PATCH"
     assert printed["body"] == {"retryPolicy": {"maxDeliveryAttempts": 3, "eventTimeToLiveInMinutes": 1440}}
-    assert writes(cli_emulator) == []
+    assert sent_requests() == []
     assert show(run, hook) == before
 
 
-def test_system_topic_subscription_is_patched_under_its_topic(run, cli_emulator):
+def test_system_topic_subscription_is_patched_under_its_topic(run, cli_emulator, sent_requests):
     before = create(run, "topic-sub", "--endpoint", HOOK, "--system-topic", "")
     cli_emulator.app.clear_requests()
     assert update(run, "topic-sub", "--event-ttl", "90").exit_code == 0
-    [patch] = writes(cli_emulator)
+    [patch] = sent_requests()
     assert patch["method"] == "PATCH" and "/systemTopics/" in patch["path"]
     assert diff(before, show(run, "topic-sub")) == {"properties.retryPolicy.eventTimeToLiveInMinutes"}
 
