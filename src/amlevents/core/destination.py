@@ -11,6 +11,7 @@ for a new subscription), carrying over every current setting the user did not na
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -184,6 +185,27 @@ def endpoint_of(destination: dict[str, Any]) -> str | None:
     return props.get("resourceId")
 
 
+def dead_letter_endpoint_of(destination: dict[str, Any]) -> str:
+    """The ``--deadletter-endpoint`` text of a wire ``StorageBlob`` dead-letter destination (the inverse of
+    ``dead_letter_destination``)."""
+    props = destination.get("properties") or {}
+    return f"{props.get('resourceId')}{_CONTAINER_SEP}{props.get('blobContainerName')}"
+
+
+def destination_of(properties: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The destination of (writable or GET) ``properties``: the one in ``deliveryWithResourceIdentity`` when that
+    is set, else ``destination``; None when there is none. The object itself, not a copy."""
+    wrapper = properties.get("deliveryWithResourceIdentity")
+    return wrapper.get("destination") if wrapper else properties.get("destination")
+
+
+def dead_letter_of(properties: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The dead-letter destination of ``properties``: the one in ``deadLetterWithResourceIdentity`` when that is
+    set, else ``deadLetterDestination``; None when there is none. The object itself, not a copy."""
+    wrapper = properties.get("deadLetterWithResourceIdentity")
+    return wrapper.get("deadLetterDestination") if wrapper else properties.get("deadLetterDestination")
+
+
 def make_destination(endpoint_type: str, endpoint_fields: dict[str, Any], optional: dict[str, Any]) -> dict[str, Any]:
     """A wire destination ``{"endpointType", "properties"}``, the properties in the SDK's order.
 
@@ -209,19 +231,24 @@ def delivery_fields(current: dict[str, Any], o: SubscriptionOptions) -> dict[str
     ``current`` holds the current writable properties. The identity stays as it is unless
     ``--delivery-identity`` is given (``none`` moves the destination out of the identity wrapper).
     """
-    identity_given = o.delivery_identity is not None or o.delivery_identity_user_id is not None
-    # "is not", as 0 == False and a batch of 0 must reach its range check
-    named = [getattr(o, attr) for attr in _DESTINATION_ATTRS]
-    if not identity_given and all(value is None or value is False for value in named):
+    if not touches_destination(o):
         return None
     wrapper = current.get("deliveryWithResourceIdentity")
-    destination = merge_destination(wrapper.get("destination") if wrapper else current.get("destination"), o)
+    destination = merge_destination(destination_of(current), o)
     identity = wrapper.get("identity") if wrapper else None
-    if identity_given:
+    if o.delivery_identity is not None or o.delivery_identity_user_id is not None:
         identity = identity_wire(o.delivery_identity, o.delivery_identity_user_id, option="--delivery-identity")
     if identity is None:
         return {"destination": destination}
     return {"deliveryWithResourceIdentity": {"identity": identity, "destination": destination}}
+
+
+def touches_destination(o: SubscriptionOptions) -> bool:
+    """True when the options name the destination, one of its settings or the delivery identity."""
+    if o.delivery_identity is not None or o.delivery_identity_user_id is not None:
+        return True
+    # "is not", as 0 == False and a batch of 0 must reach its range check
+    return any(value is not None and value is not False for value in (getattr(o, a) for a in _DESTINATION_ATTRS))
 
 
 def merge_destination(current: dict[str, Any] | None, o: SubscriptionOptions) -> dict[str, Any]:
@@ -328,7 +355,7 @@ def dead_letter_fields(current: dict[str, Any], o: SubscriptionOptions) -> dict[
     if o.deadletter_endpoint is None and not identity_given:
         return None
     wrapper = current.get("deadLetterWithResourceIdentity")
-    destination = wrapper.get("deadLetterDestination") if wrapper else current.get("deadLetterDestination")
+    destination = dead_letter_of(current)
     identity = wrapper.get("identity") if wrapper else None
     if identity_given:
         identity = identity_wire(o.deadletter_identity, o.deadletter_identity_user_id, option="--deadletter-identity")

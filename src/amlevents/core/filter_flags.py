@@ -12,12 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from amlevents.core.filters.build import build_filter
+from amlevents.core.errors import InvalidInputError
+from amlevents.core.filters.build import FilterSpec, build_filter
 from amlevents.core.filters.model import AdvancedFilter, EventFilter
 from amlevents.core.shortcuts import AmlShortcuts, apply_shortcuts
 from amlevents.core.subscription_update import edit_filter
-
-FilterSpec = str | Sequence[str] | AdvancedFilter
 
 
 @dataclass(frozen=True)
@@ -55,8 +54,6 @@ class FilterFlags:
 
 def new_filter(flags: FilterFlags) -> EventFilter:
     """The filter of a new subscription (update-only edits are refused)."""
-    from amlevents.core.errors import InvalidInputError
-
     if flags.add or flags.remove_keys or flags.clear_advanced or flags.clear_subject:
         raise InvalidInputError(
             "--add-advanced-filter, --remove-advanced-filter and the --clear-* filter options apply to update only",

@@ -12,7 +12,7 @@ Reading goes through four steps, each failing with a ``ManifestError`` located a
 
 The model it reads into (``Manifest``, ``WorkspaceSpec``, ``DesiredSubscription``) and ``ManifestError`` are in
 ``core.manifest_model``; ``dump_manifest`` (``core.manifest_export``) writes deployed subscriptions back as a
-manifest (for ``amlevents export``). Every public name of those modules is importable from here.
+manifest (for ``amlevents export``). All of these are importable from here as well.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from amlevents.core.catalog import get_event_type
+from amlevents.core.destination import destination_of
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.manifest_build import Builder
 from amlevents.core.manifest_export import dump_manifest
@@ -31,9 +32,7 @@ from amlevents.core.manifest_model import (
     DesiredSubscription,
     Manifest,
     ManifestError,
-    ManifestFilterError,
     Path,
-    Position,
     WorkspaceSpec,
     path_text,
 )
@@ -86,7 +85,7 @@ def manifest_summary(manifest: Manifest) -> list[dict[str, Any]]:
         workspace = f"{group}/{name}" if group else name
         for sub in ws.subscriptions:
             props = sub.properties
-            destination = props.get("destination") or props["deliveryWithResourceIdentity"]["destination"]
+            destination = destination_of(props)
             types = sub.event_filter.included_event_types
             rows.append({
                 "workspace": workspace,

@@ -20,13 +20,15 @@ from amlevents.core.destination import (
     DEFAULT_MAX_EVENTS_PER_BATCH,
     DEFAULT_PREFERRED_BATCH_SIZE_KB,
     ENDPOINT_TYPES,
+    dead_letter_endpoint_of,
+    dead_letter_of,
+    destination_of,
     endpoint_of,
 )
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.filters.model import AdvancedFilter
 from amlevents.core.filters.parse import format_advanced_filter, parse_advanced_filter
 from amlevents.core.manifest_yaml import Dumper
-from amlevents.core.plan import topic_name_of
 from amlevents.core.redact import query_parts
 from amlevents.core.subscription import (
     DEFAULT_EVENT_TTL_MINUTES,
@@ -34,7 +36,7 @@ from amlevents.core.subscription import (
     DEFAULT_SCHEMA,
     SCHEMAS,
 )
-from amlevents.core.workspace import WorkspaceRef
+from amlevents.core.workspace import SYSTEM_TOPIC, WorkspaceRef, parent_of
 
 _ALL_TYPES = frozenset(info.event_type.lower() for info in EVENT_TYPES)
 _ENDPOINT_NAMES = {wire: name for name, wire in ENDPOINT_TYPES.items()}
@@ -78,24 +80,20 @@ def _exported(resource: dict[str, Any], variables: dict[str, str]) -> dict[str, 
     props = resource.get("properties") or {}
     name = resource["name"]
     entry: dict[str, Any] = {"name": name}
-    topic = topic_name_of(resource)
-    if topic is not None:
-        entry["systemTopic"] = topic
-    elif "systemtopics" in (resource.get("type") or "").lower():
-        entry["systemTopic"] = True
+    kind, topic = parent_of(resource)
+    if kind == SYSTEM_TOPIC:
+        entry["systemTopic"] = True if topic is None else topic
     entry.update(_exported_filter(props.get("filter") or {}))
-    wrapper = props.get("deliveryWithResourceIdentity") or {}
-    destination = wrapper.get("destination") or props.get("destination")
+    destination = destination_of(props)
     if destination:
-        entry["destination"] = _exported_destination(destination, wrapper.get("identity"), name, variables)
-    wrapper = props.get("deadLetterWithResourceIdentity") or {}
-    dead = wrapper.get("deadLetterDestination") or props.get("deadLetterDestination")
+        identity = (props.get("deliveryWithResourceIdentity") or {}).get("identity")
+        entry["destination"] = _exported_destination(destination, identity, name, variables)
+    dead = dead_letter_of(props)
     if dead:
-        dead_props = dead.get("properties") or {}
-        entry["deadLetter"] = {"endpoint": f"{dead_props.get('resourceId')}/blobServices/default/containers/"
-                                           f"{dead_props.get('blobContainerName')}"}
-        if wrapper.get("identity"):
-            entry["deadLetter"]["identity"] = _exported_identity(wrapper["identity"])
+        entry["deadLetter"] = {"endpoint": dead_letter_endpoint_of(dead)}
+        identity = (props.get("deadLetterWithResourceIdentity") or {}).get("identity")
+        if identity:
+            entry["deadLetter"]["identity"] = _exported_identity(identity)
     retry = props.get("retryPolicy") or {}
     kept = {"maxDeliveryAttempts": retry.get("maxDeliveryAttempts") not in (None, DEFAULT_MAX_DELIVERY_ATTEMPTS),
             "eventTtlMinutes": retry.get("eventTimeToLiveInMinutes") not in (None, DEFAULT_EVENT_TTL_MINUTES)}

@@ -16,8 +16,9 @@ from functools import lru_cache
 from typing import Any
 
 from amlevents.core.catalog import EVENT_TYPES
-from amlevents.core.destination import ENDPOINT_TYPES, TLS_VERSIONS
+from amlevents.core.destination import ENDPOINT_TYPES, IDENTITY_TYPES, TLS_VERSIONS
 from amlevents.core.filters.model import Operator
+from amlevents.core.manifest_model import Path
 from amlevents.core.shortcuts import RUN_STATUSES
 from amlevents.core.subscription import SCHEMAS
 
@@ -25,8 +26,6 @@ __all__ = ["SCHEMA_ID", "Violation", "manifest_schema", "violations"]
 
 SCHEMA_ID = "urn:amlevents:manifest:1"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-IDENTITY_TYPES = ("systemassigned", "userassigned")
-Path = tuple[str | int, ...]
 
 
 def manifest_schema() -> dict[str, Any]:
@@ -84,7 +83,7 @@ _ARM_ID = "/subscriptions/{sub}/resourceGroups/{rg}/providers/"
 def _identity(what: str) -> dict[str, Any]:
     return _object("Managed identity", f"Use a managed identity of the system topic to {what}.", {
         "type": _prop("Identity type", "systemassigned, or userassigned with userAssignedIdentity.",
-                      {"enum": _names(dict(zip(IDENTITY_TYPES, ("SystemAssigned", "UserAssigned"))))}),
+                      {"enum": _names({name: wire for name, wire in IDENTITY_TYPES.items() if wire})}),
         "userAssignedIdentity": _prop("User-assigned identity", "ARM id of the identity: " + _ARM_ID
                                       + "Microsoft.ManagedIdentity/userAssignedIdentities/NAME.", _TEXT),
     }, required=("type",))

@@ -10,7 +10,8 @@ Three modules, one step each:
 - here: ``plan`` compares whole sets of subscriptions of one workspace, ``update_body`` turns a planned update
   into the PATCH body and ``to_json`` into ``plan -o json``.
 
-Every public name of the first two is importable from here as well, and so is ``topic_name_of``.
+``normalize``, ``diff``, ``FieldChange``, ``needs_full_url`` and ``needs_secrets`` are importable from here as well,
+and so is ``topic_name_of`` (``core.workspace``, with ``parent_of``: workspace scope or system topic).
 
 Plan rules: names compare case-insensitively; a subscription only in ``current`` is deleted only with ``prune``
 (without it, it is not listed); a subscription whose parent changes (workspace scope <-> system topic, or
@@ -30,31 +31,18 @@ from typing import Any, Protocol
 
 from amlevents.core.errors import InvalidInputError
 
-# normalize and diff have their own modules; every public name of theirs is importable from here too.
-from amlevents.core.plan_diff import (
-    CHANGED,
-    SECRET,
-    Diff,
-    FieldChange,
-    diff,
-    needs_full_url,
-    needs_secrets,
-    redact_url,
-)
-from amlevents.core.plan_normalize import (
-    DEFAULT_EVENT_TYPES,
-    UNKNOWN,
-    BaseUrlOnly,
-    normalize,
-    properties_of,
-    with_retry_defaults,
-)
+# normalize and diff have their own modules; what a caller of plan needs of theirs is importable from here too.
+from amlevents.core.plan_diff import FieldChange, diff, needs_full_url, needs_secrets
+from amlevents.core.plan_normalize import normalize, properties_of, with_retry_defaults
 from amlevents.core.subscription import WRITABLE, writable_properties
-from amlevents.core.subscription_update import PAIRS
+from amlevents.core.subscription_update import patch_body
+from amlevents.core.workspace import SYSTEM_TOPIC, WORKSPACE, parent_of, topic_name_of
 
-WORKSPACE = "workspace"
-SYSTEM_TOPIC = "system-topic"
-
+__all__ = [
+    "PROVISIONING_STATE", "SYSTEM_TOPIC", "WORKSPACE", "Action", "Desired", "FieldChange", "PlannedChange", "diff",
+    "hidden_values", "needs_full_url", "needs_secrets", "normalize", "plan", "put_body", "reprovisions", "summarize",
+    "to_json", "topic_name_of", "update_body",
+]
 
 PROVISIONING_STATE = "provisioningState"
 
@@ -152,7 +140,7 @@ def reprovisions(change: PlannedChange) -> bool:
 def _step(workspace_id: str, name: Any, action: Action, *, desired: Desired | dict[str, Any] | None = None,
           current: dict[str, Any] | None = None, changes: list[FieldChange] | None = None,
           unverified: list[str] | None = None) -> PlannedChange:
-    kind, topic = _desired_parent(desired) if desired is not None else _parent_of(current or {})
+    kind, topic = _desired_parent(desired) if desired is not None else parent_of(current or {})
     return PlannedChange(workspace_id, name, action, kind, changes or [],
                          _desired_properties(desired) if desired is not None else None, current, unverified or [],
                          topic)
@@ -181,25 +169,8 @@ def _by_lower(items: Mapping[str, Any], side: str) -> dict[str, tuple[str, Any]]
     return out
 
 
-_TOPIC = re.compile(r"/systemTopics/([^/]+)/eventSubscriptions/", re.IGNORECASE)
-
-
-def _parent_of(resource: Mapping[str, Any]) -> tuple[str, str | None]:
-    found = _TOPIC.search(str(resource.get("id") or ""))
-    if found or "systemtopics" in str(resource.get("type") or "").lower():
-        return SYSTEM_TOPIC, found.group(1) if found else None
-    return WORKSPACE, None
-
-
-def topic_name_of(resource: dict[str, Any]) -> str | None:
-    """The system topic name in a system-topic subscription's id."""
-    parts = (resource.get("id") or "").split("/")
-    lowered = [p.lower() for p in parts]
-    return parts[lowered.index("systemtopics") + 1] if "systemtopics" in lowered else None
-
-
 def _parent_changes(spec: Desired | dict[str, Any], resource: Mapping[str, Any]) -> list[FieldChange]:
-    kind, topic = _parent_of(resource)
+    kind, topic = parent_of(resource)
     new_kind, new_topic = _desired_parent(spec)
     changes = [FieldChange("kind", kind, new_kind)] if kind != new_kind else []
     if kind == new_kind == SYSTEM_TOPIC and new_topic and topic and new_topic.lower() != topic.lower():
@@ -235,24 +206,14 @@ def update_body(change: PlannedChange) -> dict[str, Any]:
     """
     if change.action is not Action.UPDATE or change.desired is None:
         raise ValueError(f"update_body needs an update, not {change.action.value}")
-    desired = writable_properties(change.desired)
+    after = writable_properties(change.desired)
     current = properties_of(change.current or {})
     fields = {re.split(r"[.\[]", c.path, maxsplit=1)[0] for c in change.changes}
-    body: dict[str, Any] = {}
-    for key in WRITABLE:
-        if key not in fields:
-            continue
-        if key == "filter":
-            body[key] = _filter_body(desired.get("filter"), current.get("filter") or {})
-        elif key in desired:
-            body[key] = desired[key]
-        elif key == "retryPolicy":
-            body[key] = with_retry_defaults({})
-        elif key == "labels":
-            body[key] = []
-        elif PAIRS.get(key) not in desired:
-            body[key] = None
-    return body
+    if "filter" in fields:
+        after["filter"] = _filter_body(after.get("filter"), current.get("filter") or {})
+    if "retryPolicy" in fields and "retryPolicy" not in after:
+        after["retryPolicy"] = with_retry_defaults({})
+    return patch_body(after, [key for key in WRITABLE if key in fields])
 
 
 def _filter_body(desired: dict[str, Any] | None, current: dict[str, Any]) -> dict[str, Any]:

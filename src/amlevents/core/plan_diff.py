@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from amlevents.core.delivery_attributes import HIDDEN
+from amlevents.core.destination import destination_of
 from amlevents.core.plan_normalize import UNKNOWN, BaseUrlOnly, normalize, properties_of
 
 SECRET = "(secret)"
@@ -86,24 +87,26 @@ def _secret_values(secrets: Mapping[str, str] | Iterable[Mapping[str, Any]] | No
 
 
 def _hydrate(props: dict[str, Any], full_url: str | None, secrets: dict[str, str]) -> dict[str, Any]:
-    for key, inner in (("destination", None), ("deliveryWithResourceIdentity", "destination")):
-        wrapper = props.get(key)
-        dest = (wrapper or {}).get(inner) if inner else wrapper
-        if not isinstance(dest, dict):
-            continue
-        dest_props = dict(dest.get("properties") or {})
-        if full_url and str(dest.get("endpointType")).lower() == "webhook":
-            dest_props["endpointUrl"] = full_url
-        mappings = []
-        for m in dest_props.get("deliveryAttributeMappings") or []:
-            mp = m.get("properties") or {}
-            if mp.get("value") == HIDDEN and mp.get("isSecret") and str(m.get("name")).lower() in secrets:
-                m = {**m, "properties": {**mp, "value": secrets[str(m.get("name")).lower()]}}
-            mappings.append(m)
-        if mappings:
-            dest_props["deliveryAttributeMappings"] = mappings
-        dest = {**dest, "properties": dest_props}
-        props[key] = {**wrapper, inner: dest} if inner else dest
+    dest = destination_of(props)
+    if not isinstance(dest, dict):
+        return props
+    dest_props = dict(dest.get("properties") or {})
+    if full_url and str(dest.get("endpointType")).lower() == "webhook":
+        dest_props["endpointUrl"] = full_url
+    mappings = []
+    for m in dest_props.get("deliveryAttributeMappings") or []:
+        mp = m.get("properties") or {}
+        if mp.get("value") == HIDDEN and mp.get("isSecret") and str(m.get("name")).lower() in secrets:
+            m = {**m, "properties": {**mp, "value": secrets[str(m.get("name")).lower()]}}
+        mappings.append(m)
+    if mappings:
+        dest_props["deliveryAttributeMappings"] = mappings
+    dest = {**dest, "properties": dest_props}
+    wrapper = props.get("deliveryWithResourceIdentity")
+    if wrapper:
+        props["deliveryWithResourceIdentity"] = {**wrapper, "destination": dest}
+    else:
+        props["destination"] = dest
     return props
 
 
@@ -216,18 +219,15 @@ def _shown(value: Any) -> Any:
 
 
 def _webhook_url(norm: dict[str, Any]) -> Any:
-    for dest in (norm.get("destination"), (norm.get("deliveryWithResourceIdentity") or {}).get("destination")):
-        if isinstance(dest, dict) and dest.get("endpointType") == "WebHook":
-            return dest["properties"].get("endpointUrl")
+    dest = destination_of(norm)
+    if isinstance(dest, dict) and dest.get("endpointType") == "WebHook":
+        return dest["properties"].get("endpointUrl")
     return None
 
 
 def _mappings(norm: dict[str, Any]) -> list[dict[str, Any]]:
-    found = []
-    for dest in (norm.get("destination"), (norm.get("deliveryWithResourceIdentity") or {}).get("destination")):
-        if isinstance(dest, dict):
-            found.extend(dest.get("properties", {}).get("deliveryAttributeMappings") or [])
-    return found
+    dest = destination_of(norm)
+    return list(dest.get("properties", {}).get("deliveryAttributeMappings") or []) if isinstance(dest, dict) else []
 
 
 def needs_full_url(desired: Mapping[str, Any], current: Mapping[str, Any]) -> bool:

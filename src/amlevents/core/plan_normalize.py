@@ -42,16 +42,20 @@ comparison makes of them).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from amlevents.core.catalog import EVENT_TYPES
 from amlevents.core.delivery_attributes import HIDDEN
-from amlevents.core.destination import BATCH_TYPES, DEFAULT_MAX_EVENTS_PER_BATCH, DEFAULT_PREFERRED_BATCH_SIZE_KB
+from amlevents.core.destination import (
+    BATCH_TYPES,
+    DEFAULT_MAX_EVENTS_PER_BATCH,
+    DEFAULT_PREFERRED_BATCH_SIZE_KB,
+    ENDPOINT_TYPES,
+    IDENTITY_TYPES,
+)
 from amlevents.core.filters.model import Operator
 from amlevents.core.subscription import (
     DEFAULT_EVENT_TTL_MINUTES,
@@ -59,6 +63,8 @@ from amlevents.core.subscription import (
     DEFAULT_SCHEMA,
     SCHEMAS,
     WRITABLE,
+    format_utc,
+    parse_instant,
 )
 
 DEFAULT_EVENT_TYPES = tuple(sorted(t.event_type for t in EVENT_TYPES))
@@ -66,9 +72,9 @@ _EVENT_TYPE_NAMES = {t.event_type.lower(): t.event_type for t in EVENT_TYPES}
 _ENUMS = {
     name.lower(): name
     for name in (
-        "WebHook", "AzureFunction", "EventHub", "ServiceBusQueue", "ServiceBusTopic", "StorageQueue",
-        "HybridConnection", "MonitorAlert", "NamespaceTopic", "StorageBlob", "SystemAssigned", "UserAssigned",
-        "Static", "Dynamic",
+        *ENDPOINT_TYPES.values(), "MonitorAlert", "NamespaceTopic", "StorageBlob",  # the destination types
+        *(kind for kind in IDENTITY_TYPES.values() if kind),
+        "Static", "Dynamic",  # the delivery attribute mapping types
     )
 }
 
@@ -233,15 +239,6 @@ def _identity(i: Any) -> Any:
     return out
 
 
-def _dead_letter(d: Any) -> Any:
-    if not isinstance(d, dict):
-        return d
-    props = dict(d.get("properties") or {})
-    if "resourceId" in props:
-        props["resourceId"] = _lower(props["resourceId"])
-    return {**d, "endpointType": _enum(d.get("endpointType")), "properties": props}
-
-
 def _with_identity(inner: str, normalize_inner: Any) -> Any:
     def normalize_wrapper(w: Any) -> Any:
         if not isinstance(w, dict):
@@ -254,19 +251,13 @@ def _with_identity(inner: str, normalize_inner: Any) -> Any:
     return normalize_wrapper
 
 
-_FRACTION = re.compile(r"(\.\d{6})\d+")
-
-
 def _instant(text: Any) -> Any:
     if not isinstance(text, str):
         return text
-    iso = _FRACTION.sub(r"\1", text.strip())
     try:
-        moment = datetime.fromisoformat(iso[:-1] + "+00:00" if iso.endswith(("Z", "z")) else iso)
+        return format_utc(parse_instant(text.strip()))
     except ValueError:
         return text
-    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{moment.microsecond:06d}" if moment.microsecond else "") + "Z"
 
 
 def _url(url: str) -> str:
@@ -283,6 +274,6 @@ _NORMALIZERS: dict[str, Any] = {
     "expirationTimeUtc": _instant,
     "eventDeliverySchema": lambda s: _enum(s, SCHEMAS),
     "retryPolicy": with_retry_defaults,
-    "deadLetterDestination": _dead_letter,
-    "deadLetterWithResourceIdentity": _with_identity("deadLetterDestination", _dead_letter),
+    "deadLetterDestination": _destination,  # a StorageBlob: only its resourceId needs normalising
+    "deadLetterWithResourceIdentity": _with_identity("deadLetterDestination", _destination),
 }

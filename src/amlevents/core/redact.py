@@ -14,6 +14,8 @@ import re
 from typing import Any
 from urllib.parse import unquote_plus
 
+from amlevents.core.delivery_attributes import HIDDEN
+
 REDACTED = "REDACTED"
 _SAFE_QUERY = {"api-version", "$top", "$filter", "$skiptoken", "tenantid"}
 _URL = re.compile(r"https?://[^\s\"'<>]+")
@@ -89,7 +91,7 @@ def redact_resource(data: Any) -> Any:
     )
     for key, value in data.items():
         if secret_mapping and key == "properties":
-            value = {**value, "value": REDACTED} if value.get("value") not in (None, "Hidden") else dict(value)
+            value = {**value, "value": REDACTED} if value.get("value") not in (None, HIDDEN) else dict(value)
             out[key] = value
         else:
             out[key] = redact_resource(value)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from amlevents.core.catalog import EVENT_TYPES, get_event_type, normalize_event_type
 from amlevents.core.errors import InvalidInputError
+from amlevents.core.filters.build import FilterSpec, to_filter
 from amlevents.core.filters.model import AdvancedFilter, Operator
-from amlevents.core.filters.parse import parse_advanced_filter
 
 __all__ = ["RUN_STATUSES", "AmlShortcuts", "apply_shortcuts", "parse_tag"]
 
@@ -35,8 +35,6 @@ RUN_STATUSES = (
     "NotResponding",
 )
 _RUNS = frozenset({"RunCompleted", "RunStatusChanged"})
-
-FilterSpec = str | Sequence[str] | AdvancedFilter
 
 
 @dataclass(frozen=True)
@@ -199,18 +197,27 @@ def apply_shortcuts(
                 )
         types = explicit_types
     filters = list(advanced_filters or ())
-    for piece in pieces:
-        if piece.key is None:
-            continue
+    keyed = [p for p in pieces if p.key is not None]
+    if keyed:
+        # Each given filter is parsed once. The first shortcut is checked as they are parsed, so that of a parse
+        # error and a clash with it, the one in the earlier filter is reported.
+        parsed: list[AdvancedFilter] = []
         for given in filters:
-            parsed = given if isinstance(given, AdvancedFilter) else parse_advanced_filter(given)
-            if parsed.key.lower() == piece.key.lower():
-                raise InvalidInputError(
-                    f"{piece.flag} filters on {piece.key}, and so does --advanced-filter '{parsed.key}'",
-                    hint="Both would have to hold; keep one of them.",
-                )
-    filters += [AdvancedFilter(Operator.StringIn, p.key, values=p.values) for p in pieces if p.key is not None]
+            parsed.append(to_filter(given))
+            _refuse_same_key(keyed[0], parsed[-1])
+        for piece in keyed[1:]:
+            for f in parsed:
+                _refuse_same_key(piece, f)
+    filters += [AdvancedFilter(Operator.StringIn, p.key, values=p.values) for p in keyed]
     return types, begins, ends, tuple(filters) or None
+
+
+def _refuse_same_key(piece: _Piece, given: AdvancedFilter) -> None:
+    if given.key.lower() == str(piece.key).lower():
+        raise InvalidInputError(
+            f"{piece.flag} filters on {piece.key}, and so does --advanced-filter '{given.key}'",
+            hint="Both would have to hold; keep one of them.",
+        )
 
 
 def _common_types(pieces: list[_Piece]) -> frozenset[str]:

@@ -19,7 +19,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from amlevents.core.delivery_attributes import DeliveryAttribute
-from amlevents.core.destination import dead_letter_fields, delivery_fields, int_in_range
+from amlevents.core.destination import dead_letter_fields, delivery_fields, int_in_range, touches_destination
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.filters.model import EventFilter
 
@@ -192,21 +192,14 @@ def schema_wire(name: str) -> str:
     return wire
 
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 def expiration_wire(value: str | date, *, now: datetime | None = None) -> str:
     """``expirationTimeUtc`` for ``--expiration-date``: ISO 8601 in UTC with a ``Z``; it must lie after ``now``.
 
     A date means midnight UTC; a date-time without an offset is UTC; one with an offset is converted.
     """
     if isinstance(value, str):
-        text = value.strip()
         try:
-            if _DATE.fullmatch(text):
-                moment = datetime.combine(date.fromisoformat(text), datetime.min.time())
-            else:
-                moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+            moment = parse_instant(value.strip())
         except ValueError:
             raise InvalidInputError(
                 f"--expiration-date '{value}' is not an ISO 8601 date or date-time",
@@ -216,20 +209,38 @@ def expiration_wire(value: str | date, *, now: datetime | None = None) -> str:
         moment = value
     else:
         moment = datetime.combine(value, datetime.min.time())
-    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    moment = _utc(moment)
     now = now or datetime.now(timezone.utc)
     if moment <= now:
         raise InvalidInputError(
-            f"--expiration-date {_format_utc(moment)} is not in the future",
-            hint=f"It is now {_format_utc(now)}; give a later date or time.",
+            f"--expiration-date {format_utc(moment)} is not in the future",
+            hint=f"It is now {format_utc(now)}; give a later date or time.",
         )
-    return _format_utc(moment)
+    return format_utc(moment)
 
 
-def _format_utc(moment: datetime) -> str:
-    moment = moment.astimezone(timezone.utc)
+_FRACTION = re.compile(r"(:[0-9]{2}\.[0-9]{6})[0-9]+")
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 date or date-time (``Z``, an offset or none); raises ``ValueError`` when ``text`` is not one.
+
+    Fractions of a second beyond microseconds are cut (Azure writes seven digits, ``2030-01-01T00:00:00.0000000Z``;
+    Python 3.10 refuses them). Without an offset the result is naive: ``format_utc`` takes it as UTC.
+    """
+    iso = _FRACTION.sub(r"\1", text)
+    return datetime.fromisoformat(iso[:-1] + "+00:00" if iso.endswith(("Z", "z")) else iso)
+
+
+def format_utc(moment: datetime) -> str:
+    """``moment`` in UTC as ``2030-01-01T00:00:00Z`` (with microseconds when it has any); naive means UTC."""
+    moment = _utc(moment)
     fraction = f".{moment.microsecond:06d}" if moment.microsecond else ""
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def _check_conflicts(o: SubscriptionOptions) -> None:
@@ -252,22 +263,10 @@ def _retry_policy(current: dict[str, Any], o: SubscriptionOptions) -> dict[str, 
     return {"maxDeliveryAttempts": attempts, "eventTimeToLiveInMinutes": ttl}
 
 
-_DESTINATION_OPTIONS = (
-    "endpoint", "endpoint_type", "max_events_per_batch", "preferred_batch_size_kb", "aad_tenant_id",
-    "aad_app_id_or_uri", "delivery_attributes", "storage_queue_ttl_seconds", "min_tls_version", "delivery_identity",
-    "delivery_identity_user_id",
-)
-
-
 def needs_hydration(options: SubscriptionOptions) -> bool:
     """True when an update re-sends the destination (or the whole subscription) and so needs the real webhook
     URL and secret attribute values, which a GET hides."""
-    return (
-        any(getattr(options, name) is not None for name in _DESTINATION_OPTIONS)
-        or options.clear_delivery_attributes
-        or options.clear_deadletter
-        or options.clear_expiration
-    )
+    return touches_destination(options) or options.clear_deadletter or options.clear_expiration
 
 
 _NAME = re.compile(r"[A-Za-z0-9-]{3,64}")

@@ -14,15 +14,15 @@ from datetime import datetime
 from typing import Any
 
 from amlevents.core.errors import InvalidInputError
-from amlevents.core.filters.build import build_filter
-from amlevents.core.filters.model import AdvancedFilter, EventFilter, WireFormatError
-from amlevents.core.filters.parse import parse_advanced_filter
+from amlevents.core.filters.build import FilterSpec, build_filter, to_filter
+from amlevents.core.filters.model import EventFilter, WireFormatError
 from amlevents.core.subscription import (
     DEFAULT_SCHEMA,
     WRITABLE,
     SubscriptionOptions,
     desired_properties,
     filter_wire,
+    parse_instant,
     schema_wire,
     writable_properties,
 )
@@ -34,7 +34,6 @@ PAIRS = {
     "deadLetterDestination": "deadLetterWithResourceIdentity",
     "deadLetterWithResourceIdentity": "deadLetterDestination",
 }
-DEAD_LETTER_FIELDS = ("deadLetterDestination", "deadLetterWithResourceIdentity")
 
 
 def merge_update(
@@ -83,13 +82,22 @@ def merge_update(
     if event_filter is not None and not same_filter(before.get("filter"), event_filter):
         after["filter"] = filter_wire(event_filter)
     changed = [key for key in WRITABLE if not _same(key, before.get(key), after.get(key))]
+    return patch_body(after, changed), changed
+
+
+def patch_body(after: dict[str, Any], changed: Sequence[str]) -> dict[str, Any]:
+    """The PATCH body that makes the ``changed`` top-level fields what they are in ``after``, in that order.
+
+    A field ``after`` has is sent whole. One it lacks is sent as ``[]`` (``labels``), not at all when ``after``
+    has the other field of its pair (the service drops it), else as ``null`` (see ``needs_put``).
+    """
     body: dict[str, Any] = {}
     for key in changed:
         if key in after:
             body[key] = after[key]
         elif PAIRS.get(key) not in after:
             body[key] = [] if key == "labels" else None
-    return body, changed
+    return body
 
 
 def needs_put(body: dict[str, Any]) -> bool:
@@ -138,7 +146,7 @@ def _same(key: str, before: Any, after: Any) -> bool:
 
 def _instant(text: str) -> datetime | str:
     try:
-        return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        return parse_instant(text)
     except ValueError:
         return text
 
@@ -164,8 +172,6 @@ def _normalized(f: EventFilter) -> EventFilter:
 
 
 # --- filter edits ---------------------------------------------------------------------------------------------
-
-FilterSpec = str | Sequence[str] | AdvancedFilter
 
 
 def edit_filter(
@@ -212,9 +218,9 @@ def edit_filter(
                 hint=f"The subscription filters on these keys: {present}.",
             )
         filters = kept
-    filters += [f if isinstance(f, AdvancedFilter) else parse_advanced_filter(f) for f in add]
+    filters += [to_filter(f) for f in add]
     if advanced_filters:
-        filters = [f if isinstance(f, AdvancedFilter) else parse_advanced_filter(f) for f in advanced_filters]
+        filters = [to_filter(f) for f in advanced_filters]
     # an empty result leaves the field as it was when it was already empty, else removes it
     edited = tuple(filters) or (current.advanced_filters if not current.filters else None)
     base = dataclasses.replace(current, advanced_filters=edited)

@@ -2,6 +2,8 @@
 
 Precedence for each field: command-line flag > environment variable > Azure ML ``config.json``
 (``./config.json`` or ``./.azureml/config.json``, searched from the current directory upwards).
+
+``parent_of`` tells where an event subscription of a workspace lives: at workspace scope or under the system topic.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from amlevents.core.errors import InvalidInputError, NotFoundError
 
@@ -64,13 +67,25 @@ class WorkspaceRef:
         return self.id.lower() == other.id.lower()
 
 
-@dataclass(frozen=True)
-class WorkspaceSources:
-    """Where each part of the workspace address came from (for error messages)."""
+# Where an event subscription of the workspace lives: on the workspace itself, or under its system topic.
+WORKSPACE = "workspace"
+SYSTEM_TOPIC = "system-topic"
+_TOPIC = re.compile(r"/systemTopics/([^/]+)/eventSubscriptions/", re.IGNORECASE)
 
-    subscription: str | None
-    resource_group: str | None
-    workspace: str | None
+
+def parent_of(resource: Mapping[str, Any]) -> tuple[str, str | None]:
+    """``(WORKSPACE, None)``, or ``(SYSTEM_TOPIC, topic name)`` for an event subscription resource under a system
+    topic (its id says so, or its ``type`` when the id is missing: the name is None then)."""
+    topic = topic_name_of(resource)
+    if topic is not None or "systemtopics" in str(resource.get("type") or "").lower():
+        return SYSTEM_TOPIC, topic
+    return WORKSPACE, None
+
+
+def topic_name_of(resource: Mapping[str, Any]) -> str | None:
+    """The system topic name in a system-topic subscription's id; None for any other id."""
+    found = _TOPIC.search(str(resource.get("id") or ""))
+    return found.group(1) if found else None
 
 
 def find_config_file(start: Path) -> Path | None:

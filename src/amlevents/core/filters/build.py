@@ -15,6 +15,14 @@ from amlevents.core.filters.limits import check_limits
 from amlevents.core.filters.model import AdvancedFilter, EventFilter
 from amlevents.core.filters.parse import parse_advanced_filter
 
+# An advanced filter as the flags give it: an --advanced-filter expression (a string or its tokens) or a ready one.
+FilterSpec = str | Sequence[str] | AdvancedFilter
+
+
+def to_filter(spec: FilterSpec) -> AdvancedFilter:
+    """``spec`` itself when it is an ``AdvancedFilter``, else the expression parsed."""
+    return spec if isinstance(spec, AdvancedFilter) else parse_advanced_filter(spec)
+
 
 def filter_from_document(doc: Any) -> EventFilter:
     """The filter in a document: a wire ``filter`` object, ``{"filter": ...}`` or a whole event-subscription resource."""
@@ -38,7 +46,7 @@ def build_filter(
     subject_begins_with: str | None = None,
     subject_ends_with: str | None = None,
     subject_case_sensitive: bool | None = None,
-    advanced_filters: Sequence[str | Sequence[str] | AdvancedFilter] | None = None,
+    advanced_filters: Sequence[FilterSpec] | None = None,
     enable_arrays: bool | None = None,
 ) -> EventFilter:
     """Apply the given flags to ``base`` (an empty filter when None), check the service limits, return it.
@@ -60,9 +68,7 @@ def build_filter(
     if enable_arrays is not None:
         changes["enable_advanced_filtering_on_arrays"] = enable_arrays
     if advanced_filters:
-        changes["advanced_filters"] = tuple(
-            f if isinstance(f, AdvancedFilter) else parse_advanced_filter(f) for f in advanced_filters
-        )
+        changes["advanced_filters"] = tuple(to_filter(f) for f in advanced_filters)
     result = dataclasses.replace(result, **changes)
     check_limits(result)
     return result

@@ -61,12 +61,12 @@ from decimal import Decimal
 from typing import Any
 
 from amlevents.core.errors import InvalidInputError
-from amlevents.core.filters.model import AdvancedFilter, EventFilter, Operator, ValueKind
+from amlevents.core.filters.model import ENVELOPE_KEYS, AdvancedFilter, EventFilter, Operator, ValueKind
 
 EVENTGRID = "eventgrid"
 CLOUDEVENTS = "cloudevents"
 
-_EVENTGRID_KEYS = ("id", "topic", "subject", "eventtype", "dataversion")
+_EVENTGRID_KEYS = {key.lower() for key in ENVELOPE_KEYS}
 _MISSING_MATCHES = {Operator.NumberNotIn, Operator.StringNotIn, Operator.NumberNotInRange}
 _MAX_SHOWN = 60
 
@@ -231,8 +231,8 @@ def _advanced(f: AdvancedFilter, event: dict[str, Any], schema: str, arrays: boo
             return True, f"{key} is {_show(value)}, which is not null"
         return _compare(f, value, arrays)
     if not found and not _filterable(key, schema):
-        absent = f"{key} is not a filterable Event Grid schema key (ID, Topic, Subject, EventType, DataVersion " \
-                 "or data.*), so it counts as missing"
+        absent = f"{key} is not a filterable Event Grid schema key ({', '.join(ENVELOPE_KEYS)} or data.*), so it " \
+                 "counts as missing"
     else:
         absent = f"{key} is missing" if not found else f"{key} is null, which counts as missing"
     if op is Operator.IsNullOrUndefined:

@@ -16,13 +16,12 @@ from amlevents.core.catalog import (
     subject_matches_type,
     suggest_event_type,
 )
-from amlevents.core.filters.model import AdvancedFilter, EventFilter, Operator
+from amlevents.core.filters.model import ENVELOPE_KEYS, AdvancedFilter, EventFilter, Operator
 
 # Keys outside data.* that Event Grid filters on (Event Grid schema, then CloudEvents); AML events carry no
 # CloudEvents extension attributes, so any other top-level key is always missing.
-_ENVELOPE_KEYS = ("ID", "Topic", "Subject", "EventType", "DataVersion")
 _CLOUDEVENTS_KEYS = ("id", "source", "type", "specversion", "subject")
-_FILTERABLE = {k.lower() for k in _ENVELOPE_KEYS + _CLOUDEVENTS_KEYS}
+_FILTERABLE = {k.lower() for k in ENVELOPE_KEYS + _CLOUDEVENTS_KEYS}
 # Run tag/property keys AML writes with dots ("azureml.pipelineid"); filter keys cannot escape a dot.
 _DOTTED_MAPS = {"runtags", "runproperties"}
 _NULL_TESTS = (Operator.IsNullOrUndefined, Operator.IsNotNull)
@@ -128,7 +127,7 @@ def _check_key(advanced: AdvancedFilter, selected: tuple[EventTypeInfo, ...]) ->
             return None
         return (
             f"advanced filter key '{key}' is not a field Event Grid filters on, so it is always missing; use "
-            f"{', '.join(_ENVELOPE_KEYS)} (CloudEvents: {', '.join(_CLOUDEVENTS_KEYS)}) or data.<field>."
+            f"{', '.join(ENVELOPE_KEYS)} (CloudEvents: {', '.join(_CLOUDEVENTS_KEYS)}) or data.<field>."
         )
     if len(segments) < 2 or not segments[1]:
         return f"advanced filter key '{key}' names no data field; use data.<field>, e.g. data.ModelName."

@@ -93,8 +93,9 @@ _KINDS: dict[Operator, ValueKind] = {
 }
 _BY_LOWER = {op.value.lower(): op for op in Operator}
 
-Number = float
-Range = tuple[float, float]
+# The top-level keys of an Event Grid schema event that an advanced filter can name (besides data.*), as the
+# Event Grid docs spell them; Event Grid matches them case-insensitively.
+ENVELOPE_KEYS = ("ID", "Topic", "Subject", "EventType", "DataVersion")
 
 
 class WireFormatError(InvalidInputError):
