@@ -17,6 +17,7 @@ from amlevents.arm.clients import Session
 from amlevents.arm.errors import translate_errors
 from amlevents.arm.polling import AdaptivePolling
 from amlevents.core.catalog import TOPIC_TYPE
+from amlevents.core.destination import destination_of
 from amlevents.core.errors import AccessDeniedError, NotFoundError
 from amlevents.core.workspace import WorkspaceRef
 
@@ -191,7 +192,7 @@ class WorkspaceSubscriptions:
     def hydrate(self, found: Found) -> dict[str, Any]:
         """The subscription's properties with the webhook URL and secret attribute values filled in."""
         props = json.loads(json.dumps(found.resource.get("properties") or {}))
-        destination = props.get("destination") or (props.get("deliveryWithResourceIdentity") or {}).get("destination")
+        destination = destination_of(props)
         if not destination:
             return props
         inner = destination.setdefault("properties", {})

@@ -14,6 +14,7 @@ from typing import Any, ContextManager
 from amlevents.arm.access import AccessChecker, AccessVerdict, required_actions
 from amlevents.arm.clients import Session
 from amlevents.arm.subscriptions import WorkspaceSubscriptions
+from amlevents.core.destination import destination_of
 from amlevents.core.errors import AccessDeniedError, InvalidInputError, NotFoundError, ServiceError
 from amlevents.core.filter_flags import FilterFlags, edited_filter
 from amlevents.core.filters.model import EventFilter
@@ -108,8 +109,7 @@ class SubscriptionService:
         resource = found.resource
         if full_url:
             props = resource.get("properties") or {}
-            destination = props.get("destination") or (props.get("deliveryWithResourceIdentity") or {}).get(
-                "destination") or {}
+            destination = destination_of(props) or {}
             # Only a WebHook has a full URL: getFullUrl on any other destination is an error (it was exit 2).
             if destination.get("endpointType") == "WebHook":
                 url = api.full_url(found)

@@ -24,8 +24,10 @@ def _props(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 def _destination(resource: dict[str, Any]) -> str:
+    from amlevents.core.destination import destination_of
+
     props = _props(resource)
-    dest = props.get("destination") or (props.get("deliveryWithResourceIdentity") or {}).get("destination") or {}
+    dest = destination_of(props) or {}
     inner = dest.get("properties") or {}
     target = inner.get("endpointUrl") or inner.get("endpointBaseUrl") or inner.get("resourceId") or ""
     if inner.get("queueName"):
@@ -56,7 +58,9 @@ def _filters(resource: dict[str, Any]) -> str:
 
 
 def _kind(resource: dict[str, Any]) -> str:
-    return "system-topic" if "systemtopics" in (resource.get("type") or "").lower() else "workspace"
+    from amlevents.core.workspace import parent_of
+
+    return parent_of(resource)[0]
 
 
 LIST_COLUMNS = [
@@ -71,14 +75,14 @@ LIST_COLUMNS = [
 
 def _details(resource: dict[str, Any]) -> dict[str, Any]:
     """The key/value view of one subscription."""
+    from amlevents.core.destination import dead_letter_of
     from amlevents.core.filters.model import AdvancedFilter
     from amlevents.core.filters.parse import format_advanced_filter
 
     props = _props(resource)
     f = props.get("filter") or {}
     retry = props.get("retryPolicy") or {}
-    dead = props.get("deadLetterDestination") or (props.get("deadLetterWithResourceIdentity") or {}).get(
-        "deadLetterDestination") or {}
+    dead = dead_letter_of(props) or {}
     advanced = []
     for item in f.get("advancedFilters") or []:
         try:
