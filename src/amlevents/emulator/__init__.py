@@ -16,6 +16,7 @@ Layout (learned from moto's server mode, with HTTP kept out of the domain)::
     backend.py  the domain (+ subscriptions.py, topics.py, operations.py, views.py), raises errors.ArmError
     validation.py  event subscription rules (reusing amlevents.core.filters)
     rbac.py  odata.py  paging.py  faults.py  auth.py  seed.py  store.py (SQLite); roles: amlevents.core.roles
+    wirejson.py  strict JSON from the wire (depth, NaN/Infinity)   errors.py  ARM's error format and codes
 
 Entry points: ``EmulatorServer`` (embeddable server), ``EmulatorApp``/``Backend`` (WSGI app and domain without a
 server), ``EmulatorCredential`` and ``mint_token`` (bearer tokens the emulator accepts).
@@ -24,7 +25,8 @@ What it does NOT emulate:
 
 - event delivery: no events are published, filtered or delivered, and no webhook is ever contacted (a host
   ending in ``.invalid`` fails the validation handshake, ``.manual.invalid`` waits for manual validation);
-- token signatures and tenants: tokens are unsigned JWTs, trusted as presented (audience and expiry checked);
+- token signatures: tokens are unsigned JWTs, trusted as signed; everything else is checked like ARM (tenant,
+  issuer, nbf, expiry, lifetime, audience);
 - any resource provider but the slice above: custom topics, domains, namespaces, partner topics, the global and
   regional event-subscription lists (``list_global_*``, ``list_regional_*``), event subscriptions on resource
   groups or subscriptions, destination resources (an Event Hub id is checked for shape, not existence), writes

@@ -3,7 +3,8 @@
 ====================  ======  ====================================================================
 path                  method  effect
 ====================  ======  ====================================================================
-``requests``          GET     the request log: ``[{method, path, query, status, principal, time}]``
+``requests``          GET     the request log: ``[{method, path, query, status, principal, time}]``, and
+                              the redacted ``body`` of writes (``bodyBytes`` over 64 KB); newest 10k / 16 MB
 ``requests``          DELETE  clear the log
 ``reset``             POST    state back to the seed, log cleared, faults cleared
 ``faults``            GET     ``{"seed", "rules": [...]}``
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from amlevents.core.errors import InvalidInputError
+from amlevents.emulator import wirejson
 from amlevents.emulator.errors import ArmError
 from amlevents.emulator.faults import FaultRule
 
@@ -44,7 +46,7 @@ def _body(request: Request) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        return wirejson.loads(raw)
     except ValueError as exc:
         raise InvalidInputError(f"the request body is not valid JSON: {exc}") from None
 

@@ -5,6 +5,12 @@ client). Per ARM request, in order: injected latency and response faults (a faul
 as a gateway would), the bearer token (401), ``api-version`` (400 MissingApiVersionParameter), the route
 (404/405), RBAC for the route's action (403), then the handler. Requests under ``/_emulator/`` go to the admin
 API (``admin.py``): no auth, no faults, not logged.
+
+As a local server facing whatever runs on the machine: the body is read only after the token is accepted, and
+never past ARM's 4 MB (413 RequestContentTooLarge); every refusal, even of a request the app crashes on, is ARM's
+JSON error; the request log keeps redacted bodies (``core.redact``: webhook query values, secret delivery
+attribute values), bodies over ``LOG_BODY_BYTES`` only as their size, and at most ``LOG_LIMIT`` entries and
+``LOG_BYTES`` bytes (the oldest go first).
 """
 
 from __future__ import annotations
@@ -19,18 +25,25 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from amlevents.emulator import admin, routes
+from amlevents.core.redact import redact_resource, redact_text
+from amlevents.emulator import admin, routes, wirejson
 from amlevents.emulator.auth import authenticate
 from amlevents.emulator.identity import Identity, audiences, is_identity_path
 from amlevents.emulator.backend import Backend, iso
-from amlevents.emulator.errors import ArmError, missing_api_version
+from amlevents.emulator.errors import MAX_BODY_BYTES, ArmError, missing_api_version, request_too_large
 from amlevents.emulator.faults import Faults, FaultRule
 from amlevents.emulator.handlers import Context, Reply, query_param
 
 log = logging.getLogger("amlevents.emulator")
 LOG_LIMIT = 10_000
+LOG_BYTES = 16 * 1024 * 1024  # the request log's budget, as the JSON size of its entries
+LOG_BODY_BYTES = 64 * 1024  # a larger body is logged as its size ("bodyBytes") only
+# An unread body up to this size is read and thrown away before answering, so the client sees the answer
+# instead of a connection reset; a larger one is not worth the bandwidth (the connection closes anyway).
+DRAIN_BYTES = 2 * MAX_BODY_BYTES
 
 
 def fault_error(rule: FaultRule) -> ArmError:
@@ -61,6 +74,26 @@ def _drop(environ: dict[str, Any]) -> None:
     raise ConnectionAbortedError("connection dropped by an injected emulator fault")
 
 
+def _reply(error: ArmError) -> Reply:
+    return Reply(error.status, error.body(), error.headers)
+
+
+def _discard_unread(request: Request, environ: dict[str, Any]) -> None:
+    """Read and drop a body nobody read (a refused request's), up to ``DRAIN_BYTES``, in small chunks."""
+    length = request.content_length
+    if not length or length > DRAIN_BYTES or "stream" in request.__dict__:
+        return  # no body, too big to bother, or already read through werkzeug's stream (which tracks its end)
+    stream = environ.get("wsgi.input")
+    try:
+        while length > 0 and stream is not None:
+            chunk = stream.read(min(length, 64 * 1024))
+            if not chunk:
+                break
+            length -= len(chunk)
+    except (OSError, ValueError):
+        pass
+
+
 class EmulatorApp:
     """The emulator's WSGI callable over a ``Backend``."""
 
@@ -70,21 +103,23 @@ class EmulatorApp:
         self.faults = faults if isinstance(faults, Faults) else Faults(faults)
         self.latency_ms = latency_ms
         self.identity = Identity(backend.world)
-        self._log: deque[dict[str, Any]] = deque(maxlen=LOG_LIMIT)
+        self._log: deque[tuple[dict[str, Any], int]] = deque()
+        self._log_bytes = 0
         self._log_lock = threading.Lock()
 
     # --- the request log ------------------------------------------------------------------------------------
 
     def requests(self) -> list[dict[str, Any]]:
         """The logged ARM requests, oldest first: method, path, query, status, principal, time, and the JSON
-        body of writes."""
+        body of writes, redacted (``bodyBytes`` instead when it is over ``LOG_BODY_BYTES``)."""
         with self._log_lock:
-            return list(self._log)
+            return [entry for entry, _ in self._log]
 
     def clear_requests(self) -> None:
         """Empty the request log."""
         with self._log_lock:
             self._log.clear()
+            self._log_bytes = 0
 
     def info(self) -> dict[str, Any]:
         """The seeded world as clients need it (ids, principals, workspaces)."""
@@ -106,12 +141,30 @@ class EmulatorApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
+        request.max_content_length = MAX_BODY_BYTES  # werkzeug then refuses to read more, chunked bodies too
+        try:
+            response = self._route(request, environ)
+        except ConnectionError:  # an injected drop: no answer at all
+            raise
+        except RequestEntityTooLarge:
+            response = self._response(request, _reply(request_too_large(request.content_length)))
+        except Exception:  # never werkzeug's HTML 500: a bug still answers like ARM
+            log.exception("unhandled error for %s %s", request.method, request.path[:200])
+            response = self._response(request, _reply(ArmError(500, "InternalServerError",
+                                                               "Encountered internal server error.")))
+        _discard_unread(request, environ)
+        return response(environ, start_response)
+
+    def _route(self, request: Request, environ: dict[str, Any]) -> Response:
         path = routes.normalize_path(request.path)
-        if path.lower() == "/_emulator" or path.lower().startswith("/_emulator/"):
-            return admin.handle(self, request, path)(environ, start_response)
-        if is_identity_path(path):
-            return self._sign_in(request, path)(environ, start_response)
-        return self._arm(request, path, environ)(environ, start_response)
+        lowered = path.lower()
+        if lowered == "/_emulator" or lowered.startswith("/_emulator/") or is_identity_path(path):
+            if (request.content_length or 0) > MAX_BODY_BYTES:
+                raise RequestEntityTooLarge()
+            if is_identity_path(path):
+                return self._sign_in(request, path)
+            return admin.handle(self, request, path)
+        return self._arm(request, path, environ)
 
     def _principal_label(self, object_id: str | None) -> str | None:
         return None if object_id is None else (self.backend.world.principal_name(object_id) or object_id)
@@ -128,14 +181,35 @@ class EmulatorApp:
     @staticmethod
     def _entry(request: Request, path: str) -> dict[str, Any]:
         """A request log entry before its answer: method, path, query, status, principal, time."""
-        return {"method": request.method, "path": path, "query": dict(request.args.items()), "status": None,
+        query = {name: redact_text(value) for name, value in request.args.items()}
+        return {"method": request.method, "path": path, "query": query, "status": None,
                 "principal": None, "time": iso(time.time())}
+
+    @staticmethod
+    def _read_body(request: Request, entry: dict[str, Any]) -> None:
+        """Read a write's body (after authentication: an anonymous caller never makes the emulator read or keep
+        anything), refusing one over 4 MB, and log it as received but redacted, so tests can check the wire JSON
+        a client sent field by field without the log holding webhook keys or secret header values."""
+        if request.method not in ("PUT", "PATCH", "POST"):
+            return
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise request_too_large(request.content_length)
+        try:
+            raw = request.get_data(cache=True)
+        except RequestEntityTooLarge:  # a chunked body that went past the limit
+            raise request_too_large() from None
+        if not raw:
+            return
+        if len(raw) > LOG_BODY_BYTES:
+            entry["bodyBytes"] = len(raw)
+            return
+        try:
+            entry["body"] = redact_resource(wirejson.loads(raw))
+        except ValueError:
+            entry["body"] = None
 
     def _arm(self, request: Request, path: str, environ: dict[str, Any]) -> Response:
         entry = self._entry(request, path)
-        if request.method in ("PUT", "PATCH", "POST") and request.content_length:
-            # The body as received, so tests can check the wire JSON a client sent field by field.
-            entry["body"] = request.get_json(silent=True, cache=True)
         tenant = self.backend.world.tenant_id
         decision = self.faults.decide(request.method, path)
         delay = self.latency_ms + decision.latency_ms
@@ -147,6 +221,7 @@ class EmulatorApp:
                     caller = authenticate(request.headers.get("Authorization"), tenant,
                                           audiences=audiences(request.host_url))
                     entry["principal"] = self._principal_label(caller)
+                    self._read_body(request, entry)  # logged like any write's (the fault still answers)
                 except ArmError:
                     pass
                 if decision.fault.kind == "drop":
@@ -170,6 +245,7 @@ class EmulatorApp:
     def _dispatch(self, request: Request, path: str, tenant: str, entry: dict[str, Any]) -> Reply:
         principal = authenticate(request.headers.get("Authorization"), tenant, audiences=audiences(request.host_url))
         entry["principal"] = self._principal_label(principal)
+        self._read_body(request, entry)
         api_version = query_param(request.args, "api-version")
         if not api_version:
             raise missing_api_version()
@@ -185,8 +261,12 @@ class EmulatorApp:
         return route.handler(ctx, **params)
 
     def _record(self, entry: dict[str, Any]) -> None:
+        size = len(json.dumps(entry, default=str))
         with self._log_lock:
-            self._log.append(entry)
+            self._log.append((entry, size))
+            self._log_bytes += size
+            while len(self._log) > LOG_LIMIT or (self._log_bytes > LOG_BYTES and len(self._log) > 1):
+                self._log_bytes -= self._log.popleft()[1]
 
     @staticmethod
     def _response(request: Request, reply: Reply) -> Response:

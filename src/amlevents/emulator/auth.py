@@ -2,9 +2,13 @@
 
 The emulator trusts whoever holds a token: tokens are unsigned (``alg: none``) JWTs whose payload carries ``oid``
 (the principal's object id), ``tid``, ``aud`` ``https://management.azure.com/``, ``iat``, ``nbf`` and ``exp``.
-What it checks is what ARM checks before authorization: a Bearer header is present, the token parses, has not
-expired and was issued for the management audience. An ``oid`` the seed does not know is a valid principal with
-no role assignments (so it gets 403 on every action).
+What it checks is what ARM checks before authorization, everything but the signature: a Bearer header is present;
+the token parses (strict JSON); it has an ``oid``, a ``tid`` and numeric ``exp`` (and ``nbf``/``iat`` when given);
+``tid`` (and the tenant in ``iss``) is the seeded tenant (401 ``InvalidAuthenticationTokenTenant``); it is valid
+now: ``nbf`` not in the future beyond ARM's 5-minute clock skew, ``exp`` not past (``ExpiredAuthenticationToken``)
+and not further away than the longest lifetime Entra ID issues (1 day, plus the skew); and it was issued for the
+management audience. Unsigned (``alg: none``) tokens are accepted by design: the emulator is a test bed. An ``oid``
+the seed does not know is a valid principal with no role assignments (so it gets 403 on every action).
 
 ``EmulatorCredential`` is a duck-typed ``azure.core.credentials.TokenCredential`` (``get_token`` returns an object
 with ``.token`` and ``.expires_on``); this package does not import azure.
@@ -20,6 +24,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
+from amlevents.emulator import wirejson
 from amlevents.emulator.errors import ArmError
 from amlevents.emulator.seed import DEFAULT_PRINCIPALS, DEFAULT_TENANT_ID
 
@@ -27,6 +32,9 @@ AUDIENCE = "https://management.azure.com/"
 # ARM accepts tokens for either spelling of the management resource.
 MANAGEMENT_AUDIENCES = frozenset({"https://management.azure.com/", "https://management.azure.com",
                                   "https://management.core.windows.net/", "https://management.core.windows.net"})
+# ARM tolerates this much clock skew on nbf; Entra ID never issues a token living longer than a day.
+CLOCK_SKEW = 300
+MAX_LIFETIME = 24 * 3600
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -111,7 +119,7 @@ def _unauthorized(code: str, message: str, description: str, tenant_id: str) -> 
 
 def _decode(segment: str) -> dict[str, Any]:
     padded = segment + "=" * (-len(segment) % 4)
-    value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    value = wirejson.loads(base64.urlsafe_b64decode(padded.encode()))
     if not isinstance(value, dict):
         raise ValueError("not a JSON object")
     return value
@@ -130,7 +138,54 @@ def decode_claims(token: str) -> dict[str, Any]:
 
 
 def _utc(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%m/%d/%Y %H:%M:%S")
+    try:
+        return datetime.fromtimestamp(ts, timezone.utc).strftime("%m/%d/%Y %H:%M:%S")
+    except (OverflowError, OSError, ValueError):  # a timestamp outside what datetime can show
+        return str(ts)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _wrong_tenant(claims: dict[str, Any], tenant_id: str) -> ArmError:
+    issuer = claims.get("iss") if isinstance(claims.get("iss"), str) else f"https://sts.windows.net/{claims['tid']}/"
+    return _unauthorized(
+        "InvalidAuthenticationTokenTenant",
+        f"The access token is from the wrong issuer '{issuer}'. It must match the tenant "
+        f"'https://sts.windows.net/{tenant_id}/' associated with this subscription. Please use the authority (URL) "
+        f"'https://login.windows.net/{tenant_id}' to get the token. Note, if the subscription is transferred to "
+        "another tenant there is no impact to the services, but information about new tenant could take time to "
+        "propagate (up to an hour). If you just transferred your subscription and see this error message, please "
+        "try back later.",
+        "The access token is from the wrong issuer.",
+        tenant_id,
+    )
+
+
+def _check_tenant(claims: dict[str, Any], tenant_id: str) -> None:
+    tid, iss = claims["tid"], claims.get("iss")
+    if tid.lower() != tenant_id.lower() or (isinstance(iss, str) and tenant_id.lower() not in iss.lower()):
+        raise _wrong_tenant(claims, tenant_id)
+
+
+def _check_lifetime(claims: dict[str, Any], now: float, tenant_id: str) -> None:
+    exp, nbf = claims["exp"], claims.get("nbf", claims.get("iat"))
+    if exp <= now:
+        message = (f"The access token expiry UTC time '{_utc(exp)}' is earlier than current UTC time "
+                   f"'{_utc(now)}'.")
+        raise _unauthorized("ExpiredAuthenticationToken", message, "The access token has expired.", tenant_id)
+    # ARM answers both with InvalidAuthenticationToken (the reference names no more specific code).
+    if nbf is not None and nbf > now + CLOCK_SKEW:
+        raise _unauthorized(
+            "InvalidAuthenticationToken",
+            f"The access token is not yet valid: its validity starts at '{_utc(nbf)}' UTC, after the current UTC "
+            f"time '{_utc(now)}'.", "The access token is not yet valid.", tenant_id)
+    if exp > now + MAX_LIFETIME + CLOCK_SKEW:
+        raise _unauthorized(
+            "InvalidAuthenticationToken",
+            f"The access token expiry UTC time '{_utc(exp)}' is more than a day after the current UTC time "
+            f"'{_utc(now)}'; no token is issued for that long.", "The access token lifetime is invalid.", tenant_id)
 
 
 def authenticate(authorization: str | None, tenant_id: str, now: float | None = None,
@@ -162,13 +217,13 @@ def authenticate(authorization: str | None, tenant_id: str, now: float | None = 
         claims = decode_claims(token)
     except ValueError:
         raise invalid from None
-    oid, exp = claims.get("oid"), claims.get("exp")
-    if not isinstance(oid, str) or not oid or not isinstance(exp, (int, float)) or isinstance(exp, bool):
+    oid, tid = claims.get("oid"), claims.get("tid")
+    if not isinstance(oid, str) or not oid or not isinstance(tid, str) or not tid or not _number(claims.get("exp")):
         raise invalid
-    if exp <= now:
-        message = (f"The access token expiry UTC time '{_utc(exp)}' is earlier than current UTC time "
-                   f"'{_utc(now)}'.")
-        raise _unauthorized("ExpiredAuthenticationToken", message, "The access token has expired.", tenant_id)
+    if any(name in claims and not _number(claims[name]) for name in ("nbf", "iat")):
+        raise invalid
+    _check_tenant(claims, tenant_id)
+    _check_lifetime(claims, now, tenant_id)
     aud = claims.get("aud")
     if aud not in audiences:
         raise _unauthorized(

@@ -88,3 +88,40 @@ def authorization_failed(object_id: str, action: str, scope: str) -> ArmError:
 def conflict(message: str) -> ArmError:
     """409 Conflict (an operation is still running on the resource)."""
     return ArmError(409, "Conflict", message)
+
+
+# ARM's front door refuses request content over 4 MB with this code and message (seen on template deployments);
+# the reference does not name it, so this is the code ARM uses for the limit.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+def request_too_large(size: int | None = None) -> ArmError:
+    """413 RequestContentTooLarge: the body is over ARM's 4 MB limit."""
+    got = f" The request content is {size} bytes." if size is not None else ""
+    return ArmError(413, "RequestContentTooLarge",
+                    f"The request content size exceeds the maximum size of 4 MB.{got}")
+
+
+def invalid_content(reason: str) -> ArmError:
+    """400 InvalidRequestContent: the body is not JSON ARM can read."""
+    return ArmError(400, "InvalidRequestContent",
+                    f"The request content was invalid and could not be deserialized: '{reason}'.")
+
+
+# Errors the HTTP layer answers before the app sees a request (request line or headers it cannot read). ARM's
+# gateway answers these itself; the reference names no codes, so these follow ARM's style (reason phrase as code).
+_PROTOCOL_CODES = {
+    400: ("BadRequest", "The request could not be read: the request line or headers are malformed."),
+    408: ("RequestTimeout", "The request was not received in time."),
+    413: ("RequestContentTooLarge", "The request content size exceeds the maximum size of 4 MB."),
+    414: ("RequestUriTooLong", "The request URL is too long. Shorten the URL (ARM limits it to a few KB)."),
+    431: ("RequestHeaderFieldsTooLarge", "The request headers are too large or too many."),
+    501: ("NotImplemented", "The request method is not supported."),
+    505: ("HttpVersionNotSupported", "The HTTP version of the request is not supported."),
+}
+
+
+def protocol_error(status: int) -> ArmError:
+    """The ARM-format error for a request the HTTP layer refuses (status from http.server's ``send_error``)."""
+    code, message = _PROTOCOL_CODES.get(status, ("BadRequest", "The request could not be read."))
+    return ArmError(status, code, message)

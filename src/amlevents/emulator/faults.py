@@ -7,12 +7,19 @@ Spec grammar (one rule per string, as the CLI's ``--fault`` takes them)::
     option := rate=FLOAT        probability that a matching request triggers the rule (default 1)
             | count=INT         the rule triggers this many times, then retires (default: unlimited)
             | method=METHOD     only requests with this HTTP method (any case)
-            | path=REGEX        only requests whose path matches (re.search, case-insensitive)
+            | path=PATTERN      only requests whose path matches PATTERN (see below)
             | retry_after=INT   seconds in the Retry-After header (throttle: default 1; error503: none unless given)
             | ms=INT            added delay in milliseconds (latency only)
 
 Examples: ``throttle:count=2,retry_after=1``, ``error503:rate=0.2``, ``error500:count=1,method=PUT``,
 ``drop:count=1``, ``fail-operation:count=1``, ``latency:ms=200,path=/eventSubscriptions``, ``seed=42``.
+
+A ``path=`` PATTERN is plain text found anywhere in the request path, ignoring case; ``*`` stands for any run of
+characters (``/`` included), a leading ``^`` anchors it at the start of the path and a trailing ``$`` at the end:
+``path=/operationsStatus``, ``path=/workspaces/*/eventSubscriptions$``, ``path=^/subscriptions/*/resourceGroups``.
+It is not a regular expression: it is matched in linear time (a pattern such as ``(a+)+b`` could otherwise stall
+every request), and regex syntax (``[ ] ( ) { } + ? | \\``) is refused so that an old regex spec fails loudly
+instead of silently never matching.
 
 ``fail-operation`` is counted only on requests that start a long-running operation (PUT/PATCH/DELETE that
 passed validation), so a GET in between does not use it up. Random draws come from one ``random.Random``
@@ -35,6 +42,56 @@ KINDS = ("throttle", "error500", "error503", "drop", "fail-operation", "latency"
 _CONVERT = {"rate": float, "count": int, "method": str, "path": str, "retry_after": int, "ms": int}
 
 
+_REGEX_SYNTAX = frozenset("[](){}+?|\\")
+
+
+@dataclass(frozen=True)
+class PathPattern:
+    """A ``path=`` pattern: literal pieces separated by ``*``, optionally anchored; matched without backtracking."""
+
+    pieces: tuple[str, ...]
+    start: bool = False
+    end: bool = False
+
+    @classmethod
+    def parse(cls, text: str, kind: str = "fault") -> PathPattern:
+        """The pattern of ``text``; ``InvalidInputError`` when it uses regular-expression syntax."""
+        bad = sorted(set(text) & _REGEX_SYNTAX)
+        if bad:
+            raise InvalidInputError(
+                f"fault {kind}: path '{text}' uses regular-expression syntax ({' '.join(bad)})",
+                hint="path= is plain text with * wildcards and optional ^/$ anchors, "
+                     "e.g. path=/workspaces/*/eventSubscriptions$")
+        start, end = text.startswith("^"), text.endswith("$") and len(text) > int(text.startswith("^"))
+        body = text[int(start): len(text) - int(end)]
+        return cls(tuple(body.lower().split("*")), start, end)
+
+    def matches(self, path: str) -> bool:
+        """True when ``path`` matches (case-insensitive). Each literal piece is found leftmost after the previous
+        one (str.find): for ``*`` meaning "anything", the leftmost choice never loses a match, so no backtracking
+        is needed and the cost is at most len(path) x len(pattern)."""
+        text, pieces = path.lower(), self.pieces
+        if self.start:
+            if not text.startswith(pieces[0]):
+                return False
+            pos = len(pieces[0])
+        else:
+            found = text.find(pieces[0])
+            if found < 0:
+                return False
+            pos = found + len(pieces[0])
+        if len(pieces) == 1:  # no wildcard: with an end anchor the piece must end the path
+            return not self.end or (pos == len(text) if self.start else text.endswith(pieces[0]))
+        for piece in pieces[1:-1]:
+            found = text.find(piece, pos)
+            if found < 0:
+                return False
+            pos = found + len(piece)
+        if self.end:
+            return text.endswith(pieces[-1]) and len(text) - len(pieces[-1]) >= pos
+        return text.find(pieces[-1], pos) >= 0
+
+
 @dataclass
 class FaultRule:
     """One fault rule; ``count`` is the number of triggers left (None: unlimited)."""
@@ -46,7 +103,7 @@ class FaultRule:
     path: str | None = None
     retry_after: int | None = None
     ms: int = 0
-    _regex: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    _pattern: PathPattern | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -58,10 +115,7 @@ class FaultRule:
         if self.kind == "throttle" and self.retry_after is None:
             self.retry_after = 1
         if self.path:
-            try:
-                self._regex = re.compile(self.path, re.IGNORECASE)
-            except re.error as exc:
-                raise InvalidInputError(f"fault {self.kind}: path is not a valid regex: {exc}") from exc
+            self._pattern = PathPattern.parse(self.path, self.kind)
 
     def matches(self, method: str, path: str) -> bool:
         """True when the request is one this rule applies to (before rate and count)."""
@@ -69,12 +123,12 @@ class FaultRule:
             return False
         if self.method and self.method.upper() != method.upper():
             return False
-        return self._regex is None or self._regex.search(path) is not None
+        return self._pattern is None or self._pattern.matches(path)
 
     def to_dict(self) -> dict[str, Any]:
         """The rule as JSON (the admin API's shape)."""
         data = asdict(self)
-        data.pop("_regex", None)
+        data.pop("_pattern", None)
         return data
 
     @classmethod
@@ -165,12 +219,20 @@ class Faults:
             rule.count -= 1
         return True
 
+    def _candidates(self, method: str, path: str, operation: bool) -> list[FaultRule]:
+        """The rules that apply to a request, matched outside the lock (a snapshot of the list is taken under
+        it), so that one slow match never holds up the other requests."""
+        with self._lock:
+            rules = list(self._rules)
+        return [r for r in rules if (r.kind == "fail-operation") == operation and r.matches(method, path)]
+
     def decide(self, method: str, path: str) -> Decision:
         """The latency and the response fault (throttle, error500/503, drop) for one ARM request."""
         latency, chosen = 0, None
+        candidates = self._candidates(method, path, operation=False)
         with self._lock:
-            for rule in self._rules:
-                if rule.kind == "fail-operation" or not rule.matches(method, path):
+            for rule in candidates:
+                if rule.count == 0:  # retired by another request since the snapshot
                     continue
                 if rule.kind == "latency":
                     latency += rule.ms if self._fires(rule) else 0
@@ -180,6 +242,6 @@ class Faults:
 
     def take_operation_failure(self, method: str, path: str) -> bool:
         """True when a fail-operation rule fires for this operation-starting request (uses up one count)."""
+        candidates = self._candidates(method, path, operation=True)
         with self._lock:
-            return any(r.kind == "fail-operation" and r.matches(method, path) and self._fires(r)
-                       for r in self._rules)
+            return any(r.count != 0 and self._fires(r) for r in candidates)

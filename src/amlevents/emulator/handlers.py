@@ -7,7 +7,6 @@ are in the backend.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,9 +15,9 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Request
 
-from amlevents.emulator import paging
+from amlevents.emulator import paging, wirejson
 from amlevents.emulator.backend import Backend
-from amlevents.emulator.errors import ArmError
+from amlevents.emulator.errors import ArmError, invalid_content
 from amlevents.emulator.odata import ODataError, compile_filter, role_assignment_filter
 from amlevents.emulator.subscriptions import ParentRef
 
@@ -64,10 +63,9 @@ class Context:
         if not raw.strip():
             return None
         try:
-            return json.loads(raw)
+            return wirejson.loads(raw)
         except ValueError as exc:
-            raise ArmError(400, "InvalidRequestContent",
-                           f"The request content was invalid and could not be deserialized: '{exc}'.") from None
+            raise invalid_content(str(exc)) from None
 
 
 def _operation_headers(ctx: Context, op: dict[str, Any], with_location: bool = False) -> dict[str, str]:

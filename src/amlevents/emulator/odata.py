@@ -74,6 +74,10 @@ Node = Compare | Call | Not | BinOp
 _TOKEN = re.compile(r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<punct>[(),])|(?P<word>[A-Za-z0-9_.$:\-]+))")
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_.$]*")
 _KEYWORDS = {"and", "or", "not", "eq", "ne"}
+# Bounds on a filter's shape: the parser, the predicate builder and the predicates all recurse once per level,
+# so an unbounded ``not(not(...`` or a 10k-term ``or`` chain would raise RecursionError instead of a 400.
+MAX_NESTING = 32
+MAX_TERMS = 100
 
 
 class _Parser:
@@ -91,6 +95,8 @@ class _Parser:
             self.tokens.append((kind, m.group(kind), m.start(kind)))
             pos = m.end()
         self.i = 0
+        self.nesting = 0
+        self.terms = 0
 
     def peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -134,18 +140,33 @@ class _Parser:
             node = BinOp("and", node, self.unary())
         return node
 
+    def nested(self, parse: Callable[[], Node]) -> Node:
+        """Parse one level deeper (under ``not`` or a parenthesis), refusing a filter nested too deeply."""
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise self.error(f"the filter nests deeper than {MAX_NESTING} levels of 'not' and parentheses")
+        node = parse()
+        self.nesting -= 1
+        return node
+
     def unary(self) -> Node:
         if self.keyword("not"):
-            return Not(self.unary())
+            return Not(self.nested(self.unary))
         return self.primary()
+
+    def parenthesized(self) -> Node:
+        node = self.expr()
+        self.expect(")")
+        return node
 
     def primary(self) -> Node:
         tok = self.peek()
         if tok and tok[1] == "(":
             self.i += 1
-            node = self.expr()
-            self.expect(")")
-            return node
+            return self.nested(self.parenthesized)
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise self.error(f"the filter has more than {MAX_TERMS} terms")
         if not tok or tok[0] != "word" or not _IDENT.fullmatch(tok[1]) or tok[1].lower() in _KEYWORDS:
             raise self.error("expected a field name, a function call or '('")
         self.i += 1

@@ -8,10 +8,13 @@ It binds to 127.0.0.1 only (there is no host option: the emulator trusts every t
 reachable from other machines). TLS uses a certificate from a local CA (``tls.py``) kept in ``cert_dir``
 (a temporary directory, removed on ``stop()``, when none is given). The TLS handshake happens in the request's
 thread, not in the accepting one, and idle connections time out, so one stuck client cannot stall the server.
+What http.server refuses before the app sees a request (a request line over 64 KB: 414; oversized headers: 431;
+a malformed request: 400) is answered in ARM's JSON error format too, never with an HTML page.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import tempfile
@@ -23,11 +26,13 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from amlevents.emulator.app import EmulatorApp
 from amlevents.emulator.backend import Backend
+from amlevents.emulator.errors import protocol_error
 from amlevents.emulator.faults import FaultRule, Faults
 from amlevents.emulator.tls import CertPaths, ensure_certificates, server_context
 
 log = logging.getLogger("amlevents.emulator")
 HOST = "127.0.0.1"
+HEAD_DRAIN_BYTES = 1024 * 1024
 
 
 def _quiet(type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's signature
@@ -42,7 +47,35 @@ class _Handler(WSGIRequestHandler):
         _quiet(type, message, *args)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.debug("%s %s -> %s", self.command, getattr(self, "path", "?"), code)
+        log.debug("%s %s -> %s", self.command, (getattr(self, "path", None) or "?")[:200], code)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's refusals (414, 431, 400 ...) in ARM's JSON error format instead of its HTML page."""
+        body = json.dumps(protocol_error(code).body(), separators=(",", ":")).encode()
+        if code in (414, 431):
+            self._discard_head()
+        self.close_connection = True
+        self.send_response(code, message)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if getattr(self, "command", None) != "HEAD":
+            self.wfile.write(body)
+
+
+    def _discard_head(self) -> None:
+        """Read the rest of an over-long request head (to its blank line, at most ``HEAD_DRAIN_BYTES``) so the
+        client reads this answer instead of a connection reset caused by the bytes left unread."""
+        left = HEAD_DRAIN_BYTES
+        try:
+            while left > 0:
+                line = self.rfile.readline(min(left, 65537))
+                left -= len(line)
+                if line in (b"", b"\r\n", b"\n"):
+                    return
+        except OSError:
+            pass
 
 
 class EmulatorServer:

@@ -9,11 +9,16 @@ One code path for both modes:
 Every transaction starts with ``BEGIN IMMEDIATE`` (it takes the write lock up front, so two processes never both
 read, then both write and lose one update) and waits up to ``busy_timeout`` for another process's transaction.
 Within a process, one connection is shared by the server's threads behind a lock.
+
+The state holds webhook keys and secret delivery attribute values, so the file is created 0600 (SQLite gives its
+``-wal`` and ``-shm`` files the database file's mode) and a directory created for it is 0700; an existing file
+is brought to 0600 when opened.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -37,6 +42,20 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE INDEX IF NOT EXISTS docs_by_parent ON docs (kind, parent, key);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path``'s missing directories 0700 and the file 0600 (or bring an existing file to 0600)."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)
+    for suffix in ("-wal", "-shm"):  # left by an earlier run with a looser mode
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            os.chmod(companion, 0o600)
 
 
 class Tx:
@@ -99,7 +118,7 @@ class Store:
         self._lock = threading.RLock()
         target = ":memory:" if self.path is None else str(self.path)
         if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _private_file(self.path)
         # isolation_level=None: we issue BEGIN IMMEDIATE/COMMIT ourselves instead of the module's implicit BEGIN.
         self._conn = sqlite3.connect(
             target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False

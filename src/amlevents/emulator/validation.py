@@ -17,6 +17,8 @@ Decisions where the service is undocumented:
 
 from __future__ import annotations
 
+import math
+
 import re
 from datetime import datetime, timezone
 from typing import Any
@@ -78,7 +80,9 @@ def _canonical(value: Any, choices: tuple[str, ...]) -> str | None:
 
 
 def _int(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+    # a non-finite float (NaN, inf) is not an integer: int() of it would raise instead of answering 400
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or (isinstance(value, float) and not math.isfinite(value)) or int(value) != value:
         raise invalid_subscription(f"{what} must be an integer, got {value!r}.")
     return int(value)
 
