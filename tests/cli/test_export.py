@@ -25,7 +25,9 @@ WS2_ID = WS_ID + "-2"
 DEST = f"/subscriptions/{SUB}/resourceGroups/dest-rg/providers/"
 ACCOUNT = DEST + "Microsoft.Storage/storageAccounts/sa"
 USER_IDENTITY = DEST + "Microsoft.ManagedIdentity/userAssignedIdentities/uai"
-SECRETS = ("c0de-s3cr3t", "sig-s3cr3t", "k3y-s3cr3t", "ws2-c0de")
+SECRETS = ("c0de-s3cr3t", "sig-s3cr3t", "k3y-s3cr3t", "ws2-c0de", "pa55-s3cr3t", "fr4g-s3cr3t")
+# A user-info password and a fragment are secrets as much as a query value.
+USERINFO_URL = "https://hook-user:pa55-s3cr3t@hooks.example.com/ui?code=ws2-c0de#fr4g-s3cr3t"
 
 
 def resource(endpoint_type: str, resource_id: str, **extra: Any) -> dict[str, Any]:
@@ -99,7 +101,8 @@ ON_TOPIC = {"on-topic": {"destination": resource("ServiceBusQueue",
 ON_WS2 = {"hook": {"destination": {"endpointType": "WebHook", "properties": {
     "endpointUrl": "https://hooks.example.com/ws2?code=ws2-c0de"}}},
           "ws2-plain": {"destination": {"endpointType": "WebHook", "properties": {
-              "endpointUrl": "https://hooks.example.com/no-query"}}}}
+              "endpointUrl": "https://hooks.example.com/no-query"}}},
+          "ws2-userinfo": {"destination": {"endpointType": "WebHook", "properties": {"endpointUrl": USERINFO_URL}}}}
 
 
 @pytest.fixture
@@ -180,6 +183,13 @@ def test_exported_manifest_applies_to_an_empty_world(run, deployed, monkeypatch)
     assert plan_steps(run, path) == (0, no_change(WS_ID, WS_NAMES) + no_change(WS2_ID, ON_WS2))
 
 
+def test_exported_password_and_fragment_apply_back_to_the_same_url(run, deployed, monkeypatch) -> None:
+    path = export(run, monkeypatch, "-w", WS2)
+    deployed.backend.reset()
+    assert run("apply", "-f", path, "--yes", "-o", "json").exit_code == 0
+    assert deployed.backend.full_url(ParentRef(SUB, RG, resource_name=WS2), "ws2-userinfo") == USERINFO_URL
+
+
 def test_a_changed_secret_after_export_is_a_pending_change(run, deployed, monkeypatch) -> None:
     path = export(run, monkeypatch, "-w", WS)
     monkeypatch.setenv("AMLEVENTS_HOOK_CODE", "another-code")
@@ -224,6 +234,15 @@ def test_same_name_in_two_workspaces_gets_numbered_variables(run, deployed) -> N
     result = run("--show-secrets", "export", "-w", WS, "-w", WS2)
     assert variables(result.stderr)["AMLEVENTS_HOOK_CODE_2"] == "ws2-c0de"
     assert "?code=${AMLEVENTS_HOOK_CODE_2}" in result.stdout
+
+
+def test_export_turns_password_and_fragment_into_variables(run, deployed) -> None:
+    result = run("--show-secrets", "export", "-w", WS2)
+    assert ("https://hook-user:${AMLEVENTS_WS2_USERINFO_PASSWORD}@hooks.example.com/ui"
+            "?code=${AMLEVENTS_WS2_USERINFO_CODE}#${AMLEVENTS_WS2_USERINFO_FRAGMENT}") in result.stdout
+    assert {k: v for k, v in variables(result.stderr).items() if "USERINFO" in k} == {
+        "AMLEVENTS_WS2_USERINFO_PASSWORD": "pa55-s3cr3t", "AMLEVENTS_WS2_USERINFO_CODE": "ws2-c0de",
+        "AMLEVENTS_WS2_USERINFO_FRAGMENT": "fr4g-s3cr3t"}
 
 
 def test_show_secrets_prints_export_lines_not_secrets_in_the_manifest(run, deployed) -> None:

@@ -17,6 +17,7 @@ import pytest
 HOOK = "https://hooks.example.com/api/events?code=SECRET&sig=SIG2"
 SECRETS = ("SECRET", "SIG2", "ATTRVALUE")
 MAPPING = ("-d", "auth", "static", "ATTRVALUE", "true")
+SUB, RG, WS = "00000000-0000-0000-0000-000000000000", "amlevents-local", "local-workspace"
 CONTAINER = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/amlevents-local/providers/"
              "Microsoft.Storage/storageAccounts/sa1/blobServices/default/containers/dead")
 
@@ -60,12 +61,19 @@ def test_no_secret_in_any_output(run, secret_sub, command, fmt):
 
 
 def test_the_request_really_carried_the_secrets(run, secret_sub, cli_emulator, sent_requests):
-    """The redaction is of output only: the update re-sent the real URL and value (else the test above is moot)."""
+    """The redaction is of output only: the update re-sent the real URL and value (else the test above is moot).
+
+    The request log is redacted too, so the stored subscription tells: a PATCH of redacted values would have
+    stored ``code=REDACTED`` and ``REDACTED``."""
+    from amlevents.emulator.subscriptions import ParentRef
+
     cli_emulator.app.clear_requests()
-    run("subscription", "update", "sec-1", "--max-events-per-batch", "7")
+    run.ok("subscription", "update", "sec-1", "--max-events-per-batch", "7")
     [patch] = sent_requests("PATCH")
-    text = json.dumps(patch["body"])
-    assert HOOK in text and "ATTRVALUE" in text
+    assert "endpointUrl" in json.dumps(patch["body"])  # the URL and the mapping were sent again
+    ref, backend = ParentRef(SUB, RG, resource_name=WS), cli_emulator.backend
+    assert backend.full_url(ref, "sec-1") == HOOK
+    assert backend.delivery_attributes(ref, "sec-1")[0]["properties"]["value"] == "ATTRVALUE"
 
 
 def test_show_secrets_reveals_the_full_url(run, secret_sub):

@@ -8,10 +8,20 @@ import string
 from urllib.parse import quote
 
 import pytest
+from campaigns import examples
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from amlevents.core.redact import REDACTED, RedactingFilter, redact_resource, redact_text, redact_url
+from amlevents.core.redact import (
+    REDACTED,
+    RedactingFilter,
+    redact_headers,
+    redact_query,
+    redact_resource,
+    redact_text,
+    redact_url,
+    url_pieces,
+)
 
 JWT = "eyJhbGciOiJub25lIn0.eyJvaWQiOiJhYmMifQ.c2lnbmF0dXJl"
 
@@ -29,11 +39,74 @@ JWT = "eyJhbGciOiJub25lIn0.eyJvaWQiOiJhYmMifQ.c2lnbmF0dXJl"
         ("https://m.example/x?API-VERSION=1&$TOP=2", "https://m.example/x?API-VERSION=1&$TOP=2"),
         ("https://h.example.com/api/hook", "https://h.example.com/api/hook"),
         ("https://h.example.com/api/hook?", "https://h.example.com/api/hook?"),
-        ("https://h.example.com/x?code=s#frag", "https://h.example.com/x?code=REDACTED#frag"),
+        ("https://h.example.com/x?code=s#frag", "https://h.example.com/x?code=REDACTED#REDACTED"),
     ],
 )
 def test_redact_url_replaces_every_query_value_but_the_harmless_arm_ones(url, expected):
     assert redact_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://user:pw@h.example/x", "https://user:REDACTED@h.example/x"),
+        ("https://user:p%40w@h.example:8443/x?code=c#f",
+         "https://user:REDACTED@h.example:8443/x?code=REDACTED#REDACTED"),
+        ("https://user:p@w@h.example/x", "https://user:REDACTED@h.example/x"),  # the host follows the last "@"
+        ("https://user@h.example/x", "https://user@h.example/x"),  # a user name alone is no secret
+        ("https://user:@h.example/x", "https://user:@h.example/x"),
+        ("https://h.example/users/a:b@c", "https://h.example/users/a:b@c"),  # an "@" in the path is no user-info
+        ("https://h.example/x#", "https://h.example/x#"),
+        ("https://h.example/x#f?code=1", "https://h.example/x#REDACTED"),  # a "?" after "#" is in the fragment
+        ("HTTPS://u:pw@H.EXAMPLE/x", "HTTPS://u:REDACTED@H.EXAMPLE/x"),
+        ("ftp://u:pw@h.example/x", "ftp://u:REDACTED@h.example/x"),
+    ],
+)
+def test_redact_url_hides_the_password_and_the_fragment_too(url, expected):
+    assert redact_url(url) == expected
+
+
+def test_url_pieces_join_back_to_the_url_and_label_each_secret():
+    url = "https://u:pw@h.example/p?api-version=1&code=c&s%69g=s&bare#frag"
+    pieces = url_pieces(url)
+    assert "".join(text for text, _ in pieces) == url
+    assert [(text, label) for text, label in pieces if label] == [
+        ("pw", "password"), ("c", "code"), ("s", "sig"), ("bare", "query"), ("frag", "fragment")]
+
+
+def test_redact_url_marks_what_changed_against_another_url():
+    old = "https://u:pw@h.example/p?code=a&sig=b#f"
+    new = "https://u:pw2@h.example/p?code=a&sig=c#f&more=1"
+    assert redact_url(new, "(secret)", against=old, changed="(changed)") == (
+        "https://u:(changed)@h.example/p?code=(secret)&sig=(changed)#(changed)")
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("POST https://u:pw-123@h.example/hook failed", "pw-123"),
+        ("endpoint 'https://h.example/hook#frag-123' is bad", "frag-123"),
+        ("Authorization: Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
+        ('{"authorization": "SharedKey acct:c2lnbmF0dXJl"}', "c2lnbmF0dXJl"),
+    ],
+)
+def test_redact_text_hides_passwords_fragments_and_authorization_values(text, secret):
+    assert secret not in redact_text(text)
+
+
+def test_redact_query_and_headers_for_the_emulator_request_log():
+    assert redact_query({"api-version": "2025-02-15", "code": "c0de", "$top": "5", "empty": ""}) == {
+        "api-version": "2025-02-15", "code": REDACTED, "$top": "5", "empty": ""}
+    headers = {"Authorization": "Bearer abc", "X-Api-Key": "k", "aeg-sas-token": "t", "Accept": "application/json",
+               "Referer": "https://h.example/x?code=c"}
+    assert redact_headers(headers) == {"Authorization": REDACTED, "X-Api-Key": REDACTED, "aeg-sas-token": REDACTED,
+                                       "Accept": "application/json", "Referer": "https://h.example/x?code=REDACTED"}
+
+
+def test_redact_resource_hides_values_under_secret_keys():
+    body = {"client_secret": "cs", "clientSecret": "cs2", "nested": [{"password": "pw", "name": "n"}]}
+    assert redact_resource(body) == {"client_secret": REDACTED, "clientSecret": REDACTED,
+                                     "nested": [{"password": REDACTED, "name": "n"}]}
 
 
 @pytest.mark.parametrize(
@@ -101,11 +174,11 @@ def static(name: str, value: str | None, secret: bool) -> dict:
 
 
 def test_redact_resource_redacts_the_webhook_code_and_secret_mappings():
-    data = subscription("https://h.example.com/api/hook?code=s3cret", static("auth", "key-1", True),
+    data = subscription("https://u:pw@h.example.com/api/hook?code=s3cret", static("auth", "key-1", True),
                         static("team", "ml", False), static("hidden", "Hidden", True))
     props = redact_resource(data)["properties"]["destination"]["properties"]
-    assert props["endpointUrl"] == "https://h.example.com/api/hook?code=REDACTED"
-    assert props["endpointBaseUrl"] == "https://h.example.com/api/hook"
+    assert props["endpointUrl"] == "https://u:REDACTED@h.example.com/api/hook?code=REDACTED"
+    assert props["endpointBaseUrl"] == "https://u:REDACTED@h.example.com/api/hook"
     assert [m["properties"]["value"] for m in props["deliveryAttributeMappings"]] == [REDACTED, "ml", "Hidden"]
 
 
@@ -158,7 +231,7 @@ def test_redacting_filter_lets_a_broken_record_through():
 URL_SAFE = string.ascii_letters + string.digits + "-._~"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     secret=st.text(min_size=6, max_size=40).filter(lambda s: s.strip()),
     name=st.text(URL_SAFE, min_size=1, max_size=10),
@@ -171,3 +244,16 @@ def test_a_query_value_never_survives_redact_text(secret, name, before, after):
     url = f"https://hooks.example.com/api/events?{name}={encoded}"
     assume(encoded not in f"{before} {url.split('?')[0]}?{name}={REDACTED} {after}")
     assert encoded not in redact_text(f"{before} {url} {after}")
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    password=st.text(URL_SAFE + "%!$&'()*+,;=", min_size=6, max_size=30),
+    fragment=st.text(URL_SAFE + "/?:@!$&'()*+,;=", min_size=6, max_size=30),
+    before=st.text(max_size=40),
+)
+def test_a_password_or_fragment_never_survives_redact_text(password, fragment, before):
+    url = f"https://user:{password}@hooks.example.com/p#{fragment}"
+    redacted = redact_text(f"{before} {url} and more")
+    assume(password not in before + " and more" and fragment not in before + " and more")
+    assert password not in redacted and fragment not in redacted

@@ -11,7 +11,8 @@ from amlevents.cli.output import Column, OutputFormat, emit
 
 
 def redacted(ctx: typer.Context, data: Any) -> Any:
-    """``data`` with webhook query strings and secret values redacted, unless --show-secrets."""
+    """``data`` with secrets redacted by core.redact's one policy (URL query values, user-info passwords and
+    fragments; secret delivery attribute values; tokens), unless --show-secrets."""
     if state(ctx).show_secrets:
         return data
     from amlevents.core.redact import redact_resource

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from amlevents.core.errors import InvalidInputError
+from amlevents.core.redact import HIDDEN, REDACTED  # HIDDEN: what a GET returns for a secret value
+
+__all__ = ["HIDDEN", "MAX_DELIVERY_ATTRIBUTES", "DeliveryAttribute", "check_mappings", "check_secrets_known",
+           "parse_delivery_attribute", "upsert_mappings"]
 
 MAX_DELIVERY_ATTRIBUTES = 10
-HIDDEN = "Hidden"  # what a GET returns for a secret value
 
 _MAPPING_USAGE = "Write NAME static VALUE [true|false] or NAME dynamic SOURCEFIELD, e.g. 'env static prod'."
 
@@ -81,13 +84,13 @@ def parse_delivery_attribute(expr: str | Sequence[str]) -> DeliveryAttribute:
         try:
             tokens = shlex.split(expr)
         except ValueError as exc:
-            raise InvalidInputError(f"--delivery-attribute-mapping '{expr}': {exc}", hint=_MAPPING_USAGE) from None
-        shown = expr
+            raise InvalidInputError(f"--delivery-attribute-mapping '{_shown(expr.split())}': {exc}",
+                                    hint=_MAPPING_USAGE) from None
     else:
         tokens = list(expr)
-        shown = " ".join(tokens)
         if len(tokens) == 1:
             return parse_delivery_attribute(tokens[0])
+    shown = _shown(tokens)
     if len(tokens) < 3:
         raise InvalidInputError(f"--delivery-attribute-mapping '{shown}' needs NAME TYPE VALUE", hint=_MAPPING_USAGE)
     name, kind, *rest = tokens
@@ -97,7 +100,7 @@ def parse_delivery_attribute(expr: str | Sequence[str]) -> DeliveryAttribute:
         secret = rest[1].lower() if len(rest) == 2 else "false"
         if secret not in ("true", "false"):
             raise InvalidInputError(
-                f"--delivery-attribute-mapping '{shown}': the secret flag must be true or false, got '{rest[1]}'",
+                f"--delivery-attribute-mapping '{shown}': the secret flag must be true or false",
                 hint=_MAPPING_USAGE,
             )
         return DeliveryAttribute(name, "Static", value=rest[0], is_secret=secret == "true")
@@ -108,8 +111,24 @@ def parse_delivery_attribute(expr: str | Sequence[str]) -> DeliveryAttribute:
             )
         return DeliveryAttribute(name, "Dynamic", source_field=rest[0])
     raise InvalidInputError(
-        f"--delivery-attribute-mapping '{shown}': the type must be static or dynamic, got '{kind}'", hint=_MAPPING_USAGE
+        f"--delivery-attribute-mapping '{shown}': the type must be static or dynamic",
+        hint=_MAPPING_USAGE,
     )
+
+
+def _shown(tokens: Sequence[str]) -> str:
+    """The mapping as written, for an error message, with every word that may be a secret value replaced by
+    ``REDACTED``: all but the name, a known type and a valid secret flag, unless the mapping is dynamic (a source
+    field is no secret). The value is hidden even when the mistake is elsewhere (``X-Key static S3CRET maybe``)."""
+    if len(tokens) < 2:
+        return " ".join(tokens)
+    kind = tokens[1].lower()
+    if kind == "dynamic":
+        return " ".join(tokens)
+    shown = [tokens[0], tokens[1] if kind == "static" else REDACTED, *[REDACTED] * (len(tokens) - 2)]
+    if kind == "static" and len(tokens) == 4 and tokens[3].lower() in ("true", "false"):
+        shown[3] = tokens[3]
+    return " ".join(shown)
 
 
 def upsert_mappings(current: Sequence[dict[str, Any]], given: Sequence[DeliveryAttribute]) -> list[dict[str, Any]]:

@@ -1,9 +1,9 @@
 """``dump_manifest``: deployed event subscriptions written back as a manifest (for ``amlevents export``).
 
 What the loader would fill in anyway (server defaults, all five event types) is left out, advanced filters are
-written as text where that text parses back to the same filter, and every secret (a webhook query value, a
-secret delivery attribute value) becomes a ``${VAR}`` reference, so that loading the YAML with those variables
-set gives back the same properties.
+written as text where that text parses back to the same filter, and every secret (a webhook query value, user-info
+password or fragment, a secret delivery attribute value) becomes a ``${VAR}`` reference, so that loading the YAML
+with those variables set gives back the same properties.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import unquote_plus
 
 import yaml
 
@@ -29,7 +28,7 @@ from amlevents.core.errors import InvalidInputError
 from amlevents.core.filters.model import AdvancedFilter
 from amlevents.core.filters.parse import format_advanced_filter, parse_advanced_filter
 from amlevents.core.manifest_yaml import Dumper
-from amlevents.core.redact import query_parts
+from amlevents.core.redact import url_pieces
 from amlevents.core.subscription import (
     DEFAULT_EVENT_TTL_MINUTES,
     DEFAULT_MAX_DELIVERY_ATTEMPTS,
@@ -58,8 +57,9 @@ def dump_manifest(
     its event-subscription resources as GET returns them (webhooks with the full ``endpointUrl`` from getFullUrl,
     secret delivery attributes with their values from getDeliveryAttributes, where known). Server defaults are
     left out; advanced filters are written as text when that parses back to the same filter. Webhook query values
-    and secret attribute values become ``${AMLEVENTS_<SUBSCRIPTION>_<NAME>}``; the second result maps each such
-    variable to its value. Loading the YAML with those variables set gives the same properties.
+    (``<NAME>``: the parameter), a user-info password (``PASSWORD``), a fragment (``FRAGMENT``) and secret attribute
+    values become ``${AMLEVENTS_<SUBSCRIPTION>_<NAME>}``; the second result maps each such variable to its value.
+    Loading the YAML with those variables set gives the same properties.
     """
     variables: dict[str, str] = {}
     entries = []
@@ -189,19 +189,13 @@ def _exported_identity(identity: dict[str, Any]) -> dict[str, Any]:
 
 
 def _templated_url(url: str, name: str, variables: dict[str, str]) -> str:
-    """The URL with each query value replaced by a ``${VAR}`` (recorded in ``variables``)."""
-    split = query_parts(url)
-    if split is None:
+    """The URL with each secret piece (core.redact's policy: query values, the user-info password, the fragment)
+    replaced by a ``${VAR}`` (recorded in ``variables``), the rest escaped; loading substitutes them back."""
+    pieces = url_pieces(url)
+    if all(label is None for _text, label in pieces):
         return url
-    head, parts, fragment = split
-    out = []
-    for part, key, value in parts:
-        if value is None:  # "?secret": the whole part is the value
-            out.append(_variable(name, "query", part, variables) if part else part)
-        else:
-            out.append(_Reference(f"{_escaped(key)}={_variable(name, unquote_plus(key), value, variables)}")
-                       if value else part)
-    return _Reference(_escaped(head) + "?" + "&".join(out) + _escaped(fragment))
+    return _Reference("".join(_escaped(text) if label is None else _variable(name, label, text, variables)
+                              for text, label in pieces))
 
 
 def _variable(subscription: str, field: str, value: str, variables: dict[str, str]) -> _Reference:

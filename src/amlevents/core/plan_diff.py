@@ -32,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 from amlevents.core.delivery_attributes import HIDDEN
 from amlevents.core.destination import destination_of
 from amlevents.core.plan_normalize import UNKNOWN, BaseUrlOnly, normalize, properties_of
+from amlevents.core.redact import redact_url
 
 SECRET = "(secret)"
 CHANGED = "(changed)"
@@ -159,12 +160,12 @@ def _walk_url(path: str, old: Any, new: Any, out: Diff) -> None:
         else:
             out.changes.append(FieldChange(path, _shown_url(old), _shown_url(new)))
     elif old != new:
-        shown_old, shown_new = redact_url(old), redact_url(new, against=old)
+        shown_old, shown_new = _redacted(old), _redacted(new, against=old)
         out.changes.append(FieldChange(path, shown_old, shown_new if shown_new != shown_old else CHANGED))
 
 
 def _shown_url(url: Any) -> str | None:
-    return url.base if isinstance(url, BaseUrlOnly) else redact_url(url)
+    return _redacted(url.base if isinstance(url, BaseUrlOnly) else url)  # a base may hold a password
 
 
 def _base(url: Any) -> str | None:
@@ -174,25 +175,10 @@ def _base(url: Any) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
-def redact_url(url: str, *, against: str | None = None) -> str:
-    """``url`` with each query value shown as ``(secret)``, or ``(changed)`` where it differs from ``against``.
-
-    A password in the URL and the fragment are hidden as well; scheme, host and path are shown as they are.
-    """
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if parts.password is not None:
-        netloc = f"{parts.username}:{SECRET}@" + netloc.rpartition("@")[2]
-    shown = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-    before = dict(p.partition("=")[::2] for p in urlsplit(against).query.split("&")) if against else {}
-    params = []
-    for part in parts.query.split("&") if parts.query else ():
-        name, equals, value = part.partition("=")
-        if not equals:
-            params.append(SECRET)
-        else:
-            params.append(f"{name}={CHANGED if name in before and before[name] != value else SECRET}")
-    return shown + ("?" + "&".join(params) if params else "") + ("#" + SECRET if parts.fragment else "")
+def _redacted(url: str, *, against: str | None = None) -> str:
+    """``url`` as the plan shows it: each secret (query value, password, fragment: core.redact's one policy) as
+    ``(secret)``, or ``(changed)`` where it differs from ``against``."""
+    return redact_url(url, SECRET, against=against, changed=CHANGED)
 
 
 def _shown(value: Any) -> Any:
@@ -200,7 +186,7 @@ def _shown(value: Any) -> Any:
     if value is _ABSENT:
         return None
     if isinstance(value, BaseUrlOnly):
-        return value.base
+        return _redacted(value.base)
     if value is UNKNOWN:
         return SECRET
     if isinstance(value, list):
@@ -210,7 +196,7 @@ def _shown(value: Any) -> Any:
     out = {}
     for key, item in value.items():
         if key == "endpointUrl" and isinstance(item, str):
-            out[key] = redact_url(item)
+            out[key] = _redacted(item)
         elif key == "value" and value.get("isSecret") is True:
             out[key] = SECRET
         else:

@@ -1,9 +1,13 @@
-"""Keeping secrets out of output and logs.
+"""Keeping secrets out of output, errors, logs and files: the one redaction policy.
 
-Secrets here are: webhook URL query strings (``code=``, ``sig=``, ``key=`` ... — every query parameter except a
-few harmless ARM ones), bearer tokens and JWTs, client secrets and assertions, and the values of delivery
-attribute mappings marked ``isSecret``. ``--show-secrets`` turns the output redaction off; logs are always
-redacted.
+Secrets here are, in any URL: every query value except a few harmless ARM parameters (``code=``, ``sig=`` ...),
+the user-info password (the user name stays) and the fragment; bearer tokens, JWTs and ``Authorization`` header
+values; client secrets, assertions and passwords in forms and JSON; and the values of delivery attribute mappings
+marked ``isSecret``. ``--show-secrets`` turns the output redaction off; logs are always redacted.
+
+Every caller goes through ``url_pieces`` for URLs, so the policy lives here once: ``redact_url`` (stdout, stderr,
+logs; the plan's ``(secret)``/``(changed)`` markers are its ``marker``/``changed`` arguments), and the manifest
+export, which turns each secret piece into a ``${VAR}`` reference instead.
 """
 
 from __future__ import annotations
@@ -11,66 +15,106 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote_plus
 
-from amlevents.core.delivery_attributes import HIDDEN
-
 REDACTED = "REDACTED"
+HIDDEN = "Hidden"  # what Azure returns for a secret delivery attribute value: shown as it is, it reveals nothing
+PASSWORD, FRAGMENT, NAMELESS = "password", "fragment", "query"  # labels of the secret pieces of a URL
+
 _SAFE_QUERY = {"api-version", "$top", "$filter", "$skiptoken", "tenantid"}
-_URL = re.compile(r"https?://[^\s\"'<>]+")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+# A URL in free text runs to a space, a double quote or an angle bracket. Not to a single quote: RFC 3986 allows
+# one unencoded in a password or query value, and stopping there would show the rest of the secret. Trailing
+# punctuation (a closing quote, a full stop) is put back after redaction.
+_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s\"<>]+")
+_URL_TRAILER = "'.,;:!?)]"
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_AUTH_HEADER = re.compile(r"(?i)((?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)([^\"'\r\n,}]+)")
 _FORM_SECRET = re.compile(
     r"(?i)((?:client_secret|client_assertion|refresh_token|access_token|password)[\"']?\s*[=:]\s*)"
     r"(\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^&\"'\s,}]+)"  # a quoted value up to its closing quote, or a bare one
 )
+# JSON keys whose value is a secret whatever it looks like (compared lower-case, without "_" and "-").
+_SECRET_KEYS = {"clientsecret", "clientassertion", "password", "accesstoken", "refreshtoken", "idtoken"}
+_SECRET_HEADER_WORDS = ("authorization", "cookie", "key", "secret", "token", "password", "signature", "sas",
+                        "credential")
 
 
-def query_parts(url: str) -> tuple[str, list[tuple[str, str, str | None]], str] | None:
-    """``(head, [(part, name, value)], fragment)`` of a URL with a query string, else None.
+def url_pieces(url: str) -> list[tuple[str, str | None]]:
+    """``url`` cut into pieces that join back to it: ``(text, None)`` may be shown, ``(text, label)`` is a secret.
 
-    ``value`` is None for a part without ``=`` (such a part is a value as a whole); ``fragment`` keeps its
-    ``#``. The URL is split by hand, not with ``urlsplit``, which raises on odd hosts (``https://[x``) met in
-    free text. Shared by redaction and by the manifest export, which turns query values into ``${VAR}``.
+    The secrets: the user-info password (label ``password``; the user name is not a secret), each non-empty query
+    value except harmless ARM parameters (label: its decoded parameter name; ``query`` for a part without ``=``,
+    which is a value as a whole) and the fragment (``fragment``). Split by hand as RFC 3986 reads a URL (the
+    fragment starts at the first ``#``, the query at the first ``?`` before it, the authority ends at the first
+    ``/``), not with ``urlsplit``, which raises on odd hosts (``https://[x``) met in free text.
     """
-    head, _, rest = url.partition("?")
-    query, hash_sign, fragment = rest.partition("#")
-    if not query:
-        return None
-    parts = []
-    for part in query.split("&"):
-        name, equals, value = part.partition("=")
-        parts.append((part, name, value if equals else None))
-    return head, parts, hash_sign + fragment
+    rest, hash_sign, fragment = url.partition("#")
+    rest, question, query = rest.partition("?")
+    pieces: list[tuple[str, str | None]] = []
+    scheme = _SCHEME.match(rest)
+    if scheme:
+        start = scheme.end()
+        end = rest.find("/", start)
+        end = len(rest) if end == -1 else end
+        userinfo, at, _host = rest[start:end].rpartition("@")
+        user, colon, password = userinfo.partition(":")
+        if at and colon and password:
+            cut = start + len(user) + 1
+            pieces += [(rest[:cut], None), (password, PASSWORD)]
+            rest = rest[cut + len(password):]
+    pieces.append((rest, None))
+    if question:
+        pieces.append(("?", None))
+        for i, part in enumerate(query.split("&")):
+            if i:
+                pieces.append(("&", None))
+            name, equals, value = part.partition("=")
+            if not equals:
+                pieces.append((part, NAMELESS if part else None))
+            elif not value or unquote_plus(name).lower() in _SAFE_QUERY:
+                pieces.append((part, None))
+            else:
+                pieces += [(name + "=", None), (value, unquote_plus(name))]
+    if hash_sign:
+        pieces += [("#", None), (fragment, FRAGMENT if fragment else None)]
+    return pieces
 
 
-def redact_url(url: str) -> str:
-    """The URL with every query value except harmless ARM parameters replaced by ``REDACTED``.
+def redact_url(url: str, marker: str = REDACTED, *, against: str | None = None, changed: str | None = None) -> str:
+    """``url`` with each secret piece (see ``url_pieces``) replaced by ``marker``; the rest as written.
 
-    Kept parameters keep their original encoding; a query part without ``=`` is a secret as a whole.
+    With ``against`` (another URL) and ``changed``, a secret whose value differs from the one of the same label
+    in ``against`` reads ``changed`` instead (the plan's ``code=(changed)``).
     """
-    split = query_parts(url)
-    if split is None:
-        return url
-    head, parts, fragment = split
+    before = {label: text for text, label in url_pieces(against)} if against is not None else {}
     out = []
-    for part, name, value in parts:
-        if value is None:
-            out.append(REDACTED if part else part)
-        elif unquote_plus(name).lower() in _SAFE_QUERY:
-            out.append(part)
+    for text, label in url_pieces(url):
+        if label is None:
+            out.append(text)
+        elif changed is not None and label in before and before[label] != text:
+            out.append(changed)
         else:
-            out.append(f"{name}={REDACTED}")
-    return head + "?" + "&".join(out) + fragment
+            out.append(marker)
+    return "".join(out)
 
 
 def redact_text(text: str) -> str:
-    """Redact URLs, bearer tokens, JWTs and form-encoded secrets inside free text."""
-    text = _URL.sub(lambda m: redact_url(m.group(0)), text)
+    """Redact URLs, bearer tokens, JWTs, ``Authorization`` values and form-encoded secrets inside free text."""
+    text = _URL.sub(_redact_url_match, text)
+    text = _AUTH_HEADER.sub(lambda m: m.group(1) + REDACTED, text)
     text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
     text = _JWT.sub(REDACTED, text)
     return _FORM_SECRET.sub(_redact_form_value, text)
+
+
+def _redact_url_match(match: re.Match[str]) -> str:
+    url = match.group(0)
+    core = url.rstrip(_URL_TRAILER)
+    return redact_url(core) + url[len(core):]
 
 
 def _redact_form_value(match: re.Match[str]) -> str:
@@ -80,10 +124,14 @@ def _redact_form_value(match: re.Match[str]) -> str:
 
 
 def redact_resource(data: Any) -> Any:
-    """A copy of JSON-shaped data with webhook URLs and secret delivery attribute values redacted."""
+    """A copy of JSON-shaped data with every URL, token and secret delivery attribute value redacted.
+
+    Also for any JSON body (the emulator's request log): values under secret keys (``client_secret``,
+    ``password``, ``access_token`` ...) are replaced whatever they look like.
+    """
     if isinstance(data, list):
         return [redact_resource(item) for item in data]
-    if not isinstance(data, dict):
+    if not isinstance(data, dict):  # only a string with a URL in it: other text (filter values, labels) is data
         return redact_text(data) if isinstance(data, str) and "://" in data else data
     out: dict[str, Any] = {}
     secret_mapping = data.get("type") == "Static" and isinstance(data.get("properties"), dict) and (
@@ -91,11 +139,30 @@ def redact_resource(data: Any) -> Any:
     )
     for key, value in data.items():
         if secret_mapping and key == "properties":
-            value = {**value, "value": REDACTED} if value.get("value") not in (None, HIDDEN) else dict(value)
-            out[key] = value
+            out[key] = {**value, "value": REDACTED} if value.get("value") not in (None, HIDDEN) else dict(value)
+        elif _secret_key(key) and value is not None:
+            out[key] = REDACTED
         else:
             out[key] = redact_resource(value)
     return out
+
+
+def _secret_key(key: Any) -> bool:
+    return isinstance(key, str) and key.lower().replace("_", "").replace("-", "") in _SECRET_KEYS
+
+
+def redact_query(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Parsed query parameters with every value except the harmless ARM ones (``api-version``, ``$filter`` ...)
+    replaced by ``REDACTED``: the same rule as a URL's query in ``redact_url``."""
+    return {name: value if not value or str(name).lower() in _SAFE_QUERY else REDACTED
+            for name, value in params.items()}
+
+
+def redact_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
+    """HTTP headers with the values of secret-looking headers (``Authorization``, ``Cookie``, ``*-Key``,
+    ``*Secret*``, ``*Token*`` ...) replaced by ``REDACTED``, and URLs and tokens in the others redacted."""
+    return {name: REDACTED if any(w in str(name).lower() for w in _SECRET_HEADER_WORDS) else
+            (redact_text(value) if isinstance(value, str) else value) for name, value in headers.items()}
 
 
 class RedactingFilter(logging.Filter):
