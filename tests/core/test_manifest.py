@@ -10,6 +10,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from campaigns import examples
 from hypothesis import example as hypothesis_example
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -412,6 +413,38 @@ def test_the_first_schema_error_in_file_order_is_reported() -> None:
     assert (err.line, err.column) == (6, 17)
 
 
+def test_an_alias_bomb_stops_at_the_expansion_limit() -> None:
+    text = "a: &a [x, x, x, x]\n" + "".join(f"{b}: &{b} [" + ", ".join([f"*{a}"] * 4) + "]\n"
+                                           for a, b in zip("abcde", "bcdef"))
+    with pytest.raises(ManifestError, match="the manifest expands to more than 100,000 values") as caught:
+        read_yaml(text + "g: [" + ", ".join(["*f"] * 99) + "]\n", source="m.yaml")
+    assert caught.value.path[0] == "g" and "aliases" in caught.value.hint
+
+
+@pytest.mark.parametrize("text, line, column, message", [
+    ("v: " + "[" * 101 + "]" * 101 + "\n", 1, 103, "nested more than 100 levels deep"),
+    ("v: " + "1" * 4301 + "\n", 1, 4, "an integer of more than 4300 digits is not supported"),
+    ("v: -.inf\n", 1, 4, "'-.inf' is not a finite number"),
+], ids=["101 levels", "4301 digits", "-.inf"])
+def test_yaml_beyond_a_limit_is_a_located_error(text: str, line: int, column: int, message: str) -> None:
+    with pytest.raises(ManifestError, match=message) as caught:
+        read_yaml(text, source="m.yaml")
+    assert (caught.value.line, caught.value.column) == (line, column)
+
+
+def test_yaml_at_the_limits_is_read() -> None:
+    # the top-level mapping is the first of the 100 levels
+    assert read_yaml("v: " + "[" * 99 + "]" * 99 + "\nn: " + "9" * 4300 + "\n")["n"] == int("9" * 4300)
+
+
+@pytest.mark.parametrize("text", ["1" * 5000, "0x" + "f" * 4000, "1e999", ".nan"])
+def test_dump_quotes_numbers_a_reader_would_refuse(text: str) -> None:
+    properties = build_properties(SubscriptionOptions(endpoint="https://h.example.com", labels=(text,)),
+                                  new_filter(FilterFlags()), now=NOW)
+    loaded, _ = round_trip([as_get("sub-1", properties)])
+    assert loaded.workspaces[0].subscriptions[0].properties["labels"] == [text]
+
+
 def test_an_unreadable_file_is_invalid_input(tmp_path: pathlib.Path) -> None:
     with pytest.raises(InvalidInputError, match="cannot read manifest"):
         load_manifest(str(tmp_path / "missing.yaml"))
@@ -544,7 +577,7 @@ def test_dump_numbers_variables_that_would_collide() -> None:
 _TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(label=_TEXT, subject=_TEXT)
 @hypothesis_example(label="${HOME}", subject="$${x} $$${ ${")
 @hypothesis_example(label="yes", subject="1e3")

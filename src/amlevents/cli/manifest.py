@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -36,8 +35,9 @@ def schema(
 
 @app.command("validate")
 def validate(
-    file: Annotated[Path, typer.Option("--file", "-f", help="The manifest (YAML).", dir_okay=False,
-                                       show_default=False)],
+    # a plain string: load_manifest reports a missing file, a directory or a bad path (Click's Path type would
+    # raise ValueError on a NUL in the path)
+    file: Annotated[str, typer.Option("--file", "-f", help="The manifest (YAML).", show_default=False)],
     output: OutputOpt = None,
     query: QueryOpt = None,
 ) -> None:
@@ -49,7 +49,7 @@ def validate(
     from amlevents.core.filters.lint import lint
     from amlevents.core.manifest import load_manifest, manifest_summary
 
-    manifest = load_manifest(str(file))
+    manifest = load_manifest(file)
     for workspace in manifest.workspaces:
         for sub in workspace.subscriptions:
             for message in lint(sub.event_filter):

@@ -2,12 +2,18 @@
 
 Commands hand over plain data (dicts and lists, JSON-shaped). Rich, PyYAML and jmespath are imported only
 when the chosen format needs them, so JSON output stays on the fast path.
+
+Whatever the data holds, writing never fails and JSON stays JSON: a float that is not finite is written as
+``null`` (JSON has no NaN/Infinity; the readers refuse them, so this is only a safety net), and text stdout's
+encoding cannot hold (a lone surrogate from a ``\\udcxx`` JSON escape, under a strict UTF-8 stdout) is escaped:
+as ``\\uXXXX`` in JSON, with a backslash escape in the other formats.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -48,13 +54,20 @@ def resolve_format(fmt: OutputFormat | None, *, interactive_default: OutputForma
     return interactive_default if sys.stdout.isatty() else OutputFormat.json
 
 
+MAX_QUERY_LENGTH = 4096  # characters of --query; az users write a few dozen
+
+
 def apply_query(data: Any, query: str | None) -> Any:
-    """Apply a JMESPath ``--query`` (as in the az CLI); a bad expression is invalid input."""
+    """Apply a JMESPath ``--query`` (as in the az CLI); a bad, too long or too deeply nested expression is
+    invalid input."""
     if not query:
         return data
     import jmespath
     from jmespath.exceptions import JMESPathError
 
+    if len(query) > MAX_QUERY_LENGTH:
+        raise InvalidInputError(f"--query is {len(query):,} characters long; the limit is {MAX_QUERY_LENGTH:,}",
+                                hint="shorten the expression")
     try:
         return jmespath.search(query, data)
     except JMESPathError as exc:
@@ -62,6 +75,12 @@ def apply_query(data: Any, query: str | None) -> Any:
             f"--query '{query}' is not a valid JMESPath expression: {exc}",
             hint="see https://jmespath.org for the syntax, e.g. --query \"[].name\"",
         ) from exc
+    except RecursionError:
+        # jmespath parses and evaluates by recursion, one level per operator ("!!!!a", "a || b || ..."); an
+        # expression nested that deep cannot be bounded short of re-implementing its grammar, so it is refused
+        # here, around the one third-party call that recurses on the user's text (the data is depth-capped).
+        raise InvalidInputError("--query nests its operators too deeply for JMESPath",
+                                hint="simplify the expression") from None
 
 
 def emit(
@@ -87,7 +106,10 @@ def emit(
     if fmt is OutputFormat.none:
         return
     if fmt is OutputFormat.json:
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        text = _json(data, indent=2)
+        if _printable(text) != text:  # stdout cannot encode some character: \uXXXX escapes are still JSON
+            text = _json(data, indent=2, ensure_ascii=True)
+        text += "\n"
     elif fmt is OutputFormat.yaml:
         import yaml
 
@@ -97,20 +119,51 @@ def emit(
     else:
         _table(data, columns)
         return
-    sys.stdout.write(text)
+    sys.stdout.write(_printable(text))
     sys.stdout.flush()
 
 
 def emit_raw(text: str) -> None:
     """Text that already is the data (a generated manifest), as is."""
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.write(_printable(text if text.endswith("\n") else text + "\n"))
     sys.stdout.flush()
 
 
 def emit_line(data: Any) -> None:
     """One compact JSON line on stdout, flushed at once (for ready signals that other programs wait for)."""
-    sys.stdout.write(json.dumps(data, separators=(",", ":")) + "\n")
+    sys.stdout.write(_json(data, separators=(",", ":"), ensure_ascii=True) + "\n")
     sys.stdout.flush()
+
+
+def _json(data: Any, *, ensure_ascii: bool = False, **options: Any) -> str:
+    """JSON text of ``data``; a float that is not finite becomes ``null`` rather than the non-JSON ``NaN``."""
+    try:
+        return json.dumps(data, ensure_ascii=ensure_ascii, allow_nan=False, **options)
+    except ValueError:
+        return json.dumps(_finite(data), ensure_ascii=ensure_ascii, allow_nan=False, **options)
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
+
+
+def _printable(text: str, stream: Any = None) -> str:
+    """``text`` with each character ``stream`` (default stdout) cannot encode as a backslash escape, so a write
+    never raises ``UnicodeEncodeError`` (a strict UTF-8 stream cannot hold a lone surrogate)."""
+    encoding = getattr(stream or sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:  # an encoding name Python does not know: leave the stream to cope
+        return text
+    return text
 
 
 @contextlib.contextmanager
@@ -127,13 +180,13 @@ def progress(message: str) -> Iterator[None]:
 
 def note(message: str) -> None:
     """An informational line on stderr (progress, summaries): never mixed into the data on stdout."""
-    sys.stderr.write(message + "\n")
+    sys.stderr.write(_printable(message, sys.stderr) + "\n")
     sys.stderr.flush()
 
 
 def warn(message: str) -> None:
     """A warning on stderr (never stdout, which carries data only)."""
-    sys.stderr.write(f"Warning: {message}\n")
+    sys.stderr.write(_printable(f"Warning: {message}\n", sys.stderr))
     sys.stderr.flush()
 
 
@@ -143,8 +196,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
+        return _printable(_json(value, separators=(",", ":")))
+    return _printable(str(value))
 
 
 def _rows_and_columns(data: Any, columns: Sequence[Column] | None) -> tuple[list[Any], list[Column]]:
@@ -182,7 +235,7 @@ def _table(data: Any, columns: Sequence[Column] | None) -> None:
         table.add_column(style="bold")
         table.add_column(overflow="fold")
         for key, value in data.items():
-            table.add_row(str(key), _cell(value))
+            table.add_row(_printable(str(key)), _cell(value))
         console.print(table)
         return
     rows, cols = _rows_and_columns(data, columns)
@@ -191,7 +244,7 @@ def _table(data: Any, columns: Sequence[Column] | None) -> None:
         return
     table = Table(show_lines=False, header_style="bold")
     for col in cols:
-        table.add_column(col.header, overflow="fold")
+        table.add_column(_printable(col.header), overflow="fold")
     for row in rows:
         table.add_row(*(_escape(_cell(c.value(row))) for c in cols))
     console.print(table)

@@ -4,6 +4,7 @@ Reading goes through four steps, each failing with a ``ManifestError`` located a
 
 1. YAML to plain data with the position of every value and key (``core.manifest_yaml``). Scalars follow YAML 1.2
    (core schema), as editors read them: ``yes``, ``on`` and ``2027-01-01`` are strings. Duplicate keys are refused.
+   The work is bounded (size, nesting, alias expansion, integer digits: ``core.documents``).
 2. The JSON Schema of ``core.manifest_schema`` (wrong types, unknown keys, ranges, enums).
 3. ``${VAR}`` references in strings are replaced by environment variables (``$${`` is a literal ``${``): here.
 4. Every subscription, merged with the defaults, is built exactly as ``subscription create`` builds it
@@ -25,6 +26,7 @@ from typing import Any
 
 from amlevents.core.catalog import get_event_type
 from amlevents.core.destination import destination_of
+from amlevents.core.documents import MAX_MANIFEST_BYTES
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.manifest_build import Builder
 from amlevents.core.manifest_export import dump_manifest
@@ -49,9 +51,13 @@ __all__ = [
 def load_manifest(path: str, env: Mapping[str, str] | None = None, *, now: datetime | None = None) -> Manifest:
     """Read and check the manifest file at ``path``; ``env`` (default ``os.environ``) resolves ``${VAR}``."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_MANIFEST_BYTES + 1)  # no more than the limit is ever read into memory
+        if len(data) > MAX_MANIFEST_BYTES:
+            raise InvalidInputError(f"manifest '{path}' is larger than {MAX_MANIFEST_BYTES // 1024} KiB",
+                                    hint="split it into several manifests")
+        text = data.decode("utf-8")
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError, or a NUL in the path
         raise InvalidInputError(f"cannot read manifest '{path}': {getattr(exc, 'strerror', None) or exc}") from None
     return parse_manifest(text, source=path, env=env, now=now)
 

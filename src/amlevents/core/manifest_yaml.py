@@ -2,17 +2,23 @@
 
 Reading (step 1 of ``core.manifest``): scalars follow YAML 1.2 (core schema), as editors read them: ``yes``,
 ``on`` and ``2027-01-01`` are strings. Duplicate keys, merge keys (``<<``), aliases that contain themselves and
-explicit tags are refused with a ``ManifestError`` at ``file:line:column``. Writing (``Dumper``, for
-``core.manifest_export``) quotes every string a YAML 1.2 reader would not read back as that string.
+explicit tags are refused with a ``ManifestError`` at ``file:line:column``, and so is input beyond the limits of
+``core.documents``: more than ``MAX_MANIFEST_BYTES`` of text, mappings/lists nested more than ``MAX_DEPTH`` deep
+(refused while composing, before anything recurses that deep), more than ``MAX_YAML_VALUES`` values once aliases
+are expanded (an alias bomb), integers longer than ``MAX_INT_DIGITS`` digits and numbers that are not finite.
+Writing (``Dumper``, for ``core.manifest_export``) quotes every string a YAML 1.2 reader would not read back as
+that string.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 import yaml
 
+from amlevents.core.documents import MAX_DEPTH, MAX_INT_DIGITS, MAX_MANIFEST_BYTES, MAX_YAML_VALUES
 from amlevents.core.manifest_model import ManifestError, Path, Position
 
 # YAML 1.2 core schema (what editors use): no yes/no/on/off booleans, no dates, no sexagesimal numbers.
@@ -21,17 +27,24 @@ _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fals
 _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 _STR_TAG, _SEQ_TAG, _MAP_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_INT_CEILING = 10**MAX_INT_DIGITS
 _IMPLICIT = yaml.resolver.Resolver()  # tells an explicit tag (!!str 3, !Ref x) from an implied one
 
 
 def plain_scalar(text: str) -> Any:
-    """The value of an unquoted YAML 1.2 scalar."""
+    """The value of an unquoted YAML 1.2 scalar; ``ValueError`` for an integer of more than ``MAX_INT_DIGITS``
+    decimal digits."""
     if _NULL.fullmatch(text):
         return None
     if text in _BOOL:
         return _BOOL[text]
     if _INT.fullmatch(text):
-        return int(text, 8 if text.startswith("0o") else 16 if text.startswith("0x") else 10)
+        # Python refuses to parse (or print) decimal integers of more than MAX_INT_DIGITS digits; say so first
+        value = int(text, 8 if text.startswith("0o") else 16 if text.startswith("0x") else 10) \
+            if len(text.lstrip("+-")) <= MAX_INT_DIGITS else None
+        if value is None or abs(value) >= _INT_CEILING:
+            raise ValueError(f"an integer of more than {MAX_INT_DIGITS} digits")
+        return value
     if _FLOAT.fullmatch(text):
         return float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))
     return text
@@ -39,6 +52,32 @@ def plain_scalar(text: str) -> Any:
 
 def _tag(tag: str) -> str:
     return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+class _TooDeep(Exception):
+    """Raised by ``_BoundedLoader`` at the collection that nests one level too deep."""
+
+    def __init__(self, mark: yaml.Mark) -> None:
+        super().__init__()
+        self.mark = mark
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's composer recurses once per nesting level; this one stops at ``MAX_DEPTH`` levels instead."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        nested = isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent))
+        if nested:
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep(event.start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= nested
 
 
 class Document:
@@ -51,8 +90,15 @@ class Document:
         self.keys: dict[Path, Position] = {}
         self.raw: dict[Path, str] = {}  # the text of plain and single-line quoted scalars, for exact columns
         self.nulls: set[Path] = set()  # empty values: errors point at their key
+        self.count = 0  # values converted so far, aliases counted each time they are used
+        if len(text) > MAX_MANIFEST_BYTES:
+            raise ManifestError(f"the manifest is larger than {MAX_MANIFEST_BYTES // 1024} KiB", source=source,
+                                line=1, column=1, hint="Split it into several manifests.")
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            node = yaml.compose(text, Loader=_BoundedLoader)
+        except _TooDeep as exc:
+            raise ManifestError(f"lists and mappings are nested more than {MAX_DEPTH} levels deep", source=source,
+                                line=exc.mark.line + 1, column=exc.mark.column + 1) from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             where = ""
@@ -69,6 +115,10 @@ class Document:
 
     def _convert(self, node: yaml.Node, path: Path, active: tuple[int, ...]) -> Any:
         self.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.count += 1
+        if self.count > MAX_YAML_VALUES:
+            raise self.error(path, f"the manifest expands to more than {MAX_YAML_VALUES:,} values",
+                             hint="YAML aliases (*name) repeat what their anchor holds; use fewer of them.")
         if id(node) in active:
             raise self.error(path, "a YAML alias refers to a node that contains it")
         active = (*active, id(node))
@@ -76,7 +126,7 @@ class Document:
             implied = _IMPLICIT.resolve(yaml.ScalarNode, node.value, (node.style is None, node.style is not None))
             if node.tag != implied and node.tag != _STR_TAG:
                 raise self.error(path, f"the YAML tag {_tag(node.tag)} is not supported", hint="Remove the tag.")
-            value = plain_scalar(node.value) if node.style is None and node.tag == implied else node.value
+            value = self._scalar(node, path) if node.style is None and node.tag == implied else node.value
             if value is None:
                 self.nulls.add(path)
             if node.start_mark.line == node.end_mark.line and isinstance(value, str):
@@ -104,6 +154,16 @@ class Document:
             self.keys[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[key] = self._convert(value_node, key_path, active)
         return out
+
+    def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
+        """A plain scalar's value; integers too long to print back and numbers that are not finite are refused."""
+        try:
+            value = plain_scalar(node.value)
+        except ValueError as exc:
+            raise self.error(path, f"{exc} is not supported", hint="Quote it to make it a string.") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.error(path, f"'{node.value[:40]}' is not a finite number", hint="Quote it to make it a string.")
+        return value
 
     def position(self, path: Path, *, key: bool = False) -> Position:
         """Where ``path`` is written: its value (its key when ``key``, or when the value is empty); for a path
@@ -165,7 +225,7 @@ class Dumper(yaml.SafeDumper):
 
     def represent_str(self, data: str) -> yaml.ScalarNode:
         node = super().represent_str(data)
-        if node.style is None and plain_scalar(data) != data:
+        if node.style is None and (_INT.fullmatch(data) or plain_scalar(data) != data):
             node.style = "'"
         return node
 

@@ -155,16 +155,22 @@ def sample_event(name: str, schema: str = "eventgrid", casing: str = "documented
 _SET_HINT = "write KEY=VALUE with KEY a dotted path, e.g. data.ModelTags.stage=production or subject=models/churn:3"
 
 
-def _parse_value(text: str) -> Any:
+def _parse_value(text: str, label: str) -> Any:
+    """JSON within ``core.documents``' limits, else the text itself (NaN and Infinity are not JSON: strings).
+    JSON beyond a limit (too deep, too many digits, 1e999) is refused rather than silently kept as a string."""
     import json
 
-    def _reject(constant: str) -> Any:
-        raise ValueError(constant)  # NaN/Infinity are not JSON: take the text as a string
+    from amlevents.core.documents import loads
 
     try:
-        return json.loads(text, parse_constant=_reject)
-    except ValueError:
+        return loads(text, label=label)
+    except json.JSONDecodeError:
         return text
+
+
+def _shown(assignment: str) -> str:
+    # an assignment may be megabytes long; messages quote its start
+    return assignment if len(assignment) <= 80 else assignment[:77] + "..."
 
 
 def _type_label(v: Any) -> str:
@@ -190,17 +196,23 @@ def apply_overrides(event: dict[str, Any], assignments: Sequence[str]) -> dict[s
 
     KEY is a dotted path whose segments match existing keys case-insensitively (the existing spelling is kept);
     missing segments are created as objects. VALUE is parsed as JSON when it is valid JSON, else it is a plain
-    string. Raises ``InvalidInputError`` naming the assignment when it has no ``=``, an empty key or segment, or
-    a path through something that is not an object.
+    string. Raises ``InvalidInputError`` naming the assignment when it has no ``=``, an empty key or segment, a
+    path through something that is not an object, or a result nested more than ``MAX_DEPTH`` levels (path and
+    value together), or a value beyond the other limits of ``core.documents``.
     """
     import copy
 
+    from amlevents.core.documents import MAX_DEPTH, nesting_depth, too_deep
+
     result = copy.deepcopy(event)
-    for assignment in assignments:
-        key, sep, raw = assignment.partition("=")
+    for full in assignments:
+        assignment = _shown(full)
+        key, sep, raw = full.partition("=")
         if not sep:
             raise InvalidInputError(f"assignment '{assignment}' has no '='", hint=_SET_HINT)
         segments = key.strip().split(".")
+        if len(segments) > MAX_DEPTH:
+            raise too_deep(f"--set '{assignment}'")
         if not all(segments):
             raise InvalidInputError(f"assignment '{assignment}' has an empty key or path segment", hint=_SET_HINT)
         node = result
@@ -214,5 +226,9 @@ def apply_overrides(event: dict[str, Any], assignments: Sequence[str]) -> dict[s
                     hint=f"set '{path}' itself, or a key under an object such as data",
                 )
             node = child
-        node[_existing_key(node, segments[-1])] = _parse_value(raw)
+        value = _parse_value(raw, f"--set '{assignment}'")
+        # the event is an object (1 level); each path segment below it and the value add theirs
+        if len(segments) + nesting_depth(value) > MAX_DEPTH:
+            raise too_deep(f"--set '{assignment}'")
+        node[_existing_key(node, segments[-1])] = value
     return result

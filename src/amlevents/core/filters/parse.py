@@ -25,6 +25,9 @@ Grammar decisions beyond what az does:
 * Zero-value operators reject anything after them, even ``()``.
 * The key is the first token with its quotes removed; it must be non-empty and contain no whitespace
   (Event Grid keys cannot). Nothing else is checked: keys pass through unchanged, as in az.
+* An expression is at most ``MAX_EXPRESSION_LENGTH`` characters (32,768; Event Grid's limits, 25 values of
+  512 characters, need about 13,000), so the work on any input is bounded. The parser nests no deeper than
+  ``((1,10))``: it never recurses beyond one level, whatever the input.
 * A token list (what a shell passes) is shown, and parsed, as one line: tokens that are empty or hold
   whitespace or quotes are quoted, so each token stays one literal value, as in az. The same rule as for a
   string opens the docs form: when the first value token starts with ``(``, the value tokens are kept as
@@ -43,7 +46,9 @@ from dataclasses import dataclass
 from amlevents.core.errors import FilterSyntaxError
 from amlevents.core.filters.model import AdvancedFilter, Operator, ValueKind
 
-__all__ = ["parse_advanced_filter", "format_advanced_filter"]
+__all__ = ["MAX_EXPRESSION_LENGTH", "parse_advanced_filter", "format_advanced_filter"]
+
+MAX_EXPRESSION_LENGTH = 32_768
 
 _USAGE = "Write KEY OPERATOR [VALUE ...], e.g. data.modelName StringIn mymodel."
 _OPERATORS = ", ".join(op.value for op in Operator)
@@ -94,6 +99,11 @@ def parse_advanced_filter(expr: str | Sequence[str]) -> AdvancedFilter:
         if not all(isinstance(t, str) for t in tokens):
             raise TypeError("parse_advanced_filter() takes a string or a sequence of strings")
         source = _display(tokens)
+    if len(source) > MAX_EXPRESSION_LENGTH:
+        # shown cut short: the whole text could be megabytes
+        raise FilterSyntaxError(f"the expression is {len(source):,} characters long; the limit is "
+                                f"{MAX_EXPRESSION_LENGTH:,}", source=source[:60] + "...", position=0, length=60,
+                                hint="Event Grid takes 25 values of up to 512 characters in all its filters.")
     return _Parser(source).parse()
 
 
