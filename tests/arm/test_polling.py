@@ -12,7 +12,8 @@ from azure.core.pipeline import PipelineResponse
 from azure.core.pipeline.transport import HttpRequest, HttpTransport, RequestsTransportResponse
 from azure.core.polling import LROPoller
 
-from amlevents.arm.polling import SCHEDULE, AdaptivePolling
+from amlevents.arm.polling import POLL_FAILURES_TOLERATED, SCHEDULE, AdaptivePolling, StatusUnreadable
+from amlevents.arm.retry import MAX_RETRY_AFTER, BoundedRetryPolicy, CommandTimedOut, Deadline
 
 RESOURCE = "https://management.example/subscriptions/s/eventSubscriptions/runs?api-version=1"
 STATUS = "https://management.example/operationsStatus/op-1?api-version=1"
@@ -39,7 +40,10 @@ class Replay(HttpTransport):
 
     def send(self, request, **kwargs):
         if "operationsStatus" in request.url:
-            return http_response(request, 200, {"status": self.statuses.pop(0)}, self.headers)
+            status = self.statuses.pop(0)
+            if isinstance(status, int):  # an HTTP error status instead of an operation status
+                return http_response(request, status, {"error": {"code": "X", "message": "x"}}, self.headers)
+            return http_response(request, 200, {"status": status}, self.headers)
         return http_response(request, 200, {"name": "runs", "properties": {"provisioningState": "Succeeded"}})
 
     def sleep(self, duration):
@@ -58,8 +62,8 @@ class Replay(HttpTransport):
         pass
 
 
-def run_operation(transport, polling):
-    client = PipelineClient("https://management.example", transport=transport)
+def run_operation(transport, polling, policies=None):
+    client = PipelineClient("https://management.example", transport=transport, policies=policies)
     request = HttpRequest("PUT", RESOURCE, headers={"x-ms-client-request-id": "req-1"})
     initial = PipelineResponse(request, http_response(
         request, 201, {"properties": {"provisioningState": "Creating"}}, {"Azure-AsyncOperation": STATUS}), None)
@@ -120,6 +124,95 @@ def test_awaiting_manual_action_counts_as_finished(status):
     transport = Replay(["InProgress", status])
     run_operation(transport, AdaptivePolling())
     assert transport.sleeps == expected_sleeps(1)
+
+
+# --- failed status checks, capped waits, the deadline ----------------------------------------------------------
+
+NO_RETRY = [BoundedRetryPolicy(retry_total=0)]  # the poller's own tolerance, without the pipeline's retries
+
+
+def test_failed_status_checks_are_asked_again_until_the_operation_is_done():
+    transport = Replay(["InProgress", 500, 503, "Succeeded"])
+    result = run_operation(transport, AdaptivePolling(schedule=(0.01,)), NO_RETRY)
+    assert result["properties"]["provisioningState"] == "Succeeded"
+    assert transport.statuses == []
+
+
+def test_status_that_stays_unreadable_ends_with_status_unreadable():
+    transport = Replay([500] * (POLL_FAILURES_TOLERATED + 1) + ["Succeeded"])
+    with pytest.raises(StatusUnreadable) as caught:
+        run_operation(transport, AdaptivePolling(schedule=(0.01,)), NO_RETRY)
+    assert caught.value.status == 500
+    assert transport.statuses == ["Succeeded"]
+
+
+def test_a_status_check_that_says_failed_is_not_tolerated():
+    from azure.core.exceptions import HttpResponseError
+
+    with pytest.raises(HttpResponseError):
+        run_operation(Replay([500, "Failed"]), AdaptivePolling(schedule=(0.01,)), NO_RETRY)
+
+
+def test_a_long_retry_after_while_polling_is_capped_and_announced():
+    said = []
+    transport = Replay(["InProgress", "Succeeded"], headers={"Retry-After": "3600"})
+    run_operation(transport, AdaptivePolling(max_wait=7, notice=said.append))
+    assert transport.sleeps == [7]
+    assert said and said[0].startswith("Azure asked to wait 3600 s (operation in progress), waiting 7 s")
+
+
+def test_a_poll_delay_past_the_deadline_raises_command_timed_out():
+    transport = Replay(["InProgress", "Succeeded"], headers={"Retry-After": "30"})
+    with pytest.raises(CommandTimedOut):
+        run_operation(transport, AdaptivePolling(deadline=Deadline(5)))
+    assert transport.sleeps == []
+
+
+class Throttled(Replay):
+    """429 with ``Retry-After`` for the first ``times`` requests, then 200."""
+
+    def __init__(self, times, retry_after="3600"):
+        super().__init__([])
+        self.times, self.retry_after = times, retry_after
+
+    def send(self, request, **kwargs):
+        if self.times:
+            self.times -= 1
+            return http_response(request, 429, {"error": {"code": "TooManyRequests", "message": "slow down"}},
+                                 {"Retry-After": self.retry_after})
+        return http_response(request, 200, {"ok": True})
+
+
+def send_through(policy, transport):
+    client = PipelineClient("https://management.example", transport=transport, policies=[policy])
+    return client._pipeline.run(HttpRequest("GET", RESOURCE)).http_response.status_code
+
+
+def test_retry_after_is_capped_at_the_documented_maximum_and_announced():
+    said, transport = [], Throttled(1)
+    assert send_through(BoundedRetryPolicy(notice=said.append), transport) == 200
+    assert transport.sleeps == [MAX_RETRY_AFTER] and MAX_RETRY_AFTER == 60
+    assert said[0].startswith("Azure asked to wait 3600 s (throttled), waiting 60 s (the maximum")
+    assert "; retrying at " in said[0]
+
+
+def test_a_short_retry_after_is_obeyed_as_sent():
+    transport = Throttled(2, retry_after="2")
+    assert send_through(BoundedRetryPolicy(), transport) == 200
+    assert transport.sleeps == [2, 2]
+
+
+def test_a_wait_past_the_deadline_fails_at_once_instead_of_sleeping():
+    transport = Throttled(1)
+    with pytest.raises(CommandTimedOut, match="Azure asked to wait 3600 s"):
+        send_through(BoundedRetryPolicy(deadline=Deadline(2)), transport)
+    assert transport.sleeps == []
+
+
+def test_retries_stop_when_azure_keeps_throttling():
+    transport = Throttled(100, retry_after="1")
+    assert send_through(BoundedRetryPolicy(), transport) == 429
+    assert len(transport.sleeps) == 3  # azure-core's status retries
 
 
 # --- against the emulator -------------------------------------------------------------------------------------

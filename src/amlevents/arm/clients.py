@@ -57,10 +57,13 @@ class ConnectionSettings:
     authority_host: str | None = None
     auth: str | None = None
     debug: bool = False
+    timeout: float | None = None  # seconds for the whole command (--timeout / AMLEVENTS_TIMEOUT); None: unbounded
+    max_retry_after: float | None = None  # the cap on one Retry-After wait (AMLEVENTS_MAX_RETRY_AFTER)
 
     @classmethod
     def from_env(cls, *, local: bool = False, emulator_url: str | None = None, cloud: str | None = None,
-                 debug: bool = False, env: dict[str, str] | None = None) -> ConnectionSettings:
+                 debug: bool = False, timeout: float | None = None,
+                 env: dict[str, str] | None = None) -> ConnectionSettings:
         """Flags first, then ``AMLEVENTS_*`` variables."""
         env = dict(os.environ) if env is None else env
         local = local or env.get("AMLEVENTS_LOCAL", "").lower() in ("1", "true", "yes")
@@ -87,6 +90,9 @@ class ConnectionSettings:
             authority_host=(env.get("AZURE_AUTHORITY_HOST") or "").rstrip("/") or None,
             auth=auth.lower() if auth else None,
             debug=debug,
+            timeout=_seconds("--timeout", timeout) if timeout is not None else
+            _seconds("AMLEVENTS_TIMEOUT", env.get("AMLEVENTS_TIMEOUT")),
+            max_retry_after=_seconds("AMLEVENTS_MAX_RETRY_AFTER", env.get("AMLEVENTS_MAX_RETRY_AFTER")),
         )
 
     @property
@@ -110,6 +116,19 @@ class ConnectionSettings:
             return True
         return bool(self.authority_host and self.emulator_url
                     and _origin(self.authority_host) == _origin(self.emulator_url))
+
+
+def _seconds(name: str, value: float | str | None) -> float | None:
+    """A positive number of seconds from a flag or variable (None when not given); exit 2 otherwise."""
+    if value is None or value == "":
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0 or seconds == float("inf"):
+        raise InvalidInputError(f"{name}={value} is not a number of seconds", hint="give a positive number, e.g. 300")
+    return seconds
 
 
 def _origin(url: str) -> str:
@@ -253,9 +272,14 @@ class Session:
     _memo: dict[Any, Any] = field(default_factory=dict)
     _memo_lock: Any = field(default_factory=threading.Lock)
     _undo_debug: Callable[[], None] | None = None
+    notice: Callable[[str], None] = lambda _message: None  # stderr lines about waits (the CLI's note)
+    deadline: Any = None  # arm.retry.Deadline: the end of the command, from settings.timeout
 
     def __post_init__(self) -> None:
         settings = self.settings
+        from amlevents.arm.retry import Deadline
+
+        self.deadline = Deadline(settings.timeout)
         if settings.debug:
             self._undo_debug = enable_debug_logging()
         try:
@@ -282,7 +306,7 @@ class Session:
 
         data = local_data_dir()
         state = Path(self.settings.local_state) if self.settings.local_state else data / "state.sqlite3"
-        state.parent.mkdir(parents=True, exist_ok=True)
+        # the store creates missing directories 0700 itself: the state file holds webhook keys
         self._server = EmulatorServer(state_path=state, cert_dir=data / "certs").start()
         self.base_url, self.verify = self._server.url, self._server.ca_cert_path
         world = self._server.backend.world
@@ -344,13 +368,32 @@ class Session:
         return [f"{CLOUDS[self.settings.cloud][0]}/.default"] if self.settings.mode == "azure" else [
             "https://management.azure.com/.default"]
 
+    @property
+    def max_wait(self) -> float:
+        """The longest single wait granted to a ``Retry-After`` (``AMLEVENTS_MAX_RETRY_AFTER``, default 60 s)."""
+        from amlevents.arm.retry import MAX_RETRY_AFTER
+
+        return self.settings.max_retry_after or MAX_RETRY_AFTER
+
+    def polling(self) -> Any:
+        """A fresh ``AdaptivePolling`` for one long-running operation, bounded by this command's deadline."""
+        from amlevents.arm.polling import AdaptivePolling
+
+        return AdaptivePolling(deadline=self.deadline, max_wait=self.max_wait, notice=self.notice)
+
     def _common(self) -> dict[str, Any]:
+        from amlevents.arm.retry import BoundedRetryPolicy
+
+        backoff = 0.5 if self.settings.mode == "azure" else 0.1
         return {
             "base_url": self.base_url,
             "credential_scopes": self.scopes,
             "connection_verify": self.verify,
             "logging_enable": self.settings.debug,
-            "retry_backoff_factor": 0.5 if self.settings.mode == "azure" else 0.1,
+            # azure-core's retry policy with capped, announced Retry-After waits and the command's deadline.
+            "retry_policy": BoundedRetryPolicy(deadline=self.deadline, max_wait=self.max_wait,
+                                               notice=lambda message: self.notice(message),
+                                               retry_backoff_factor=backoff),
         }
 
     def eventgrid(self, subscription_id: str) -> Any:

@@ -17,7 +17,6 @@ from typing import Any
 
 from amlevents.arm.access import AccessChecker, required_actions
 from amlevents.arm.clients import Session
-from amlevents.arm.polling import AdaptivePolling
 from amlevents.arm.subscriptions import WORKSPACE_API_VERSION, Found, WorkspaceSubscriptions, get_json
 from amlevents.arm.errors import translate_errors
 from amlevents.arm.workflow import Ui, access_denied, concurrently, request, unwrap
@@ -226,11 +225,11 @@ class DesiredStateService:
         return ok
 
     def _run(self, batch: list[tuple[WorkspaceState, PlannedChange]], concurrency: int) -> list[StepResult]:
-        started: list[tuple[PlannedChange, Any, float]] = []
+        started: list[tuple[WorkspaceState, PlannedChange, Any, float]] = []
         results: list[StepResult] = []
 
-        def begin(state: WorkspaceState, step: PlannedChange) -> tuple[PlannedChange, Any, float]:
-            return step, self._begin(state, step), time.monotonic()
+        def begin(state: WorkspaceState, step: PlannedChange) -> tuple[WorkspaceState, PlannedChange, Any, float]:
+            return state, step, self._begin(state, step), time.monotonic()
 
         outcomes = concurrently([lambda s=s, st=st: begin(s, st) for s, st in batch], workers=concurrency)
         for (state, step), outcome in zip(batch, outcomes):
@@ -238,10 +237,12 @@ class DesiredStateService:
                 results.append(StepResult(step, "failed", _message(outcome)))
             else:
                 started.append(outcome)
-        for step, poller, t0 in started:  # the pollers run in their own threads meanwhile
+        for state, step, poller, t0 in started:  # the pollers run in their own threads meanwhile
+            api = WorkspaceSubscriptions(self.session, state.ref)
             try:
-                with translate_errors(f"{step.action.value} event subscription '{step.name}'"):
-                    resource = poller.result()
+                # A status that cannot be read is settled by reading the subscription: the summary says what
+                # Azure holds, not that an accepted write failed.
+                resource = api.settle(poller, step.action.value, step.name, self._where(state, step))
                 state_name = ((resource or {}).get("properties") or {}).get("provisioningState")
                 if state_name in ("Failed", "AwaitingManualAction"):
                     results.append(StepResult(step, "failed", f"ended in state {state_name}"))
@@ -253,6 +254,12 @@ class DesiredStateService:
                 results.append(StepResult(step, "failed", _message(exc)))
         return results
 
+    def _where(self, state: WorkspaceState, step: PlannedChange) -> str | None:
+        """The system topic a step's write goes to (None: the workspace scope), as ``_begin`` chooses it."""
+        if _write(step)[0] == "PUT":
+            return (state.topic or {}).get("name") if step.kind == "system-topic" else None
+        return self._found(state, step.name).topic
+
     def _begin(self, state: WorkspaceState, step: PlannedChange) -> Any:
         """Send the request that starts the step's operation; returns the poller (already polling)."""
         api = WorkspaceSubscriptions(self.session, state.ref)
@@ -260,10 +267,10 @@ class DesiredStateService:
         with translate_errors(f"{step.action.value} event subscription '{step.name}'"):
             method, body = _write(step)
             if method == "DELETE":
-                return api.begin_delete(self._found(state, step.name), polling=AdaptivePolling())
+                return api.begin_delete(self._found(state, step.name), polling=self.session.polling())
             if method == "PATCH":
-                return api.begin_patch(self._found(state, step.name), body, polling=AdaptivePolling())
-            return api.begin_put(step.name, body["properties"], topic=topic, polling=AdaptivePolling())
+                return api.begin_patch(self._found(state, step.name), body, polling=self.session.polling())
+            return api.begin_put(step.name, body["properties"], topic=topic, polling=self.session.polling())
 
     def requests(self, states: list[WorkspaceState]) -> list[dict[str, Any]]:
         """What ``apply --dry-run`` would send, in order (system topics first)."""

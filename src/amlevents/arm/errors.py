@@ -24,10 +24,18 @@ from amlevents.core.errors import (
     AccessDeniedError,
     AmlEventsError,
     AuthenticationError,
+    ExitCode,
     InvalidInputError,
     NotFoundError,
     ServiceError,
 )
+
+class ConcurrentChangeError(ServiceError):
+    """Another client wrote the same event subscription at the same time (exit 6): Event Grid's PUT is an upsert
+    with no conditional create, so this is detected after the write and reported, never hidden."""
+
+    exit_code = ExitCode.CONFLICT
+
 
 _HANDSHAKE_HINT = (
     "the endpoint must answer Event Grid's validation handshake (echo data.validationCode, or GET the "
@@ -122,7 +130,11 @@ def translate(exc: BaseException, *, what: str) -> AmlEventsError:
                             hint=_TLS_HINT if "CERTIFICATE_VERIFY_FAILED" in str(exc)
                             else "check the network, --cloud, or the emulator URL")
     if isinstance(exc, ServiceResponseError):
-        return ServiceError(f"the connection broke while trying to {what}: {exc}", hint="run the command again")
+        writing = what.split(" ", 1)[0] in ("create", "update", "delete", "apply")
+        return ServiceError(f"the connection broke while trying to {what}: {exc}",
+                            hint="Azure may or may not have received the request: check the current state with "
+                            "`amlevents subscription show`, then run the command again" if writing
+                            else "run the command again")
     if not isinstance(exc, HttpResponseError):
         return ServiceError(f"could not {what}: {exc}")
     code, message, details = arm_error(exc)

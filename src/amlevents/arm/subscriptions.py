@@ -2,7 +2,8 @@
 
 Bodies are sent as the exact wire JSON built by ``amlevents.core.subscription`` (not SDK models), and results
 come back as the JSON the REST API returned, so what ``--dry-run`` prints and what ``-o json`` shows is what
-went over the wire. Long-running operations use ``AdaptivePolling``.
+went over the wire. Long-running operations use ``AdaptivePolling`` (``Session.polling``), and their outcome is
+settled by ``arm.outcome``: a status that cannot be read is resolved by reading the subscription.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from amlevents.arm.clients import Session
 from amlevents.arm.errors import translate_errors
-from amlevents.arm.polling import AdaptivePolling
+from amlevents.arm.outcome import settle
 from amlevents.core.catalog import TOPIC_TYPE
 from amlevents.core.destination import destination_of
 from amlevents.core.errors import AccessDeniedError, NotFoundError
@@ -64,6 +65,7 @@ class WorkspaceSubscriptions:
         self.workspace = workspace
         self.client = session.eventgrid(workspace.subscription_id)
         self._topic: dict[str, Any] | None | bool = False  # False: not looked up yet
+        self.accepted_state: str | None = None  # the provisioningState the last PUT was answered with
 
     # --- addresses ---------------------------------------------------------------------------------------------
 
@@ -231,7 +233,7 @@ class WorkspaceSubscriptions:
         body = {"location": location, "properties": {"source": self.workspace.id, "topicType": TOPIC_TYPE}}
         with translate_errors(f"create system topic '{topic}'"):
             poller = self.client.system_topics.begin_create_or_update(
-                self.workspace.resource_group, topic, _body(body), polling=AdaptivePolling(), cls=_raw)
+                self.workspace.resource_group, topic, _body(body), polling=self.session.polling(), cls=_raw)
             self._topic = poller.result()
         self.session.forget(("system-topics", self.workspace.subscription_id.lower(),
                              self.workspace.resource_group.lower()))
@@ -240,21 +242,35 @@ class WorkspaceSubscriptions:
     def put(self, name: str, properties: dict[str, Any], *, topic: str | None = None, wait: bool = True,
             verb: str = "create") -> dict[str, Any]:
         """PUT (create or replace) a subscription; waits for provisioning unless ``wait`` is False."""
-        polling: Any = AdaptivePolling() if wait else False
         with translate_errors(f"{verb} event subscription '{name}'"):
-            return self.begin_put(name, properties, topic=topic, polling=polling).result()
+            poller = self.begin_put(name, properties, topic=topic, polling=self._polling(wait))
+        method = poller.polling_method()
+        self.accepted_state = getattr(method, "accepted_state", None)
+        return self.settle(poller, verb, name, topic)
 
     def patch(self, found: Found, body: dict[str, Any], *, wait: bool = True) -> dict[str, Any]:
         """PATCH the fields in ``body``; waits for provisioning unless ``wait`` is False."""
-        polling: Any = AdaptivePolling() if wait else False
         with translate_errors(f"update event subscription '{found.name}'"):
-            return self.begin_patch(found, body, polling=polling).result()
+            poller = self.begin_patch(found, body, polling=self._polling(wait))
+        return self.settle(poller, "update", found.name, found.topic)
 
     def delete(self, found: Found, *, wait: bool = True) -> None:
         """DELETE the subscription; waits for the deletion unless ``wait`` is False."""
-        polling: Any = AdaptivePolling() if wait else False
         with translate_errors(f"delete event subscription '{found.name}'"):
-            self.begin_delete(found, polling=polling).result()
+            poller = self.begin_delete(found, polling=self._polling(wait))
+        self.settle(poller, "delete", found.name, found.topic)
+
+    def settle(self, poller: Any, action: str, name: str, topic: str | None) -> Any:
+        """The outcome of an accepted write: the poller's result, or what a GET says when its status cannot be
+        read (``arm.outcome``)."""
+        def read() -> dict[str, Any] | None:
+            found = self.get(name, topic)
+            return found.resource if found else None
+
+        return settle(poller, action=action, name=name, read=read, notice=self.session.notice)
+
+    def _polling(self, wait: bool) -> Any:
+        return self.session.polling() if wait else False
 
     # The requests that start those operations, returning the poller. SDK errors are not translated here: the
     # caller does that, with its own wording of what failed.

@@ -13,6 +13,7 @@ from typing import Any, ContextManager
 
 from amlevents.arm.access import AccessChecker, AccessVerdict, required_actions
 from amlevents.arm.clients import Session
+from amlevents.arm.errors import ConcurrentChangeError
 from amlevents.arm.subscriptions import WorkspaceSubscriptions
 from amlevents.core.destination import destination_of
 from amlevents.core.errors import AccessDeniedError, InvalidInputError, NotFoundError, ServiceError
@@ -102,10 +103,10 @@ class SubscriptionService:
 
     # --- reads -------------------------------------------------------------------------------------------------
 
-    def show(self, workspace: WorkspaceRef, name: str, *, topic: str | None = None,
+    def show(self, workspace: WorkspaceRef, name: str, *, topic: str | bool | None = None,
              full_url: bool = False) -> dict[str, Any]:
         api = self.api(workspace)
-        found = api.find(name, topic)
+        found = api.find(name, topic_name(api, topic))
         resource = found.resource
         if full_url:
             props = resource.get("properties") or {}
@@ -151,6 +152,9 @@ class SubscriptionService:
             with self._reads_before(workspace, "create", [{"system_topic": True, "create_topic": True}],
                                     check_access):
                 topic = unwrap(got["topic"])
+            if topic and system_topic and topic["name"] != system_topic:  # --system-topic-name, another topic
+                self.ui.warn(f"workspace '{workspace.name}' already has system topic '{topic['name']}' (Azure allows "
+                             f"one per source): creating the subscription under it, not under '{system_topic}'")
         if check_access:
             self.ensure_access(workspace, "create", system_topic=use_topic, create_topic=use_topic and not topic)
         # A name is unique per source: look on the workspace scope and under the system topic alike.
@@ -189,15 +193,24 @@ class SubscriptionService:
             if use_topic and not topic:
                 api.ensure_system_topic(topic_name, location=writes[0]["body"]["location"])
             resource = api.put(name, properties, topic=topic_name, wait=wait)
+        accepted = api.accepted_state if wait else ((resource or {}).get("properties") or {}).get("provisioningState")
+        if existing is None and accepted == "Updating":
+            raise ConcurrentChangeError(
+                f"event subscription '{name}' was created by another client between amlevents' check and its write; "
+                "this create replaced it (Event Grid has no conditional create: a PUT replaces what is there)",
+                hint=f"agree with the other writer on one owner of '{name}'; `amlevents subscription show {name}` "
+                "shows what Azure holds now")
+        if wait:
+            _check_holds(name, properties, resource)
         return self._outcome(resource, wait)
 
     def update(self, workspace: WorkspaceRef, name: str, options: SubscriptionOptions, flags: FilterFlags, *,
-               topic: str | None = None, dry_run: bool = False, wait: bool = True,
+               topic: str | bool | None = None, dry_run: bool = False, wait: bool = True,
                check_access: bool = True) -> Any:
         """Change only what the options name; returns the resource (unchanged when nothing differs)."""
         api = self.api(workspace)
         with self._reads_before(workspace, "update", _paths(topic), check_access):
-            found = api.find(name, topic)
+            found = api.find(name, topic_name(api, topic))
         props = found.resource.get("properties") or {}
         new_filter = edited_filter(EventFilter.from_wire(props.get("filter") or {}, strict=False), flags)
         if check_access:
@@ -220,14 +233,14 @@ class SubscriptionService:
                 resource = api.patch(found, body, wait=wait)
         return self._outcome(resource, wait)
 
-    def delete(self, workspace: WorkspaceRef, name: str, *, topic: str | None = None, yes: bool = False,
+    def delete(self, workspace: WorkspaceRef, name: str, *, topic: str | bool | None = None, yes: bool = False,
                if_exists: bool = False, dry_run: bool = False, wait: bool = True,
                check_access: bool = True) -> Any:
         """Delete after confirmation; None when done (or absent with ``if_exists``), the request on dry-run."""
         api = self.api(workspace)
         try:
             with self._reads_before(workspace, "delete", _paths(topic), check_access):
-                found = api.find(name, topic)
+                found = api.find(name, topic_name(api, topic))
         except NotFoundError:
             if if_exists:
                 self.ui.warn(f"event subscription '{name}' does not exist; nothing to delete")
@@ -262,7 +275,38 @@ class SubscriptionService:
         return resource
 
 
-def _paths(topic: str | None) -> list[dict[str, bool]]:
+def topic_name(api: WorkspaceSubscriptions, topic: str | bool | None) -> str | None:
+    """Where a lookup by name looks: None (workspace scope, then system topic), a system topic's name, or True
+    (``--system-topic``): the workspace's own system topic, found by its source (exit 5 when it has none)."""
+    if topic is not True:
+        return topic or None
+    found = api.system_topic()
+    if found is None:
+        raise NotFoundError(f"workspace '{api.workspace.name}' has no system topic",
+                            hint="leave out --system-topic to look on the workspace scope")
+    return found["name"]
+
+
+def _check_holds(name: str, sent: dict[str, Any], resource: dict[str, Any] | None) -> None:
+    """Raise ``ConcurrentChangeError`` when the subscription read after the write has another destination or
+    filter than the one sent: another writer's PUT landed after ours (the window between a create's name check and
+    its PUT cannot be closed against Azure, so a lost write is reported instead of hidden)."""
+    from amlevents.core.plan_diff import diff
+
+    if not resource:
+        return
+    changes = [c for c in diff(sent, resource.get("properties") or {}).changes
+               if c.path.startswith(("destination", "deliveryWithResourceIdentity", "filter"))]
+    if changes:
+        fields = ", ".join(sorted({c.path for c in changes}))
+        raise ConcurrentChangeError(
+            f"event subscription '{name}' was written, but Azure now holds another {fields} than this create sent: "
+            "another client wrote it at the same time and its write won",
+            hint=f"`amlevents subscription show {name}` shows what Azure holds; agree on one writer, then run "
+            "`amlevents subscription update` or `create --overwrite`")
+
+
+def _paths(topic: str | bool | None) -> list[dict[str, bool]]:
     """The access-check paths a lookup by name may have needed: the system topic only, or scope then topic."""
     return [{"system_topic": True}] if topic else [{"system_topic": False}, {"system_topic": True}]
 

@@ -17,6 +17,7 @@ class CliState:
     cloud: str | None = None
     debug: bool = False
     show_secrets: bool = False
+    timeout: float | None = None  # --timeout: seconds for the whole command (else AMLEVENTS_TIMEOUT)
     _session: Any = field(default=None, repr=False)
 
 
@@ -33,10 +34,11 @@ def session(ctx: typer.Context) -> Any:
     st = state(ctx)
     if st._session is None:
         from amlevents.arm.clients import ConnectionSettings, Session
+        from amlevents.cli.output import note
 
         settings = ConnectionSettings.from_env(local=st.local, emulator_url=st.emulator, cloud=st.cloud,
-                                               debug=st.debug)
-        st._session = Session(settings)
+                                               debug=st.debug, timeout=st.timeout)
+        st._session = Session(settings, notice=note)  # waits Azure asks for are announced on stderr
         ctx.find_root().call_on_close(st._session.close)
     return st._session
 

@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     AUTH_FAILED = 3  # no credential, or sign-in refused
     ACCESS_DENIED = 4  # the identity lacks a permission (checked first, or Azure's 403)
     NOT_FOUND = 5  # workspace or event subscription does not exist
+    CONFLICT = 6  # another client wrote the same event subscription at the same time, and its write won
     INTERRUPTED = 130  # Ctrl-C / SIGINT
 
 
