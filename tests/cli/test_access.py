@@ -78,7 +78,7 @@ def test_eventsub_contributor_may_create_on_the_workspace_scope(run, cli_emulato
 
 def test_eventsub_contributor_may_not_create_through_a_system_topic(run, cli_emulator, sent_requests, as_principal):
     as_principal("eventsub-contributor")
-    result = run("subscription", "create", "new-1", "--endpoint", HOOK, "--system-topic", "", "-o", "json")
+    result = run("subscription", "create", "new-1", "--endpoint", HOOK, "--system-topic", "-o", "json")
     assert result.exit_code == 4
     message = " ".join(result.stderr.split())
     assert f"missing permission {TOPIC_WRITE}" in message and f"on scope {RG_ID}." in message
@@ -89,7 +89,7 @@ def test_eventsub_contributor_may_not_create_through_a_system_topic(run, cli_emu
 
 def test_eventsub_contributor_may_not_update_a_system_topic_subscription(run, cli_emulator, sent_requests,
                                                                           as_principal):
-    assert run("subscription", "create", "topic-1", "--endpoint", HOOK, "--system-topic", "").exit_code == 0
+    assert run("subscription", "create", "topic-1", "--endpoint", HOOK, "--system-topic").exit_code == 0
     as_principal("eventsub-contributor")
     result = run("subscription", "update", "topic-1", "--event-ttl", "5")
     assert result.exit_code == 4
@@ -97,7 +97,7 @@ def test_eventsub_contributor_may_not_update_a_system_topic_subscription(run, cl
     assert sent_requests() == []
 
 
-@pytest.mark.parametrize("topic", [[], ["--system-topic", ""]], ids=["workspace", "system-topic"])
+@pytest.mark.parametrize("topic", [[], ["--system-topic"]], ids=["workspace", "system-topic"])
 def test_contributor_may_create(run, cli_emulator, sent_requests, as_principal, topic):
     as_principal("contributor")
     result = run("subscription", "create", "new-1", "--endpoint", HOOK, *topic, "-o", "json")
@@ -117,12 +117,12 @@ def test_skip_access_check_reports_the_services_403(run, cli_emulator, sent_requ
 
 @pytest.mark.parametrize("command", [
     ("create", "new-1", "--endpoint", HOOK),
-    ("create", "new-1", "--endpoint", HOOK, "--system-topic", ""),
+    ("create", "new-1", "--endpoint", HOOK, "--system-topic"),
     ("update", "topic-1", "--event-ttl", "9"),
     ("delete", "topic-1", "--yes"),
 ], ids=["create", "create-system-topic", "update-system-topic", "delete-system-topic"])
 def test_one_command_reads_permissions_once(run, cli_emulator, sent_requests, as_principal, command):
-    assert run("subscription", "create", "topic-1", "--endpoint", HOOK, "--system-topic", "").exit_code == 0
+    assert run("subscription", "create", "topic-1", "--endpoint", HOOK, "--system-topic").exit_code == 0
     as_principal("contributor")
     assert run("subscription", *command, "-o", "none").exit_code == 0
     assert len(permission_reads(cli_emulator)) == 1
@@ -175,7 +175,7 @@ def test_access_check_for_nobody_says_roles_are_unknown(run, cli_emulator, as_pr
 
 def test_list_without_system_topic_read_shows_the_workspace_scope_with_a_warning(run, cli_emulator, existing,
                                                                                   as_principal):
-    assert run("subscription", "create", "topic-1", "--endpoint", HOOK, "--system-topic", "").exit_code == 0
+    assert run("subscription", "create", "topic-1", "--endpoint", HOOK, "--system-topic").exit_code == 0
     as_principal("eventsub-contributor")
     result = run("subscription", "list", "-o", "json")
     assert result.exit_code == 0, result.stderr

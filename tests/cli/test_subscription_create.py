@@ -11,6 +11,9 @@ import json
 
 import pytest
 
+from amlevents.core.redact import REDACTED
+from amlevents.emulator.subscriptions import ParentRef
+
 SUB = "00000000-0000-0000-0000-000000000000"
 RG = "amlevents-local"
 WS_ID = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.MachineLearningServices/workspaces/" \
@@ -171,7 +174,8 @@ def test_azure_ml_shortcuts_build_the_filter(run, cli_emulator, sent_requests, a
 # --- destination options ---------------------------------------------------------------------------------------
 
 STATIC_FALSE = {"name": "env", "type": "Static", "properties": {"value": "prod", "isSecret": False}}
-STATIC_SECRET = {"name": "token", "type": "Static", "properties": {"value": "s3cr3t", "isSecret": True}}
+# The request log redacts secret values (the emulator's rule); the value stored is checked below.
+STATIC_SECRET = {"name": "token", "type": "Static", "properties": {"value": REDACTED, "isSecret": True}}
 DYNAMIC = {"name": "run", "type": "Dynamic", "properties": {"sourceField": "data.runId"}}
 DESTINATION_OPTIONS = {
     "batching": (["--max-events-per-batch", "10", "--preferred-batch-size-in-kilobytes", "128"],
@@ -204,6 +208,12 @@ DESTINATION_OPTIONS = {
 @pytest.mark.parametrize("args, destination", DESTINATION_OPTIONS.values(), ids=DESTINATION_OPTIONS)
 def test_destination_options_reach_the_wire(run, cli_emulator, sent_requests, args, destination):
     assert create(run, sent_requests, *args) == {"properties": properties(destination=destination)}
+
+
+def test_a_secret_mapping_value_reaches_the_service(run, cli_emulator, sent_requests):
+    create(run, sent_requests, "-d", "token", "static", "s3cr3t", "true")
+    stored = cli_emulator.backend.delivery_attributes(ParentRef(SUB, RG, resource_name="local-workspace"), NAME)
+    assert stored == [{**STATIC_SECRET, "properties": {"value": "s3cr3t", "isSecret": True}}]
 
 
 # --- identity and dead-lettering -------------------------------------------------------------------------------
@@ -283,7 +293,8 @@ def test_the_workspace_can_be_named(run, cli_emulator, sent_requests, args):
 
 MISSING = {
     "workspace": (["-w", "nope"], "'Microsoft.MachineLearningServices/workspaces/nope'"),
-    "workspace, system topic": (["-w", "nope", "--system-topic", "ml-events"], "could not find workspace 'nope'"),
+    "workspace, system topic": (["-w", "nope", "--system-topic-name", "ml-events"],
+                                "could not find workspace 'nope'"),
     "workspace id": (["--workspace-id", WS_ID[: -len("local-workspace")] + "nope"], "workspaces/nope'"),
     "resource group": (["-g", "nope"], "(ResourceGroupNotFound)"),
     "azure subscription": (["-s", "11111111-1111-1111-1111-111111111111"], "(SubscriptionNotFound)"),
@@ -312,8 +323,7 @@ def test_a_dry_run_on_a_missing_workspace_exits_5(run, cli_emulator):
 # --- system topic ----------------------------------------------------------------------------------------------
 
 def test_system_topic_is_created_when_absent(run, cli_emulator, sent_requests):
-    create_args = ("subscription", "create", NAME, "--endpoint", HOOK, "--system-topic", "ml-events", "-o", "json")
-    assert run(*create_args).exit_code == 0
+    assert run("subscription", "create", NAME, "--endpoint", HOOK, "--system-topic-name", "ml-events").exit_code == 0
     topic_put, sub_put = sent_requests()
     assert (topic_put["method"], topic_put["path"]) == ("PUT", TOPICS + "ml-events")
     assert topic_put["body"] == {"location": "eastus", "properties": {
@@ -322,29 +332,53 @@ def test_system_topic_is_created_when_absent(run, cli_emulator, sent_requests):
     assert sub_put["body"] == {"properties": properties()}
 
 
-def test_system_topic_gets_a_default_name(run, cli_emulator, sent_requests):
-    assert run("subscription", "create", NAME, "--endpoint", HOOK, "--system-topic", "").exit_code == 0
-    topic_put, _ = sent_requests()
+@pytest.mark.parametrize("args", [
+    ["--endpoint", HOOK, "--system-topic"],
+    ["--system-topic", "--endpoint", HOOK],
+    ["--system-topic", "--max-delivery-attempts", "5", "--endpoint", HOOK],
+], ids=["last", "before another option", "before an option and its value"])
+def test_system_topic_flag_works_anywhere_and_gets_the_default_name(run, cli_emulator, sent_requests, args):
+    result = run("subscription", "create", NAME, *args)
+    assert result.exit_code == 0, result.stderr
+    topic_put, sub_put = sent_requests()
     assert topic_put["path"] == TOPICS + "local-workspace-events"
+    assert sub_put["path"] == TOPICS + f"local-workspace-events/eventSubscriptions/{NAME}"
+
+
+def test_system_topic_never_takes_the_next_option_as_a_name(run, cli_emulator, sent_requests):
+    data = run.json("subscription", "create", NAME, "--endpoint", HOOK, "--system-topic", "--dry-run")
+    assert [w["url"].split("?")[0].split(TOPICS)[1] for w in data] == [
+        "local-workspace-events", f"local-workspace-events/eventSubscriptions/{NAME}"]
+    assert sent_requests() == []
+
+
+def test_system_topic_name_of_an_existing_other_topic_reuses_it_with_a_warning(run, cli_emulator, sent_requests):
+    assert run("subscription", "create", "first-sub", "--endpoint", HOOK, "--system-topic").exit_code == 0
+    result = run("subscription", "create", NAME, "--endpoint", HOOK, "--system-topic-name", "ml-events")
+    assert result.exit_code == 0, result.stderr
+    assert "already has system topic 'local-workspace-events'" in result.stderr
+    assert sent_requests()[-1]["path"] == TOPICS + f"local-workspace-events/eventSubscriptions/{NAME}"
 
 
 def test_system_topic_is_reused_by_the_second_create(run, cli_emulator, sent_requests):
     for name in ("first-sub", "second-sub"):
-        assert run("subscription", "create", name, "--endpoint", HOOK, "--system-topic", "ml-events").exit_code == 0
+        result = run("subscription", "create", name, "--endpoint", HOOK, "--system-topic-name", "ml-events")
+        assert result.exit_code == 0, result.stderr
     topic_puts = [w for w in sent_requests() if w["path"].endswith("/systemTopics/ml-events")]
     assert len(topic_puts) == 1
     assert sent_requests()[-1]["path"] == TOPICS + "ml-events/eventSubscriptions/second-sub"
 
 
 def test_system_topic_subscription_is_the_topic_child_resource(run, cli_emulator):
-    data = run.json("subscription", "create", NAME, "--endpoint", HOOK, "--system-topic", "ml-events")
+    data = run.json("subscription", "create", NAME, "--endpoint", HOOK, "--system-topic-name", "ml-events")
     assert data["id"] == TOPICS + f"ml-events/eventSubscriptions/{NAME}"
     assert data["type"] == "Microsoft.EventGrid/systemTopics/eventSubscriptions"
 
 
 # --- existing names --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("where", [[], ["--system-topic", "ml-events"]], ids=["workspace scope", "system topic"])
+@pytest.mark.parametrize("where", [[], ["--system-topic-name", "ml-events"]],
+                         ids=["workspace scope", "system topic"])
 def test_an_existing_name_exits_2_suggesting_overwrite(run, cli_emulator, sent_requests, where):
     assert run("subscription", "create", NAME, "--endpoint", HOOK, *where).exit_code == 0
     cli_emulator.app.clear_requests()
@@ -380,7 +414,8 @@ def test_dry_run_prints_the_request_and_writes_nothing(run, cli_emulator, sent_r
 
 
 def test_dry_run_with_a_new_system_topic_prints_both_writes(run, cli_emulator, sent_requests):
-    data = run.json("subscription", "create", NAME, "--endpoint", HOOK, "--system-topic", "ml-events", "--dry-run")
+    data = run.json("subscription", "create", NAME, "--endpoint", HOOK, "--system-topic-name", "ml-events",
+                    "--dry-run")
     assert [(w["method"], w["url"].split("?")[0].split(TOPICS)[1]) for w in data] == [
         ("PUT", "ml-events"), ("PUT", f"ml-events/eventSubscriptions/{NAME}")]
     assert sent_requests() == []

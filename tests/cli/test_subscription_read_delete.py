@@ -68,7 +68,7 @@ def test_show_missing_exits_5(run, cli_emulator):
 @pytest.fixture
 def both_kinds(run, cli_emulator):
     create(run, "scope-sub", "--event-type", "ModelRegistered", "--subject-begins-with", "models/churn")
-    create(run, "topic-sub", "--system-topic", "", "--advanced-filter", "data.RunStatus", "StringIn", "Failed")
+    create(run, "topic-sub", "--system-topic", "--advanced-filter", "data.RunStatus", "StringIn", "Failed")
 
 
 def test_list_json_has_both_kinds(run, both_kinds):
@@ -157,7 +157,7 @@ def test_delete_missing_exits_5(run, cli_emulator):
 
 
 def test_delete_system_topic_subscription_under_its_topic(run, cli_emulator, sent_requests):
-    create(run, "topic-sub", "--system-topic", "ml-events")
+    create(run, "topic-sub", "--system-topic-name", "ml-events")
     assert run("subscription", "delete", "topic-sub", "--yes").exit_code == 0
     [delete] = sent_requests("DELETE")
     assert "/providers/Microsoft.EventGrid/systemTopics/ml-events/eventSubscriptions/topic-sub" in delete["path"]

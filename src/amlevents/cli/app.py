@@ -100,9 +100,16 @@ def root(
     show_secrets: Annotated[
         bool, typer.Option("--show-secrets", help="Do not redact webhook URL query strings and secret values.")
     ] = False,
+    timeout: Annotated[
+        Optional[float],
+        typer.Option("--timeout", metavar="SECONDS", show_default=False,
+                     help="Give up (exit 1) when the command has not finished within SECONDS, waits for Azure "
+                     "included (default: no limit; each Retry-After wait is capped at 60 s) [env: AMLEVENTS_TIMEOUT]."),
+    ] = None,
 ) -> None:
     """Manage Azure Event Grid event subscriptions on Azure Machine Learning workspaces."""
-    ctx.obj = CliState(local=local, emulator=emulator_url, cloud=cloud, debug=debug, show_secrets=show_secrets)
+    ctx.obj = CliState(local=local, emulator=emulator_url, cloud=cloud, debug=debug, show_secrets=show_secrets,
+                       timeout=timeout)
 
 
 def main() -> None:

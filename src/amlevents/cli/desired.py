@@ -30,8 +30,9 @@ class _DetailedExitcodeCommand(TyperCommand):
             raise
 
 
-FileOpt = Annotated[Path, typer.Option("--file", "-f", help="The manifest (YAML).", dir_okay=False,
-                                       show_default=False)]
+# A plain string, not Click's path type (which raises ValueError on a NUL): the manifest reader checks the path.
+FileOpt = Annotated[str, typer.Option("--file", "-f", help="The manifest (YAML).", metavar="FILE",
+                                      show_default=False)]
 PruneOpt = Annotated[bool, typer.Option(
     "--prune", help="Also delete subscriptions of the listed workspaces that the manifest does not name.")]
 
@@ -68,10 +69,10 @@ def _desired_service(ctx: typer.Context) -> Any:
     return DesiredStateService(session(ctx), ui(ctx), identity_label=identity_label(ctx))
 
 
-def _load(file: Path) -> Any:
+def _load(file: str) -> Any:
     from amlevents.core.manifest import load_manifest
 
-    return load_manifest(str(file))
+    return load_manifest(file)
 
 
 def _summary_line(steps: list[Any]) -> str:
@@ -163,16 +164,21 @@ def apply_command(
         svc.check_access(states)
     with svc.ui.progress(f"Applying {len(changing)} changes"):
         results = svc.apply(states, concurrency=concurrency)
-    data = [r.to_dict() for r in results]
+    data = redacted(ctx, [r.to_dict() for r in results])  # an ARM error can quote a webhook URL
     emit(data, output, query=query, columns=[Column("Workspace", lambda r: _short(r["workspace"])),
                                              Column("Subscription", "name"), Column("Action", "action"),
                                              Column("Status", "status"), Column("Error", "error")])
     failed = [r for r in results if r.status != "applied"]
     if failed:
-        warn(f"{len(failed)} of {len(results)} changes were not applied: "
-             + "; ".join(f"{r.step.action.value} {_short(r.step.workspace_id)}/{r.step.name} "
-                         f"({r.status}): {(r.error or '').rstrip('.')}" for r in failed)
-             + ". Fix the cause and run apply again: it converges.")
+        message = (f"{len(failed)} of {len(results)} changes were not applied: "
+                   + "; ".join(f"{r.step.action.value} {_short(r.step.workspace_id)}/{r.step.name} "
+                               f"({r.status}): {(r.error or '').rstrip('.')}" for r in failed)
+                   + ". Fix the cause and run apply again: it converges.")
+        if not state(ctx).show_secrets:
+            from amlevents.core.redact import redact_text
+
+            message = redact_text(message)  # an ARM error can quote a webhook URL
+        warn(message)
         raise typer.Exit(int(ExitCode.ERROR))
     note(f"Applied {len(results)} changes.")
 

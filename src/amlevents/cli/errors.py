@@ -13,61 +13,20 @@ from typing import Any
 
 import typer
 from typer._click.exceptions import ClickException  # typer >=0.26 vendors click (version pinned)
-from typer.core import TyperGroup
 
+# The tokenizer lives in argv.py; split_tokens, TOKEN_SEPARATOR and join_multi_token_options stay importable
+# from here for the callers that import them from this module.
+from amlevents.cli.argv import (  # noqa: F401
+    TOKEN_SEPARATOR, StrictGroup, join_multi_token_options, split_tokens,
+)
 from amlevents.core.errors import AmlEventsError, ExitCode, FilterSyntaxError
 
-# Options that take `KEY OPERATOR VALUE...` as separate shell words, as in the az CLI (argparse nargs='+').
-# Click options take exactly one value, so the root group joins those words into one value first.
-MULTI_TOKEN_OPTIONS = frozenset({
-    "--advanced-filter", "--add-advanced-filter", "--delivery-attribute-mapping", "-d", "--labels", "--event-type",
-    "--included-event-types", "--run-status",
-})
-# az's three-state flags take an optional true/false word; click flags take none, so the word picks the flag.
-BOOLEAN_WORD_FLAGS = {
-    "--subject-case-sensitive": ("--subject-case-sensitive", "--subject-case-insensitive"),
-    "--enable-advanced-filtering-on-arrays": ("--enable-advanced-filtering-on-arrays",
-                                              "--disable-advanced-filtering-on-arrays"),
-    "--enable-af-arr": ("--enable-advanced-filtering-on-arrays", "--disable-advanced-filtering-on-arrays"),
-}
-TOKEN_SEPARATOR = "\x1f"  # ASCII unit separator: cannot be typed in a shell word by accident
 
+def _print_traceback() -> None:
+    """The current traceback on stderr, redacted: logs stay redacted even with --show-secrets."""
+    from amlevents.core.redact import redact_text
 
-def _looks_like_option(token: str) -> bool:
-    if token.startswith("--"):
-        return True
-    # "-o", "-w" are options; "-5" and "-1.5" are (negative number) values.
-    return len(token) >= 2 and token[0] == "-" and token[1].isalpha()
-
-
-def join_multi_token_options(args: list[str]) -> list[str]:
-    """Join the words after a multi-token option into one value (separated by ``TOKEN_SEPARATOR``), and turn
-    az's ``--flag true|false`` into the matching on/off flag."""
-    out: list[str] = []
-    i = 0
-    while i < len(args):
-        token = args[i]
-        i += 1
-        if token in BOOLEAN_WORD_FLAGS:
-            on, off = BOOLEAN_WORD_FLAGS[token]
-            word = args[i].lower() if i < len(args) else ""
-            out.append(off if word == "false" else on)
-            i += word in ("true", "false")
-            continue
-        out.append(token)
-        if token not in MULTI_TOKEN_OPTIONS:
-            continue
-        words: list[str] = []
-        while i < len(args) and (not words or not _looks_like_option(args[i])):
-            words.append(args[i])
-            i += 1
-        out.append(TOKEN_SEPARATOR.join(words)) if words else None
-    return out
-
-
-def split_tokens(value: str) -> str | list[str]:
-    """Undo ``join_multi_token_options`` for one option value: a token list, or the single string given."""
-    return value.split(TOKEN_SEPARATOR) if TOKEN_SEPARATOR in value else value
+    _stderr_write(redact_text(traceback.format_exc()).rstrip("\n"))
 
 
 def _stderr_write(text: str) -> None:
@@ -95,8 +54,32 @@ def debug_enabled(ctx_params: dict[str, Any] | None = None) -> bool:
     return os.environ.get("AMLEVENTS_DEBUG", "").lower() in ("1", "true", "yes")
 
 
-class AmlEventsGroup(TyperGroup):
-    """Root command group: joins az-style multi-word options and maps exceptions to exit codes."""
+def _not_utf8(word: str) -> bool:
+    # Python decodes argv bytes that are not UTF-8 to lone surrogates (U+DC80..U+DCFF, "surrogateescape")
+    return any("\udc80" <= ch <= "\udcff" for ch in word)
+
+
+def check_argv_text(args: list[str]) -> None:
+    """Exit 2 with a message when an argument is not valid UTF-8 text; the message names its position (and the
+    option before it), never its value, which may be a secret."""
+    for index, word in enumerate(args):
+        if _not_utf8(word):
+            before = args[index - 1] if index and args[index - 1].startswith("-") else None
+            where = f"argument {index + 1}" + (f" (after {before})" if before and not _not_utf8(before) else "")
+            _stderr_write(f"Error: {where} is not valid UTF-8 text.\n"
+                          "Hint: pass UTF-8 text; check the encoding of the script or terminal that sent it.")
+            raise SystemExit(int(ExitCode.INVALID_INPUT))
+
+
+class AmlEventsGroup(StrictGroup):
+    """Root command group: joins az-style multi-word options, refuses an option given as another's value
+    (``StrictGroup``) and maps exceptions to exit codes."""
+
+    def main(self, args: Any = None, *rest: Any, **options: Any) -> Any:
+        # Before Click sees the words: a value with undecodable bytes would otherwise reach the output, where a
+        # strict UTF-8 stdout raises mid-write.
+        check_argv_text(sys.argv[1:] if args is None else list(args))
+        return super().main(args, *rest, **options)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, join_multi_token_options(list(args)))
@@ -106,7 +89,7 @@ class AmlEventsGroup(TyperGroup):
             return super().invoke(ctx)
         except AmlEventsError as exc:
             if debug_enabled(ctx.params):
-                traceback.print_exc()
+                _print_traceback()
             text = format_error(exc)
             if not ctx.params.get("show_secrets"):
                 from amlevents.core.redact import redact_text
@@ -122,12 +105,14 @@ class AmlEventsGroup(TyperGroup):
         except BrokenPipeError:
             raise typer.Exit(int(ExitCode.ERROR)) from None
         except Exception as exc:  # noqa: BLE001 - the boundary: anything unexpected becomes exit 1
+            from amlevents.core.redact import redact_text
+
             if debug_enabled(ctx.params):
-                traceback.print_exc()
-                _stderr_write(f"Error: unexpected {type(exc).__name__}: {exc}")
+                _print_traceback()
+                _stderr_write(redact_text(f"Error: unexpected {type(exc).__name__}: {exc}"))
             else:
-                _stderr_write(
+                _stderr_write(redact_text(
                     f"Error: unexpected {type(exc).__name__}: {exc}. "
                     "Run again with --debug for the traceback, and report it if it persists."
-                )
+                ))
             raise typer.Exit(int(ExitCode.ERROR)) from None

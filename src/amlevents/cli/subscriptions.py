@@ -22,9 +22,18 @@ app = sub_app("Create, update, show, list and delete the event subscriptions of 
               no_args_is_help=True)
 
 NameArg = Annotated[str, typer.Argument(help="Event subscription name (3-64 letters, digits, hyphens).")]
-SystemTopicLookupOpt = Annotated[Optional[str], typer.Option(
-    "--system-topic", help="Look only under this system topic (default: the workspace scope, then its system "
-    "topic).", show_default=False)]
+# `--system-topic` is a flag and never takes a value: a name, where one is needed, is `--system-topic-name`.
+SystemTopicLookupOpt = Annotated[bool, typer.Option(
+    "--system-topic", help="Look only under the workspace's system topic (default: the workspace scope, then its "
+    "system topic).")]
+SystemTopicNameLookupOpt = Annotated[Optional[str], typer.Option(
+    "--system-topic-name", help="Look only under the system topic of this name (implies --system-topic).",
+    show_default=False)]
+
+
+def _lookup(flag: bool, name: str | None) -> str | bool | None:
+    """Where show/update/delete look: a named system topic, the workspace's own (True), or both kinds (None)."""
+    return name or (True if flag else None)
 
 
 def _words(values: list[str] | None) -> list[str] | None:
@@ -86,9 +95,12 @@ def _filter_flags(given: dict[str, Any]) -> Any:
 def create(
     ctx: typer.Context,
     name: NameArg,
-    system_topic: Annotated[Optional[str], typer.Option(
-        "--system-topic", help="Create it under the workspace's system topic (reused if it exists, else created "
-        "with this name; pass '' for the default name).", show_default=False)] = None,
+    system_topic: Annotated[bool, typer.Option(
+        "--system-topic", help="Create it under the workspace's system topic (reused if it exists, else created as "
+        "<workspace>-events, or --system-topic-name).")] = False,
+    system_topic_name: Annotated[Optional[str], typer.Option(
+        "--system-topic-name", help="Name of the system topic when one must be created (implies --system-topic; "
+        "an existing one is reused whatever its name: Azure allows one per workspace).", show_default=False)] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a subscription of the same name.")] = False,
     event_types: EventTypeOpt = None, subject_begins_with: SubjectBeginsOpt = None,
     subject_ends_with: SubjectEndsOpt = None, subject_case_sensitive: SubjectCaseOpt = None,
@@ -125,8 +137,8 @@ def create(
     options = _options(given)
     result = service(ctx).create(
         address(ctx, workspace, resource_group, subscription, workspace_id), name, options, event_filter,
-        system_topic=system_topic, overwrite=overwrite, dry_run=dry_run, wait=not no_wait,
-        check_access=not skip_access_check,
+        system_topic=system_topic_name or ("" if system_topic else None), overwrite=overwrite, dry_run=dry_run,
+        wait=not no_wait, check_access=not skip_access_check,
     )
     render.resource_or_request(ctx, result, output, query)
 
@@ -135,7 +147,7 @@ def create(
 def update(
     ctx: typer.Context,
     name: NameArg,
-    system_topic: SystemTopicLookupOpt = None,
+    system_topic: SystemTopicLookupOpt = False, system_topic_name: SystemTopicNameLookupOpt = None,
     event_types: EventTypeOpt = None, subject_begins_with: SubjectBeginsOpt = None,
     subject_ends_with: SubjectEndsOpt = None, subject_case_sensitive: SubjectCaseOpt = None,
     advanced_filters: AdvancedFilterOpt = None, enable_arrays: ArraysOpt = None,
@@ -187,7 +199,8 @@ def update(
     options, flags = _options(given), _filter_flags(given)
     result = service(ctx).update(
         address(ctx, workspace, resource_group, subscription, workspace_id), name, options, flags,
-        topic=system_topic, dry_run=dry_run, wait=not no_wait, check_access=not skip_access_check,
+        topic=_lookup(system_topic, system_topic_name), dry_run=dry_run, wait=not no_wait,
+        check_access=not skip_access_check,
     )
     render.resource_or_request(ctx, result, output, query)
 
@@ -196,7 +209,7 @@ def update(
 def show(
     ctx: typer.Context,
     name: NameArg,
-    system_topic: SystemTopicLookupOpt = None,
+    system_topic: SystemTopicLookupOpt = False, system_topic_name: SystemTopicNameLookupOpt = None,
     full_url: Annotated[bool, typer.Option(
         "--include-full-endpoint-url", help="Also read the webhook URL with its query string (getFullUrl; shown "
         "redacted unless --show-secrets).")] = False,
@@ -209,7 +222,7 @@ def show(
     Example: amlevents subscription show churn-models -o json
     """
     resource = service(ctx).show(address(ctx, workspace, resource_group, subscription, workspace_id), name,
-                                 topic=system_topic, full_url=full_url)
+                                 topic=_lookup(system_topic, system_topic_name), full_url=full_url)
     render.resource(ctx, resource, output, query)
 
 
@@ -232,7 +245,7 @@ def list_subscriptions(
 def delete(
     ctx: typer.Context,
     name: NameArg,
-    system_topic: SystemTopicLookupOpt = None,
+    system_topic: SystemTopicLookupOpt = False, system_topic_name: SystemTopicNameLookupOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (required without a "
                                       "terminal).")] = False,
     if_exists: Annotated[bool, typer.Option("--if-exists", help="A missing subscription is a success.")] = False,
@@ -246,8 +259,9 @@ def delete(
     Example: amlevents subscription delete churn-models --yes
     """
     result = service(ctx).delete(
-        address(ctx, workspace, resource_group, subscription, workspace_id), name, topic=system_topic,
-        yes=yes, if_exists=if_exists, dry_run=dry_run, wait=not no_wait, check_access=not skip_access_check,
+        address(ctx, workspace, resource_group, subscription, workspace_id), name,
+        topic=_lookup(system_topic, system_topic_name), yes=yes, if_exists=if_exists, dry_run=dry_run,
+        wait=not no_wait, check_access=not skip_access_check,
     )
     if result is not None:
         render.resource_or_request(ctx, result, output, query)

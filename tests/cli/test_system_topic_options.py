@@ -1,0 +1,44 @@
+"""`--system-topic` (a flag) and `--system-topic-name NAME` on show, update and delete: where a name is looked up."""
+
+from __future__ import annotations
+
+import pytest
+
+HOOK = "https://example.com/api/events"
+TOPICS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/amlevents-local/providers/" \
+    "Microsoft.EventGrid/systemTopics/"
+
+
+@pytest.fixture
+def both(run, cli_emulator):
+    """``under-topic`` under the system topic ``ml-events``; ``on-scope`` on the workspace scope."""
+    run.ok("subscription", "create", "under-topic", "--endpoint", HOOK, "--system-topic-name", "ml-events")
+    run.ok("subscription", "create", "on-scope", "--endpoint", HOOK)
+    cli_emulator.app.clear_requests()
+    return cli_emulator
+
+
+@pytest.mark.parametrize("where", [["--system-topic"], ["--system-topic-name", "ml-events"]],
+                         ids=["flag", "name"])
+def test_show_looks_only_under_the_system_topic(run, both, where):
+    shown = run.json("subscription", "show", "under-topic", *where)
+    assert shown["id"] == TOPICS + "ml-events/eventSubscriptions/under-topic"
+    result = run("subscription", "show", "on-scope", *where)
+    assert result.exit_code == 5
+    assert "'on-scope' does not exist" in result.stderr
+
+
+def test_system_topic_flag_on_a_workspace_without_one_exits_5(run, cli_emulator):
+    result = run("subscription", "show", "anything", "--system-topic", "-w", "local-workspace-2")
+    assert result.exit_code == 5
+    assert "workspace 'local-workspace-2' has no system topic" in result.stderr
+
+
+@pytest.mark.parametrize("where", [["--system-topic"], ["--system-topic-name", "ml-events"]],
+                         ids=["flag", "name"])
+def test_update_and_delete_write_under_the_system_topic(run, both, sent_requests, where):
+    run.ok("subscription", "update", "under-topic", *where, "--event-ttl", "9")
+    run.ok("subscription", "delete", "under-topic", "--yes", *where)
+    assert [(r["method"], r["path"]) for r in sent_requests()] == [
+        ("PATCH", TOPICS + "ml-events/eventSubscriptions/under-topic"),
+        ("DELETE", TOPICS + "ml-events/eventSubscriptions/under-topic")]
