@@ -6,17 +6,47 @@ import json
 import os
 from typing import Any
 
+import campaigns
 import pytest
 from typer.testing import CliRunner
 
 from amlevents.cli.app import app
 
 
+# --- the default run and the full run (tests/campaigns.py) ---
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--full", action="store_true",
+                     help="the full campaigns: tests marked slow, property tests at their full example counts "
+                          "(CI=true implies it)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--full"):
+        campaigns.FULL = True  # before collection imports the test modules that read it
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if campaigns.FULL:
+        return "campaigns: full (slow tests included, property tests at full example counts)"
+    return "campaigns: quick (slow tests left out, 1/4 of the property examples; --full or CI=true for all)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave the ``slow`` tests out of the default run, unless ``-m`` chooses tests by marker itself."""
+    if campaigns.FULL or config.option.markexpr:
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
     """No test sees the developer's Azure login, config files or amlevents settings."""
     for name in list(os.environ):
-        if name.startswith(("AZURE_", "AMLEVENTS_", "MSI_", "IDENTITY_")):
+        # COLUMNS too: xdist workers inherit a terminal width that would fold tables the documented way otherwise
+        if name.startswith(("AZURE_", "AMLEVENTS_", "MSI_", "IDENTITY_")) or name in ("COLUMNS", "LINES"):
             monkeypatch.delenv(name, raising=False)
     home = tmp_path / "home"
     home.mkdir()

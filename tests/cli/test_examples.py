@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
+import shlex
 import subprocess
 import sys
+
+import pytest
+import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -23,16 +28,40 @@ def _local_env(tmp_path):
             "AMLEVENTS_LOCAL": "1", "AMLEVENTS_DATA_DIR": str(tmp_path / "data")}
 
 
-def test_setup_workspace_script_is_idempotent_on_the_local_emulator(tmp_path):
+def _setup_workspace(env):
+    proc = subprocess.run(["bash", "examples/setup-workspace.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def _subscriptions_on(run, monkeypatch, env, workspace):
+    """The workspace's subscriptions, read in-process (no interpreter start) from the script's local state."""
+    monkeypatch.setenv("AMLEVENTS_DATA_DIR", env["AMLEVENTS_DATA_DIR"])
+    return {s["name"]: s for s in run.json("--local", "subscription", "list", "-w", workspace)}
+
+
+def test_setup_workspace_script_creates_what_is_missing_and_updates_what_exists(run, tmp_path, monkeypatch):
+    # One run of the script takes both branches (each CLI call is an interpreter start, so one run, not two):
+    # failed-runs exists already, made with the script's own options, model-registered does not.
+    env = {**_local_env(tmp_path), "WORKSPACES": "local-workspace-2"}
+    monkeypatch.setenv("AMLEVENTS_DATA_DIR", env["AMLEVENTS_DATA_DIR"])
+    run.ok("--local", "subscription", "create", "failed-runs", "-w", "local-workspace-2",
+           "--endpoint", "https://example.com/api/aml-hook", "--run-status", "Failed", "--labels", "ops", "alerts")
+    out = _setup_workspace(env)
+    assert "created model-registered on local-workspace-2" in out
+    assert "updated failed-runs on local-workspace-2" in out
+    subs = _subscriptions_on(run, monkeypatch, env, "local-workspace-2")
+    assert sorted(subs) == ["failed-runs", "model-registered"]
+    assert len(subs["failed-runs"]["properties"]["filter"]["advancedFilters"]) == 1  # an update stacks nothing
+
+
+@pytest.mark.slow
+def test_setup_workspace_script_is_idempotent_on_the_local_emulator(run, tmp_path, monkeypatch):
     env = {**_local_env(tmp_path), "WORKSPACES": "local-workspace-2"}
     for expected in ("created", "updated"):
-        proc = subprocess.run(["bash", "examples/setup-workspace.sh"], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=300)
-        assert proc.returncode == 0, proc.stderr
-        assert proc.stdout.count(f"{expected} ") == 2
-    listing = subprocess.run([sys.executable, "-m", "amlevents", "subscription", "list", "-w", "local-workspace-2",
-                              "-o", "json"], env=env, capture_output=True, text=True, timeout=120)
-    subs = {s["name"]: s for s in __import__("json").loads(listing.stdout)}
+        assert _setup_workspace(env).count(f"{expected} ") == 2
+    subs = _subscriptions_on(run, monkeypatch, env, "local-workspace-2")
     assert sorted(subs) == ["failed-runs", "model-registered"]
     assert len(subs["failed-runs"]["properties"]["filter"]["advancedFilters"]) == 1  # re-runs stack nothing
 
@@ -43,3 +72,21 @@ def test_emulator_sign_in_rehearsal_signs_in_as_service_principals(tmp_path):
                           text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr
     assert "rehearsal passed" in proc.stdout
+
+
+def _install_targets(text):
+    """What the pip install lines of a CI example install (comments left out)."""
+    lines = [line.split(" #")[0] for line in text.splitlines() if not line.lstrip().startswith("#")]
+    return [word for line in lines if "pip install" in line
+            for word in shlex.split(line.split("pip install", 1)[1]) if not word.startswith("-")]
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in (ROOT / "examples").glob("*.yml")))
+def test_ci_example_installs_amlevents_from_source_not_from_pypi(example):
+    # amlevents is not on PyPI: the bare name would install whatever someone registered under it.
+    text = (ROOT / "examples" / example).read_text(encoding="utf-8")
+    yaml.safe_load(text)
+    targets = _install_targets(text)
+    assert targets, "no pip install line"
+    assert not [t for t in targets if re.match(r"amlevents\b", t)], targets
+    assert all(t.startswith((".", "/")) or re.fullmatch(r"git\+\S+@[0-9a-f]{40}", t) for t in targets), targets

@@ -41,7 +41,7 @@ def test_create_needs_no_workspace_flags(run, state):
 
 def test_state_persists_across_invocations(run, state):
     run("--local", "subscription", "create", "loc-1", "--endpoint", HOOK)
-    run("--local", "subscription", "create", "loc-2", "--endpoint", HOOK, "--system-topic", "")
+    run("--local", "subscription", "create", "loc-2", "--endpoint", HOOK, "--system-topic")
     assert names(run, "--local") == ["loc-1", "loc-2"]
     assert run("--local", "subscription", "delete", "loc-1", "--yes").exit_code == 0
     assert names(run, "--local") == ["loc-2"]
@@ -77,23 +77,25 @@ def test_local_access_check_as_the_owner(run, state):
     assert verdict["allowed"] is True and verdict["identity"] == "emulator principal 'owner'"
 
 
-@pytest.mark.slow
-def test_twenty_processes_create_at_once_on_one_state_file(tmp_path):
+# Each process costs about a second of CPU (imports, the embedded emulator): four already contend for the state
+# file's lock on two cores; the twenty of the original campaign run in the full run (CI).
+@pytest.mark.parametrize("count", [4, pytest.param(20, marks=pytest.mark.slow)])
+def test_processes_create_at_once_on_one_state_file(run, tmp_path, monkeypatch, count):
     env = {**os.environ, "AMLEVENTS_LOCAL_STATE": str(tmp_path / "state.sqlite3"),
            "AMLEVENTS_DATA_DIR": str(tmp_path / "data")}
     for name in [n for n in env if n.startswith(("AMLEVENTS_EMULATOR", "AZURE_"))]:
         del env[name]
     start = time.perf_counter()
     procs = [subprocess.Popen([sys.executable, "-m", "amlevents", "--local", "subscription", "create", f"sub-{i:02d}",
-                               "--endpoint", HOOK, "-o", "none"], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for i in range(20)]
+                               "--endpoint", HOOK, "-o", "none"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True) for i in range(count)]
     outcomes = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
     elapsed = time.perf_counter() - start
     for p in procs:
-        p.stdout.close()
         p.stderr.close()
-    assert [code for code, _ in outcomes] == [0] * 20, [err for code, err in outcomes if code]
-    listed = subprocess.run([sys.executable, "-m", "amlevents", "--local", "subscription", "list", "-o", "json"],
-                            env=env, capture_output=True, text=True, timeout=60)
-    assert sorted(s["name"] for s in json.loads(listed.stdout)) == [f"sub-{i:02d}" for i in range(20)]
-    print(f"20 concurrent --local creates: {elapsed:.2f} s")
+    assert [code for code, _ in outcomes] == [0] * count, [err for code, err in outcomes if code]
+    # Read back in-process (no further interpreter start): the same state file, through the CLI.
+    monkeypatch.setenv("AMLEVENTS_LOCAL_STATE", env["AMLEVENTS_LOCAL_STATE"])
+    monkeypatch.setenv("AMLEVENTS_DATA_DIR", env["AMLEVENTS_DATA_DIR"])
+    assert sorted(names(run, "--local")) == [f"sub-{i:02d}" for i in range(count)]
+    print(f"{count} concurrent --local creates: {elapsed:.2f} s")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from campaigns import examples
 import pytest
 
 from amlevents.core.catalog import (
@@ -354,7 +355,7 @@ def test_every_prefix_of_any_valid_subject_fits(pattern: str) -> None:
 
     info = next(i for i in EVENT_TYPES if pattern in i.subject_patterns)
 
-    @settings(max_examples=50, deadline=None)
+    @settings(max_examples=examples(50), deadline=None)
     @given(st.from_regex(pattern, fullmatch=True))
     def check(subject: str) -> None:
         assert all(subject_matches_type(subject[:n], info) for n in range(len(subject) + 1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from campaigns import examples
 from hypothesis import given, settings, strategies as st
 
 from amlevents.core.filters.lint import lint
@@ -189,7 +190,7 @@ def test_warnings_come_in_filter_order() -> None:
     assert [w.split(" ")[0] for w in lint(event_filter)] == ["includedEventTypes", "subjectBeginsWith", "advanced"]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     included=st.none() | st.lists(st.text(max_size=40), max_size=3).map(tuple),
     subject=st.none() | st.text(max_size=40),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from campaigns import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,7 +12,7 @@ from amlevents.core.errors import FilterSyntaxError
 from amlevents.core.filters.model import AdvancedFilter, EventFilter, Operator, ValueKind
 from amlevents.core.filters.parse import format_advanced_filter, parse_advanced_filter
 
-EXAMPLES = settings(max_examples=200, deadline=None)
+EXAMPLES = settings(max_examples=examples(200), deadline=None)
 
 OPERATOR_NAMES = [op.value for op in Operator]
 

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from campaigns import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -500,7 +501,7 @@ def full_url(props: dict[str, Any]) -> str | None:
     return dest["properties"].get("endpointUrl")
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(desired_properties())
 def test_no_noise_against_the_service_view(desired: dict[str, Any]) -> None:
     current = service_view(desired)
@@ -508,7 +509,7 @@ def test_no_noise_against_the_service_view(desired: dict[str, Any]) -> None:
     assert (result.changes, result.unverified) == ([], [])
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), suppress_health_check=[HealthCheck.too_slow])
 @given(desired_properties())
 def test_without_hydration_hidden_values_are_only_unverified(desired: dict[str, Any]) -> None:
     result = diff(desired, service_view(desired))

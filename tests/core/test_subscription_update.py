@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from campaigns import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -430,7 +431,7 @@ DEST = {"destination", "deliveryWithResourceIdentity"}
 DEAD = {"deadLetterDestination", "deadLetterWithResourceIdentity"}
 NAMES = st.text(alphabet="abcdefghij0123456789", min_size=1, max_size=5)
 KEYS = st.sampled_from(["data.a", "data.b", "data.runStatus", "subject"])
-EXAMPLES = settings(max_examples=200, deadline=None)
+EXAMPLES = settings(max_examples=examples(200), deadline=None)
 
 
 def endpoint_for(kind: str, name: str) -> str:
@@ -564,7 +565,6 @@ def changes(draw: st.DrawFn, kind: str, props: dict[str, Any]) -> tuple[dict[str
     return draw(st.sampled_from(choices))
 
 
-@pytest.mark.slow
 @EXAMPLES
 @given(st.data())
 def test_one_change_leaves_every_other_field_identical(data: st.DataObject) -> None:
@@ -583,7 +583,6 @@ def test_one_change_leaves_every_other_field_identical(data: st.DataObject) -> N
     assert merge_update(result, SubscriptionOptions(**options), new_filter, now=NOW) == ({}, [])
 
 
-@pytest.mark.slow
 @EXAMPLES
 @given(st.data())
 def test_the_changed_field_holds_the_new_value(data: st.DataObject) -> None:
@@ -660,7 +659,6 @@ def part(props: dict[str, Any], name: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.slow
 @EXAMPLES
 @given(st.data())
 def test_a_partial_change_keeps_the_rest_of_its_field(data: st.DataObject) -> None:
