@@ -10,7 +10,12 @@ import sys
 
 import pytest
 
-from amlevents.core.documents import MAX_DEPTH, MAX_INT_DIGITS, MAX_JSON_BYTES, MAX_MANIFEST_BYTES
+from amlevents.core.documents import (
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    MAX_JSON_BYTES,
+    MAX_MANIFEST_BYTES,
+)
 
 HEAD = "version: 1\nworkspaces:\n  - name: ws\n    subscriptions:\n      - name: abc\n"
 

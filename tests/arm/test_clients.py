@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from amlevents.arm.clients import DEFAULT_EMULATOR_WORKSPACE, ConnectionSettings, Session, build_credential
+from amlevents.arm.clients import (
+    DEFAULT_EMULATOR_WORKSPACE,
+    ConnectionSettings,
+    Session,
+    build_credential,
+)
 from amlevents.core.errors import AuthenticationError, ExitCode, InvalidInputError
 
 AUTHORITY = "https://login.microsoftonline.com"
@@ -184,6 +189,7 @@ class _CountingCredential:
 
     def get_token(self, *scopes, **kwargs):
         import time
+
         from azure.core.credentials import AccessToken
 
         self.calls.append((scopes, kwargs))

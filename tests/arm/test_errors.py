@@ -164,7 +164,10 @@ def test_other_operation_failures_get_no_handshake_hint():
 
 
 def test_the_emulators_handshake_failure_translates_the_same(emulator, eventgrid_client):
-    from azure.mgmt.eventgrid.models import EventSubscription, WebHookEventSubscriptionDestination
+    from azure.mgmt.eventgrid.models import (
+        EventSubscription,
+        WebHookEventSubscriptionDestination,
+    )
 
     client = eventgrid_client(emulator)
     body = EventSubscription(destination=WebHookEventSubscriptionDestination(endpoint_url="https://receiver.invalid/x"))

@@ -9,11 +9,25 @@ import pytest
 import requests
 from azure.core import PipelineClient
 from azure.core.pipeline import PipelineResponse
-from azure.core.pipeline.transport import HttpRequest, HttpTransport, RequestsTransportResponse
+from azure.core.pipeline.transport import (
+    HttpRequest,
+    HttpTransport,
+    RequestsTransportResponse,
+)
 from azure.core.polling import LROPoller
 
-from amlevents.arm.polling import POLL_FAILURES_TOLERATED, SCHEDULE, AdaptivePolling, StatusUnreadable
-from amlevents.arm.retry import MAX_RETRY_AFTER, BoundedRetryPolicy, CommandTimedOut, Deadline
+from amlevents.arm.polling import (
+    POLL_FAILURES_TOLERATED,
+    SCHEDULE,
+    AdaptivePolling,
+    StatusUnreadable,
+)
+from amlevents.arm.retry import (
+    MAX_RETRY_AFTER,
+    BoundedRetryPolicy,
+    CommandTimedOut,
+    Deadline,
+)
 
 RESOURCE = "https://management.example/subscriptions/s/eventSubscriptions/runs?api-version=1"
 STATUS = "https://management.example/operationsStatus/op-1?api-version=1"
@@ -222,7 +236,10 @@ SCOPE = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/aml
 
 
 def webhook(url="https://hooks.example.com/api/events?code=s3cret"):
-    from azure.mgmt.eventgrid.models import EventSubscription, WebHookEventSubscriptionDestination
+    from azure.mgmt.eventgrid.models import (
+        EventSubscription,
+        WebHookEventSubscriptionDestination,
+    )
 
     return EventSubscription(destination=WebHookEventSubscriptionDestination(endpoint_url=url))
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-
 HOOK = "https://example.com/hook"
 WS_ID = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/amlevents-local/providers/"
          "Microsoft.MachineLearningServices/workspaces/local-workspace")

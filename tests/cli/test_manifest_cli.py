@@ -8,7 +8,7 @@ import pathlib
 import pytest
 import yaml
 
-from amlevents.core.manifest_schema import manifest_schema
+from amlevents.core.manifest.schema import manifest_schema
 
 EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "manifest.yaml"
 ENV = {"HOOK_URL": "https://hooks.example.com/api/aml?code=s3cr3t", "API_KEY": "k3y-value"}

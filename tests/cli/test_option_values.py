@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_docs import leaf_commands  # tests/ is on sys.path (rootdir-relative imports, no tests/__init__.py)
+from test_docs import (
+    leaf_commands,  # tests/ is on sys.path (rootdir-relative imports, no tests/__init__.py)
+)
 from typer.core import TyperOption
 
 HOOK = "https://example.com/hook"

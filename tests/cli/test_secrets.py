@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-
 HOOK = "https://hooks.example.com/api/events?code=SECRET&sig=SIG2"
 SECRETS = ("SECRET", "SIG2", "ATTRVALUE")
 MAPPING = ("-d", "auth", "static", "ATTRVALUE", "true")

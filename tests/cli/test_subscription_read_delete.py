@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-
 HOOK = "https://hooks.example.com/api/events?code=SECRET"
 SUB = "00000000-0000-0000-0000-000000000000"
 RG = "amlevents-local"

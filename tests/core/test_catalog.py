@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from campaigns import examples
 import pytest
+from campaigns import examples
 
 from amlevents.core.catalog import (
     EVENT_PREFIX,
@@ -351,7 +351,8 @@ def test_every_prefix_of_a_sample_subject_fits_its_type(name: str) -> None:
 
 @pytest.mark.parametrize("pattern", sorted({p for i in EVENT_TYPES for p in i.subject_patterns}))
 def test_every_prefix_of_any_valid_subject_fits(pattern: str) -> None:
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     info = next(i for i in EVENT_TYPES if pattern in i.subject_patterns)
 

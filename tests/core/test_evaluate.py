@@ -8,8 +8,19 @@ from typing import Any
 import pytest
 
 from amlevents.core.errors import InvalidInputError
-from amlevents.core.filters.evaluate import Check, Verdict, detect_schema, evaluate, resolve_key
-from amlevents.core.filters.model import AdvancedFilter, EventFilter, Operator, ValueKind
+from amlevents.core.filters.evaluate import (
+    Check,
+    Verdict,
+    detect_schema,
+    evaluate,
+    resolve_key,
+)
+from amlevents.core.filters.model import (
+    AdvancedFilter,
+    EventFilter,
+    Operator,
+    ValueKind,
+)
 
 O = Operator
 MISSING = object()

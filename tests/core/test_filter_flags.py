@@ -5,9 +5,13 @@ from __future__ import annotations
 import pytest
 
 from amlevents.core.errors import InvalidInputError
-from amlevents.core.filter_flags import FilterFlags, edited_filter, new_filter
 from amlevents.core.filters.model import AdvancedFilter, EventFilter, Operator
-from amlevents.core.shortcuts import AmlShortcuts
+from amlevents.core.filters.shortcuts import AmlShortcuts
+from amlevents.core.subscription.filter_flags import (
+    FilterFlags,
+    edited_filter,
+    new_filter,
+)
 
 NS = "Microsoft.MachineLearningServices."
 STAGE = AdvancedFilter(Operator.StringIn, "data.ModelTags.stage", values=("prod",))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from campaigns import examples
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from amlevents.core.filters.lint import lint
 from amlevents.core.filters.model import AdvancedFilter, EventFilter, Operator

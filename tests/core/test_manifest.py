@@ -15,14 +15,21 @@ from hypothesis import example as hypothesis_example
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amlevents.core.delivery_attributes import DeliveryAttribute
 from amlevents.core.errors import FilterSyntaxError, InvalidInputError
-from amlevents.core.filter_flags import FilterFlags, new_filter
-from amlevents.core.manifest import ManifestError, dump_manifest, load_manifest, parse_manifest, read_yaml
-from amlevents.core.manifest_schema import manifest_schema
-from amlevents.core.plan import normalize
-from amlevents.core.shortcuts import AmlShortcuts
-from amlevents.core.subscription import SubscriptionOptions, build_properties, writable_properties
+from amlevents.core.filters.shortcuts import AmlShortcuts
+from amlevents.core.manifest.read import (
+    ManifestError,
+    dump_manifest,
+    load_manifest,
+    parse_manifest,
+    read_yaml,
+)
+from amlevents.core.manifest.schema import manifest_schema
+from amlevents.core.plan.steps import normalize
+from amlevents.core.subscription.delivery_attributes import DeliveryAttribute
+from amlevents.core.subscription.filter_flags import FilterFlags, new_filter
+from amlevents.core.subscription.options import SubscriptionOptions
+from amlevents.core.subscription.properties import build_properties, writable_properties
 from amlevents.core.workspace import WorkspaceRef
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

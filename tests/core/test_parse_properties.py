@@ -9,7 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amlevents.core.errors import FilterSyntaxError
-from amlevents.core.filters.model import AdvancedFilter, EventFilter, Operator, ValueKind
+from amlevents.core.filters.model import (
+    AdvancedFilter,
+    EventFilter,
+    Operator,
+    ValueKind,
+)
 from amlevents.core.filters.parse import format_advanced_filter, parse_advanced_filter
 
 EXAMPLES = settings(max_examples=examples(200), deadline=None)

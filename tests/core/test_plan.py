@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
-from types import SimpleNamespace
 from datetime import datetime, timezone
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,10 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from amlevents.core.catalog import EVENT_TYPES
-from amlevents.core.delivery_attributes import DeliveryAttribute
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.filters.build import build_filter
-from amlevents.core.plan import (
+from amlevents.core.plan.steps import (
     Action,
     FieldChange,
     PlannedChange,
@@ -32,8 +31,10 @@ from amlevents.core.plan import (
     to_json,
     update_body,
 )
-from amlevents.core.subscription import SubscriptionOptions, build_properties
-from amlevents.core.subscription_update import needs_put
+from amlevents.core.subscription.delivery_attributes import DeliveryAttribute
+from amlevents.core.subscription.options import SubscriptionOptions
+from amlevents.core.subscription.properties import build_properties
+from amlevents.core.subscription.update import needs_put
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
 PROVIDERS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/Rg/providers/"

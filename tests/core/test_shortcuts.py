@@ -9,7 +9,7 @@ import pytest
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.filters.build import build_filter
 from amlevents.core.filters.model import AdvancedFilter, Operator
-from amlevents.core.shortcuts import AmlShortcuts, apply_shortcuts, parse_tag
+from amlevents.core.filters.shortcuts import AmlShortcuts, apply_shortcuts, parse_tag
 
 P = "Microsoft.MachineLearningServices."
 REGISTERED, DEPLOYED, COMPLETED, STATUS_CHANGED = (

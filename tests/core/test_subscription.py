@@ -8,11 +8,15 @@ from typing import Any
 
 import pytest
 
-from amlevents.core.delivery_attributes import DeliveryAttribute, parse_delivery_attribute
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.filters.build import build_filter
 from amlevents.core.filters.model import EventFilter
-from amlevents.core.subscription import SubscriptionOptions, build_properties
+from amlevents.core.subscription.delivery_attributes import (
+    DeliveryAttribute,
+    parse_delivery_attribute,
+)
+from amlevents.core.subscription.options import SubscriptionOptions
+from amlevents.core.subscription.properties import build_properties
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
 PROVIDERS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"

@@ -12,12 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amlevents.core.catalog import EVENT_TYPES
-from amlevents.core.delivery_attributes import DeliveryAttribute
-from amlevents.core.destination import endpoint_of
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.filters.model import AdvancedFilter, EventFilter, Operator
-from amlevents.core.subscription import WRITABLE, SubscriptionOptions, build_properties, writable_properties
-from amlevents.core.subscription_update import apply_patch, edit_filter, merge_update, needs_put
+from amlevents.core.subscription.delivery_attributes import DeliveryAttribute
+from amlevents.core.subscription.destination import endpoint_of
+from amlevents.core.subscription.options import WRITABLE, SubscriptionOptions
+from amlevents.core.subscription.properties import build_properties, writable_properties
+from amlevents.core.subscription.update import (
+    apply_patch,
+    edit_filter,
+    merge_update,
+    needs_put,
+)
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
 PROVIDERS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"

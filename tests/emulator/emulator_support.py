@@ -22,7 +22,10 @@ EVENT_SUBS = f"{SCOPE}/providers/Microsoft.EventGrid/eventSubscriptions"
 
 def webhook_subscription(url: str = HOOK, **kwargs: Any) -> Any:
     """An SDK EventSubscription delivering to a webhook."""
-    from azure.mgmt.eventgrid.models import EventSubscription, WebHookEventSubscriptionDestination
+    from azure.mgmt.eventgrid.models import (
+        EventSubscription,
+        WebHookEventSubscriptionDestination,
+    )
 
     return EventSubscription(destination=WebHookEventSubscriptionDestination(endpoint_url=url), **kwargs)
 

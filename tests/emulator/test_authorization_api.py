@@ -6,7 +6,12 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 from emulator_support import NS, RG, SCOPE, SUB, WS, raw
 
-from amlevents.core.roles import CONTRIBUTOR, EVENTSUBSCRIPTION_CONTRIBUTOR, OWNER, READER
+from amlevents.core.roles import (
+    CONTRIBUTOR,
+    EVENTSUBSCRIPTION_CONTRIBUTOR,
+    OWNER,
+    READER,
+)
 
 
 def test_permissions_for_the_workspace_with_the_double_slash_quirk(emulator, authorization_client):

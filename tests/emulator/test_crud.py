@@ -11,7 +11,18 @@ from azure.mgmt.eventgrid.models import (
     EventSubscriptionUpdateParameters,
     StringInAdvancedFilter,
 )
-from emulator_support import HOOK, RG, SCOPE, WS, create, list_names, local, raw, webhook_body, webhook_subscription
+from emulator_support import (
+    HOOK,
+    RG,
+    SCOPE,
+    WS,
+    create,
+    list_names,
+    local,
+    raw,
+    webhook_body,
+    webhook_subscription,
+)
 
 from amlevents.emulator.validation import DEFAULT_EVENT_TYPES
 

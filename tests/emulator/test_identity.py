@@ -8,10 +8,10 @@ import json
 
 import pytest
 import requests
+from emulator_support import SUB, create
 
 from amlevents.core.errors import InvalidInputError
 from amlevents.emulator.seed import DEFAULT_SEED, build_world, default_client_id
-from emulator_support import SUB, create
 
 TENANT = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
 ARM = "https://management.azure.com/.default"

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from amlevents.core.roles import (
+    BUILTIN_ROLES,
+    CONTRIBUTOR,
+    EVENTSUBSCRIPTION_CONTRIBUTOR,
+    READER,
+)
 from amlevents.emulator import rbac
-from amlevents.core.roles import BUILTIN_ROLES, CONTRIBUTOR, EVENTSUBSCRIPTION_CONTRIBUTOR, READER
 from amlevents.emulator.seed import load_seed
 
 ROLES = {r["name"]: rbac.Permission.from_wire(r["permissions"][0]) for r in BUILTIN_ROLES}

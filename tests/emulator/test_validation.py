@@ -208,7 +208,10 @@ def _sdk_cases():
 @pytest.mark.parametrize("case", _sdk_cases(), ids=lambda c: c[0])
 def test_the_sdk_raises_http_response_error_with_the_arm_code(emulator, eventgrid_client, case):
     from azure.core.exceptions import HttpResponseError
-    from azure.mgmt.eventgrid.models import EventSubscription, WebHookEventSubscriptionDestination
+    from azure.mgmt.eventgrid.models import (
+        EventSubscription,
+        WebHookEventSubscriptionDestination,
+    )
 
     _, fields, message = case
     fields = {"destination": WebHookEventSubscriptionDestination(endpoint_url=HOOK), **fields}

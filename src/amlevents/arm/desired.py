@@ -17,8 +17,13 @@ from typing import Any
 
 from amlevents.arm.access import AccessChecker, required_actions
 from amlevents.arm.clients import Session
-from amlevents.arm.subscriptions import WORKSPACE_API_VERSION, Found, WorkspaceSubscriptions, get_json
 from amlevents.arm.errors import translate_errors
+from amlevents.arm.subscriptions import (
+    WORKSPACE_API_VERSION,
+    Found,
+    WorkspaceSubscriptions,
+    get_json,
+)
 from amlevents.arm.workflow import Ui, access_denied, concurrently, request, unwrap
 from amlevents.core.catalog import TOPIC_TYPE
 from amlevents.core.errors import AccessDeniedError, AmlEventsError, InvalidInputError
@@ -33,7 +38,7 @@ from amlevents.core.plan import (
     topic_name_of,
     update_body,
 )
-from amlevents.core.subscription_update import needs_put
+from amlevents.core.subscription import needs_put
 from amlevents.core.workspace import WorkspaceRef, resolve_workspace
 
 

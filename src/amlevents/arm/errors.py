@@ -30,6 +30,7 @@ from amlevents.core.errors import (
     ServiceError,
 )
 
+
 class ConcurrentChangeError(ServiceError):
     """Another client wrote the same event subscription at the same time (exit 6): Event Grid's PUT is an upsert
     with no conditional create, so this is detected after the write and reported, never hidden."""

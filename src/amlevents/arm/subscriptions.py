@@ -1,6 +1,6 @@
 """Event subscriptions of one workspace, on the workspace scope and under the workspace's system topic.
 
-Bodies are sent as the exact wire JSON built by ``amlevents.core.subscription`` (not SDK models), and results
+Bodies are sent as the exact wire JSON built by ``amlevents.core.subscription.properties`` (not SDK models), and results
 come back as the JSON the REST API returned, so what ``--dry-run`` prints and what ``-o json`` shows is what
 went over the wire. Long-running operations use ``AdaptivePolling`` (``Session.polling``), and their outcome is
 settled by ``arm.outcome``: a status that cannot be read is resolved by reading the subscription.
@@ -18,8 +18,8 @@ from amlevents.arm.clients import Session
 from amlevents.arm.errors import translate_errors
 from amlevents.arm.outcome import settle
 from amlevents.core.catalog import TOPIC_TYPE
-from amlevents.core.destination import destination_of
 from amlevents.core.errors import AccessDeniedError, NotFoundError
+from amlevents.core.subscription import destination_of
 from amlevents.core.workspace import WorkspaceRef
 
 WORKSPACE_API_VERSION = "2024-04-01"  # Microsoft.MachineLearningServices, for the few workspace reads

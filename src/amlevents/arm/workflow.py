@@ -15,18 +15,25 @@ from amlevents.arm.access import AccessChecker, AccessVerdict, required_actions
 from amlevents.arm.clients import Session
 from amlevents.arm.errors import ConcurrentChangeError
 from amlevents.arm.subscriptions import WorkspaceSubscriptions
-from amlevents.core.destination import destination_of
-from amlevents.core.errors import AccessDeniedError, InvalidInputError, NotFoundError, ServiceError
-from amlevents.core.filter_flags import FilterFlags, edited_filter
-from amlevents.core.filters.model import EventFilter
-from amlevents.core.subscription import (
-    SubscriptionOptions,
-    build_properties,
-    check_name,
-    check_topic_name,
-    needs_hydration,
+from amlevents.core.errors import (
+    AccessDeniedError,
+    InvalidInputError,
+    NotFoundError,
+    ServiceError,
 )
-from amlevents.core.subscription_update import apply_patch, merge_update, needs_put
+from amlevents.core.filters import EventFilter
+from amlevents.core.names import check_name, check_topic_name
+from amlevents.core.subscription import (
+    FilterFlags,
+    SubscriptionOptions,
+    apply_patch,
+    build_properties,
+    destination_of,
+    edited_filter,
+    merge_update,
+    needs_hydration,
+    needs_put,
+)
 from amlevents.core.workspace import WorkspaceRef
 
 _HANDSHAKE = (
@@ -291,7 +298,7 @@ def _check_holds(name: str, sent: dict[str, Any], resource: dict[str, Any] | Non
     """Raise ``ConcurrentChangeError`` when the subscription read after the write has another destination or
     filter than the one sent: another writer's PUT landed after ours (the window between a create's name check and
     its PUT cannot be closed against Azure, so a lost write is reported instead of hidden)."""
-    from amlevents.core.plan_diff import diff
+    from amlevents.core.plan import diff
 
     if not resource:
         return

@@ -9,7 +9,13 @@ import typer
 
 from amlevents.cli.context import address, service
 from amlevents.cli.options import (
-    OutputOpt, QueryOpt, ResourceGroupOpt, SubscriptionIdOpt, WorkspaceIdOpt, WorkspaceOpt, sub_app,
+    OutputOpt,
+    QueryOpt,
+    ResourceGroupOpt,
+    SubscriptionIdOpt,
+    WorkspaceIdOpt,
+    WorkspaceOpt,
+    sub_app,
 )
 from amlevents.cli.output import Column, emit
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from typer._click.exceptions import BadOptionUsage  # typer >=0.26 vendors click (version pinned)
+from typer._click.exceptions import (
+    BadOptionUsage,  # typer >=0.26 vendors click (version pinned)
+)
 from typer.core import TyperGroup, TyperOption
 
 # Options that take `KEY OPERATOR VALUE...` as separate shell words, as in the az CLI (argparse nargs='+').

@@ -6,11 +6,19 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from typer._click.exceptions import ClickException  # typer >=0.26 vendors click, as cli/errors.py notes
+from typer._click.exceptions import (
+    ClickException,  # typer >=0.26 vendors click, as cli/errors.py notes
+)
 from typer.core import TyperCommand
 
 from amlevents.cli.context import address, identity_label, session, state, ui
-from amlevents.cli.options import OutputOpt, QueryOpt, ResourceGroupOpt, SubscriptionIdOpt, sub_app
+from amlevents.cli.options import (
+    OutputOpt,
+    QueryOpt,
+    ResourceGroupOpt,
+    SubscriptionIdOpt,
+    sub_app,
+)
 from amlevents.cli.output import Column, OutputFormat, emit, emit_raw, note, warn
 from amlevents.cli.render import redacted
 
@@ -216,10 +224,9 @@ def export_command(
     """
     import shlex
 
+    from amlevents.core.errors import InvalidInputError
     from amlevents.core.manifest import dump_manifest
     from amlevents.core.workspace import WorkspaceRef
-
-    from amlevents.core.errors import InvalidInputError
 
     if out and not out.resolve().parent.is_dir():  # before reading anything, not after
         raise InvalidInputError(f"cannot write {out}: the directory {out.resolve().parent} does not exist",

@@ -12,12 +12,17 @@ import traceback
 from typing import Any
 
 import typer
-from typer._click.exceptions import ClickException  # typer >=0.26 vendors click (version pinned)
+from typer._click.exceptions import (
+    ClickException,  # typer >=0.26 vendors click (version pinned)
+)
 
 # The tokenizer lives in argv.py; split_tokens, TOKEN_SEPARATOR and join_multi_token_options stay importable
 # from here for the callers that import them from this module.
 from amlevents.cli.argv import (  # noqa: F401
-    TOKEN_SEPARATOR, StrictGroup, join_multi_token_options, split_tokens,
+    TOKEN_SEPARATOR,
+    StrictGroup,
+    join_multi_token_options,
+    split_tokens,
 )
 from amlevents.core.errors import AmlEventsError, ExitCode, FilterSyntaxError
 

@@ -166,9 +166,12 @@ def test(
     from amlevents.cli.errors import split_tokens
     from amlevents.core.documents import load_json_file
     from amlevents.core.errors import InvalidInputError
-    from amlevents.core.filters.build import build_filter, filter_from_document
-    from amlevents.core.filters.evaluate import evaluate
-    from amlevents.core.filters.lint import lint
+    from amlevents.core.filters import (
+        build_filter,
+        evaluate,
+        filter_from_document,
+        lint,
+    )
 
     if filter_file and deployed:
         raise InvalidInputError("--filter and --subscription both give a filter", hint="use one of them")

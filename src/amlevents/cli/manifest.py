@@ -28,7 +28,7 @@ def schema(
 
     Example: amlevents manifest schema -o json > amlevents-manifest.schema.json
     """
-    from amlevents.core.manifest_schema import manifest_schema
+    from amlevents.core.manifest import manifest_schema
 
     emit(manifest_schema(), OutputFormat(output.value))
 
@@ -46,7 +46,7 @@ def validate(
     An invalid manifest exits with 2 and names the file, line and column. Nothing is sent to Azure.
     Example: amlevents manifest validate -f examples/manifest.yaml -o table
     """
-    from amlevents.core.filters.lint import lint
+    from amlevents.core.filters import lint
     from amlevents.core.manifest import load_manifest, manifest_summary
 
     manifest = load_manifest(file)

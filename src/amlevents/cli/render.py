@@ -25,7 +25,7 @@ def _props(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 def _destination(resource: dict[str, Any]) -> str:
-    from amlevents.core.destination import destination_of
+    from amlevents.core.subscription import destination_of
 
     props = _props(resource)
     dest = destination_of(props) or {}
@@ -76,9 +76,8 @@ LIST_COLUMNS = [
 
 def _details(resource: dict[str, Any]) -> dict[str, Any]:
     """The key/value view of one subscription."""
-    from amlevents.core.destination import dead_letter_of
-    from amlevents.core.filters.model import AdvancedFilter
-    from amlevents.core.filters.parse import format_advanced_filter
+    from amlevents.core.filters import AdvancedFilter, format_advanced_filter
+    from amlevents.core.subscription import dead_letter_of
 
     props = _props(resource)
     f = props.get("filter") or {}

@@ -9,13 +9,49 @@ import typer
 from amlevents.cli import render
 from amlevents.cli.context import address, service
 from amlevents.cli.options import (
-    AadAppOpt, AadTenantOpt, AdvancedFilterOpt, ArraysOpt, BatchSizeOpt, DeadLetterIdentityOpt,
-    DeadLetterIdentityUserOpt, DeadLetterOpt, DeliveryAttributeOpt, DeliveryIdentityOpt, DeliveryIdentityUserOpt,
-    DryRunOpt, EndpointOpt, EndpointTypeOpt, EventTtlOpt, EventTypeOpt, ExperimentIdOpt, ExperimentNameOpt,
-    ExpirationOpt, LabelsOpt, MaxAttemptsOpt, MaxEventsOpt, MinTlsOpt, ModelNameOpt, ModelTagOpt, ModelVersionOpt,
-    NoWaitOpt, OutputOpt, QueryOpt, QueueTtlOpt, ResourceGroupOpt, RunStatusOpt, RunTagOpt, SchemaOpt,
-    ServiceNameOpt, SkipAccessOpt, SubjectBeginsOpt, SubjectCaseOpt, SubjectEndsOpt, SubscriptionIdOpt,
-    WorkspaceIdOpt, WorkspaceOpt, sub_app,
+    AadAppOpt,
+    AadTenantOpt,
+    AdvancedFilterOpt,
+    ArraysOpt,
+    BatchSizeOpt,
+    DeadLetterIdentityOpt,
+    DeadLetterIdentityUserOpt,
+    DeadLetterOpt,
+    DeliveryAttributeOpt,
+    DeliveryIdentityOpt,
+    DeliveryIdentityUserOpt,
+    DryRunOpt,
+    EndpointOpt,
+    EndpointTypeOpt,
+    EventTtlOpt,
+    EventTypeOpt,
+    ExperimentIdOpt,
+    ExperimentNameOpt,
+    ExpirationOpt,
+    LabelsOpt,
+    MaxAttemptsOpt,
+    MaxEventsOpt,
+    MinTlsOpt,
+    ModelNameOpt,
+    ModelTagOpt,
+    ModelVersionOpt,
+    NoWaitOpt,
+    OutputOpt,
+    QueryOpt,
+    QueueTtlOpt,
+    ResourceGroupOpt,
+    RunStatusOpt,
+    RunTagOpt,
+    SchemaOpt,
+    ServiceNameOpt,
+    SkipAccessOpt,
+    SubjectBeginsOpt,
+    SubjectCaseOpt,
+    SubjectEndsOpt,
+    SubscriptionIdOpt,
+    WorkspaceIdOpt,
+    WorkspaceOpt,
+    sub_app,
 )
 
 app = sub_app("Create, update, show, list and delete the event subscriptions of a workspace.",
@@ -54,8 +90,10 @@ def _options(given: dict[str, Any]) -> Any:
     import dataclasses
 
     from amlevents.cli.errors import split_tokens
-    from amlevents.core.delivery_attributes import parse_delivery_attribute
-    from amlevents.core.subscription import SubscriptionOptions
+    from amlevents.core.subscription import (
+        SubscriptionOptions,
+        parse_delivery_attribute,
+    )
 
     names = {f.name for f in dataclasses.fields(SubscriptionOptions)} - {"delivery_attributes", "labels"}
     kw = {k: v for k, v in given.items() if k in names}
@@ -70,8 +108,8 @@ def _options(given: dict[str, Any]) -> Any:
 def _filter_flags(given: dict[str, Any]) -> Any:
     """``FilterFlags`` (with the Azure ML shortcuts) from a command's parameters."""
     from amlevents.cli.errors import split_tokens
-    from amlevents.core.filter_flags import FilterFlags
-    from amlevents.core.shortcuts import AmlShortcuts, parse_tag
+    from amlevents.core.filters import AmlShortcuts, parse_tag
+    from amlevents.core.subscription import FilterFlags
 
     shortcuts = AmlShortcuts(
         model_name=given["model_name"], model_version=given["model_version"], experiment_id=given["experiment_id"],
@@ -127,8 +165,8 @@ def create(
     --model-name churn --advanced-filter data.ModelTags.stage StringIn production
     """
     from amlevents.cli.output import warn
-    from amlevents.core.filter_flags import new_filter
-    from amlevents.core.filters.lint import lint
+    from amlevents.core.filters import lint
+    from amlevents.core.subscription import new_filter
 
     given = dict(locals())
     event_filter = new_filter(_filter_flags(given))

@@ -31,11 +31,16 @@ from werkzeug.wrappers import Request, Response
 from amlevents.core.redact import redact_resource, redact_text
 from amlevents.emulator import admin, routes, wirejson
 from amlevents.emulator.auth import authenticate
-from amlevents.emulator.identity import Identity, audiences, is_identity_path
 from amlevents.emulator.backend import Backend, iso
-from amlevents.emulator.errors import MAX_BODY_BYTES, ArmError, missing_api_version, request_too_large
-from amlevents.emulator.faults import Faults, FaultRule
+from amlevents.emulator.errors import (
+    MAX_BODY_BYTES,
+    ArmError,
+    missing_api_version,
+    request_too_large,
+)
+from amlevents.emulator.faults import FaultRule, Faults
 from amlevents.emulator.handlers import Context, Reply, query_param
+from amlevents.emulator.identity import Identity, audiences, is_identity_path
 
 log = logging.getLogger("amlevents.emulator")
 LOG_LIMIT = 10_000

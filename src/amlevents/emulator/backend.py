@@ -30,7 +30,14 @@ from amlevents.emulator.errors import (
     subscription_not_found,
 )
 from amlevents.emulator.odata import RoleAssignmentQuery
-from amlevents.emulator.seed import WORKSPACE_TYPE, ResourceGroup, Workspace, World, build_world, load_seed
+from amlevents.emulator.seed import (
+    WORKSPACE_TYPE,
+    ResourceGroup,
+    Workspace,
+    World,
+    build_world,
+    load_seed,
+)
 from amlevents.emulator.store import Store, Tx
 from amlevents.emulator.subscriptions import SubscriptionsMixin
 from amlevents.emulator.topics import TopicsMixin

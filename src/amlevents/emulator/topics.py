@@ -18,9 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from amlevents.core.catalog import TOPIC_TYPE
 from amlevents.core.errors import InvalidInputError
-from amlevents.core.subscription import check_topic_name
+from amlevents.core.names import check_topic_name
 from amlevents.emulator import operations, views
-from amlevents.emulator.errors import ArmError, conflict, invalid_request, resource_not_found
+from amlevents.emulator.errors import (
+    ArmError,
+    conflict,
+    invalid_request,
+    resource_not_found,
+)
 from amlevents.emulator.operations import BUSY
 from amlevents.emulator.store import Tx
 

@@ -18,20 +18,22 @@ Decisions where the service is undocumented:
 from __future__ import annotations
 
 import math
-
 import re
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 from amlevents.core.catalog import EVENT_TYPES, TOPIC_TYPE
-from amlevents.core.delivery_attributes import MAX_DELIVERY_ATTRIBUTES
-from amlevents.core.destination import _ARM, TLS_VERSIONS
 from amlevents.core.errors import InvalidInputError
-from amlevents.core.filters.limits import limit_violations
-from amlevents.core.filters.model import EventFilter, WireFormatError
-from amlevents.core.subscription import DEFAULT_SCHEMA, WRITABLE, check_name
-from amlevents.core.subscription_update import PAIRS
+from amlevents.core.filters import EventFilter, WireFormatError, limit_violations
+from amlevents.core.names import check_name
+from amlevents.core.subscription import (
+    DEFAULT_SCHEMA,
+    MAX_DELIVERY_ATTRIBUTES,
+    PAIRS,
+    WRITABLE,
+)
+from amlevents.core.subscription.destination import _ARM, TLS_VERSIONS
 from amlevents.emulator.errors import invalid_request, invalid_subscription
 
 URL_INVALID = ("Supplied URL is invalid. It cannot be null or empty and should be a proper HTTPS URL like "

@@ -17,10 +17,14 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from amlevents.core.access import Permission
-from amlevents.core.delivery_attributes import HIDDEN
-from amlevents.core.destination import BATCH_TYPES, DEFAULT_MAX_EVENTS_PER_BATCH, DEFAULT_PREFERRED_BATCH_SIZE_KB
-from amlevents.core.plan_normalize import with_retry_defaults
-from amlevents.core.subscription import DEFAULT_SCHEMA
+from amlevents.core.plan import with_retry_defaults
+from amlevents.core.subscription import (
+    BATCH_TYPES,
+    DEFAULT_MAX_EVENTS_PER_BATCH,
+    DEFAULT_PREFERRED_BATCH_SIZE_KB,
+    DEFAULT_SCHEMA,
+    HIDDEN,
+)
 from amlevents.emulator.seed import WORKSPACE_TYPE, RoleAssignment, Workspace, World
 
 _BATCH_DEFAULTS = {"maxEventsPerBatch": DEFAULT_MAX_EVENTS_PER_BATCH,

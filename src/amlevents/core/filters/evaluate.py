@@ -61,7 +61,13 @@ from decimal import Decimal
 from typing import Any
 
 from amlevents.core.errors import InvalidInputError
-from amlevents.core.filters.model import ENVELOPE_KEYS, AdvancedFilter, EventFilter, Operator, ValueKind
+from amlevents.core.filters.model import (
+    ENVELOPE_KEYS,
+    AdvancedFilter,
+    EventFilter,
+    Operator,
+    ValueKind,
+)
 
 EVENTGRID = "eventgrid"
 CLOUDEVENTS = "cloudevents"

@@ -16,7 +16,12 @@ from amlevents.core.catalog import (
     subject_matches_type,
     suggest_event_type,
 )
-from amlevents.core.filters.model import ENVELOPE_KEYS, AdvancedFilter, EventFilter, Operator
+from amlevents.core.filters.model import (
+    ENVELOPE_KEYS,
+    AdvancedFilter,
+    EventFilter,
+    Operator,
+)
 
 # Keys outside data.* that Event Grid filters on (Event Grid schema, then CloudEvents); AML events carry no
 # CloudEvents extension attributes, so any other top-level key is always missing.

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from amlevents.core.errors import InvalidInputError
-from amlevents.core.redact import HIDDEN, REDACTED  # HIDDEN: what a GET returns for a secret value
+from amlevents.core.redact import (  # HIDDEN: what a GET returns for a secret value
+    HIDDEN,
+    REDACTED,
+)
 
 __all__ = ["HIDDEN", "MAX_DELIVERY_ATTRIBUTES", "DeliveryAttribute", "check_mappings", "check_secrets_known",
            "parse_delivery_attribute", "upsert_mappings"]

@@ -18,8 +18,13 @@ from typing import Any
 
 import yaml
 
-from amlevents.core.documents import MAX_DEPTH, MAX_INT_DIGITS, MAX_MANIFEST_BYTES, MAX_YAML_VALUES
-from amlevents.core.manifest_model import ManifestError, Path, Position
+from amlevents.core.documents import (
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    MAX_MANIFEST_BYTES,
+    MAX_YAML_VALUES,
+)
+from amlevents.core.manifest.model import ManifestError, Path, Position
 
 # YAML 1.2 core schema (what editors use): no yes/no/on/off booleans, no dates, no sexagesimal numbers.
 _NULL = re.compile(r"~|null|Null|NULL|")

@@ -16,11 +16,14 @@ from functools import lru_cache
 from typing import Any
 
 from amlevents.core.catalog import EVENT_TYPES
-from amlevents.core.destination import ENDPOINT_TYPES, IDENTITY_TYPES, TLS_VERSIONS
-from amlevents.core.filters.model import Operator
-from amlevents.core.manifest_model import Path
-from amlevents.core.shortcuts import RUN_STATUSES
-from amlevents.core.subscription import SCHEMAS
+from amlevents.core.filters import RUN_STATUSES, Operator
+from amlevents.core.manifest.model import Path
+from amlevents.core.subscription import (
+    ENDPOINT_TYPES,
+    IDENTITY_TYPES,
+    SCHEMAS,
+    TLS_VERSIONS,
+)
 
 __all__ = ["SCHEMA_ID", "Violation", "manifest_schema", "violations"]
 

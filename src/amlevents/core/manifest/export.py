@@ -15,25 +15,26 @@ from typing import Any
 import yaml
 
 from amlevents.core.catalog import EVENT_TYPES, get_event_type, is_aml_event_type
-from amlevents.core.destination import (
-    DEFAULT_MAX_EVENTS_PER_BATCH,
-    DEFAULT_PREFERRED_BATCH_SIZE_KB,
-    ENDPOINT_TYPES,
-    dead_letter_endpoint_of,
-    dead_letter_of,
-    destination_of,
-    endpoint_of,
-)
 from amlevents.core.errors import InvalidInputError
-from amlevents.core.filters.model import AdvancedFilter
-from amlevents.core.filters.parse import format_advanced_filter, parse_advanced_filter
-from amlevents.core.manifest_yaml import Dumper
+from amlevents.core.filters import (
+    AdvancedFilter,
+    format_advanced_filter,
+    parse_advanced_filter,
+)
+from amlevents.core.manifest.document import Dumper
 from amlevents.core.redact import url_pieces
 from amlevents.core.subscription import (
     DEFAULT_EVENT_TTL_MINUTES,
     DEFAULT_MAX_DELIVERY_ATTEMPTS,
+    DEFAULT_MAX_EVENTS_PER_BATCH,
+    DEFAULT_PREFERRED_BATCH_SIZE_KB,
     DEFAULT_SCHEMA,
+    ENDPOINT_TYPES,
     SCHEMAS,
+    dead_letter_endpoint_of,
+    dead_letter_of,
+    destination_of,
+    endpoint_of,
 )
 from amlevents.core.workspace import SYSTEM_TOPIC, WorkspaceRef, parent_of
 

@@ -15,12 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from amlevents.core.catalog import get_event_type
-from amlevents.core.delivery_attributes import DeliveryAttribute
-from amlevents.core.errors import FilterSyntaxError, InvalidInputError, LimitExceededError
-from amlevents.core.filter_flags import FilterFlags, new_filter
-from amlevents.core.filters.model import AdvancedFilter
-from amlevents.core.filters.parse import parse_advanced_filter
-from amlevents.core.manifest_model import (
+from amlevents.core.errors import (
+    FilterSyntaxError,
+    InvalidInputError,
+    LimitExceededError,
+)
+from amlevents.core.filters import AdvancedFilter, AmlShortcuts, parse_advanced_filter
+from amlevents.core.manifest.document import Document
+from amlevents.core.manifest.model import (
     DesiredSubscription,
     ManifestError,
     ManifestFilterError,
@@ -28,9 +30,14 @@ from amlevents.core.manifest_model import (
     WorkspaceSpec,
     path_text,
 )
-from amlevents.core.manifest_yaml import Document
-from amlevents.core.shortcuts import AmlShortcuts
-from amlevents.core.subscription import SubscriptionOptions, build_properties, check_name
+from amlevents.core.names import check_name
+from amlevents.core.subscription import (
+    DeliveryAttribute,
+    FilterFlags,
+    SubscriptionOptions,
+    build_properties,
+    new_filter,
+)
 from amlevents.core.workspace import WorkspaceRef
 
 # The CLI flag named in a core error -> the manifest key (relative to the subscription) it came from.

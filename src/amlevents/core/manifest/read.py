@@ -25,12 +25,12 @@ from datetime import datetime
 from typing import Any
 
 from amlevents.core.catalog import get_event_type
-from amlevents.core.destination import destination_of
 from amlevents.core.documents import MAX_MANIFEST_BYTES
 from amlevents.core.errors import InvalidInputError
-from amlevents.core.manifest_build import Builder
-from amlevents.core.manifest_export import dump_manifest
-from amlevents.core.manifest_model import (
+from amlevents.core.manifest.build import Builder
+from amlevents.core.manifest.document import Document, plain_scalar, read_yaml
+from amlevents.core.manifest.export import dump_manifest
+from amlevents.core.manifest.model import (
     DesiredSubscription,
     Manifest,
     ManifestError,
@@ -38,8 +38,8 @@ from amlevents.core.manifest_model import (
     WorkspaceSpec,
     path_text,
 )
-from amlevents.core.manifest_schema import violations
-from amlevents.core.manifest_yaml import Document, plain_scalar, read_yaml
+from amlevents.core.manifest.schema import violations
+from amlevents.core.subscription import destination_of
 from amlevents.core.workspace import WorkspaceRef
 
 __all__ = [

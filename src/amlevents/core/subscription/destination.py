@@ -15,11 +15,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from amlevents.core.delivery_attributes import check_mappings, check_secrets_known, upsert_mappings
 from amlevents.core.errors import InvalidInputError
+from amlevents.core.subscription.delivery_attributes import (
+    check_mappings,
+    check_secrets_known,
+    upsert_mappings,
+)
+from amlevents.core.values import int_in_range
 
 if TYPE_CHECKING:
-    from amlevents.core.subscription import SubscriptionOptions
+    from amlevents.core.subscription.options import SubscriptionOptions
 
 # --endpoint-type (any case) -> the wire endpointType
 ENDPOINT_TYPES: dict[str, str] = {
@@ -305,13 +310,6 @@ def merge_destination(current: dict[str, Any] | None, o: SubscriptionOptions) ->
             hint="Give both: the tenant and the application whose token Event Grid sends to the webhook.",
         )
     return make_destination(new_type, endpoint, optional)
-
-
-def int_in_range(value: Any, flag: str, low: int, high: int) -> int:
-    """``value`` when it is an int from ``low`` to ``high``; else an error naming ``flag``."""
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInputError(f"{flag} must be a number between {low} and {high}, got {value!r}")
-    return value
 
 
 def _checked(attr: str, flag: str, value: Any) -> Any:

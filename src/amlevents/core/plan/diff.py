@@ -29,10 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from amlevents.core.delivery_attributes import HIDDEN
-from amlevents.core.destination import destination_of
-from amlevents.core.plan_normalize import UNKNOWN, BaseUrlOnly, normalize, properties_of
+from amlevents.core.plan.normalize import UNKNOWN, BaseUrlOnly, normalize, properties_of
 from amlevents.core.redact import redact_url
+from amlevents.core.subscription import HIDDEN, destination_of
 
 SECRET = "(secret)"
 CHANGED = "(changed)"

@@ -13,72 +13,24 @@ AzureFunction, ``maxEventsPerBatch`` 1 and ``preferredBatchSizeInKilobytes`` 64.
 from __future__ import annotations
 
 import dataclasses
-import re
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from amlevents.core.delivery_attributes import DeliveryAttribute
-from amlevents.core.destination import dead_letter_fields, delivery_fields, int_in_range, touches_destination
 from amlevents.core.errors import InvalidInputError
-from amlevents.core.filters.model import EventFilter
-
-DEFAULT_MAX_DELIVERY_ATTEMPTS = 30
-DEFAULT_EVENT_TTL_MINUTES = 1440
-DEFAULT_SCHEMA = "EventGridSchema"
-SCHEMAS = {
-    "eventgridschema": "EventGridSchema",
-    "cloudeventschemav1_0": "CloudEventSchemaV1_0",
-    "custominputschema": "CustomInputSchema",
-}
-# The writable top-level fields of EventSubscriptionProperties, in the SDK's order.
-WRITABLE = (
-    "destination",
-    "deliveryWithResourceIdentity",
-    "filter",
-    "labels",
-    "expirationTimeUtc",
-    "eventDeliverySchema",
-    "retryPolicy",
-    "deadLetterDestination",
-    "deadLetterWithResourceIdentity",
+from amlevents.core.filters import EventFilter
+from amlevents.core.subscription.destination import (
+    dead_letter_fields,
+    delivery_fields,
+    touches_destination,
 )
-
-
-@dataclass(frozen=True)
-class SubscriptionOptions:
-    """Everything but the filter that ``subscription create``/``update`` (and a manifest) can set.
-
-    None means "not given". ``endpoint_type``, ``delivery_identity``, ``deadletter_identity`` and
-    ``delivery_schema`` take az's lower-case names in any case; the identities also take ``none`` (on update:
-    move the destination out of the identity wrapper). ``expiration`` is an ISO 8601 date or date-time (naive
-    means UTC) or a ``date``/``datetime``. The ``clear_*`` flags apply to update only.
-    """
-
-    endpoint: str | None = None
-    endpoint_type: str | None = None
-    max_events_per_batch: int | None = None
-    preferred_batch_size_kb: int | None = None
-    aad_tenant_id: str | None = None
-    aad_app_id_or_uri: str | None = None
-    delivery_attributes: tuple[DeliveryAttribute, ...] | None = None
-    storage_queue_ttl_seconds: int | None = None
-    min_tls_version: str | None = None
-    delivery_identity: str | None = None
-    delivery_identity_user_id: str | None = None
-    deadletter_endpoint: str | None = None
-    deadletter_identity: str | None = None
-    deadletter_identity_user_id: str | None = None
-    max_delivery_attempts: int | None = None
-    event_ttl_minutes: int | None = None
-    expiration: str | date | None = None
-    labels: tuple[str, ...] | None = None
-    delivery_schema: str | None = None
-    clear_labels: bool = False
-    clear_deadletter: bool = False
-    clear_expiration: bool = False
-    clear_delivery_attributes: bool = False
-
+from amlevents.core.subscription.options import (
+    DEFAULT_EVENT_TTL_MINUTES,
+    DEFAULT_MAX_DELIVERY_ATTEMPTS,
+    SCHEMAS,
+    WRITABLE,
+    SubscriptionOptions,
+)
+from amlevents.core.values import as_utc, format_utc, int_in_range, parse_instant
 
 _CLEARS = {
     "clear_labels": ("--clear-labels", "labels", "--labels"),
@@ -209,7 +161,7 @@ def expiration_wire(value: str | date, *, now: datetime | None = None) -> str:
         moment = value
     else:
         moment = datetime.combine(value, datetime.min.time())
-    moment = _utc(moment)
+    moment = as_utc(moment)
     now = now or datetime.now(timezone.utc)
     if moment <= now:
         raise InvalidInputError(
@@ -217,30 +169,6 @@ def expiration_wire(value: str | date, *, now: datetime | None = None) -> str:
             hint=f"It is now {format_utc(now)}; give a later date or time.",
         )
     return format_utc(moment)
-
-
-_FRACTION = re.compile(r"(:[0-9]{2}\.[0-9]{6})[0-9]+")
-
-
-def parse_instant(text: str) -> datetime:
-    """An ISO 8601 date or date-time (``Z``, an offset or none); raises ``ValueError`` when ``text`` is not one.
-
-    Fractions of a second beyond microseconds are cut (Azure writes seven digits, ``2030-01-01T00:00:00.0000000Z``;
-    Python 3.10 refuses them). Without an offset the result is naive: ``format_utc`` takes it as UTC.
-    """
-    iso = _FRACTION.sub(r"\1", text)
-    return datetime.fromisoformat(iso[:-1] + "+00:00" if iso.endswith(("Z", "z")) else iso)
-
-
-def format_utc(moment: datetime) -> str:
-    """``moment`` in UTC as ``2030-01-01T00:00:00Z`` (with microseconds when it has any); naive means UTC."""
-    moment = _utc(moment)
-    fraction = f".{moment.microsecond:06d}" if moment.microsecond else ""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def _check_conflicts(o: SubscriptionOptions) -> None:
@@ -269,25 +197,3 @@ def needs_hydration(options: SubscriptionOptions) -> bool:
     return touches_destination(options) or options.clear_deadletter or options.clear_expiration
 
 
-_NAME = re.compile(r"[A-Za-z0-9-]{3,64}")
-
-
-def check_name(name: str) -> None:
-    """Event Grid's rule for subscription names: 3-64 letters, digits and hyphens."""
-    if not _NAME.fullmatch(name):  # not match(): "$" would also accept a trailing newline
-        raise InvalidInputError(
-            f"'{name}' is not a valid event subscription name",
-            hint="use 3-64 characters: letters, digits and hyphens (e.g. churn-model-registered)",
-        )
-
-
-_TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{3,128}")
-
-
-def check_topic_name(name: str) -> None:
-    """Event Grid's rule for system topic names: 3-128 letters, digits, underscores and hyphens."""
-    if not _TOPIC_NAME.fullmatch(name):
-        raise InvalidInputError(
-            f"'{name}' is not a valid system topic name",
-            hint="use 3-128 characters: letters, digits, underscores and hyphens (e.g. ml-workspace-events)",
-        )

@@ -14,18 +14,25 @@ from datetime import datetime
 from typing import Any
 
 from amlevents.core.errors import InvalidInputError
-from amlevents.core.filters.build import FilterSpec, build_filter, to_filter
-from amlevents.core.filters.model import EventFilter, WireFormatError
-from amlevents.core.subscription import (
+from amlevents.core.filters import (
+    EventFilter,
+    FilterSpec,
+    WireFormatError,
+    build_filter,
+    to_filter,
+)
+from amlevents.core.subscription.options import (
     DEFAULT_SCHEMA,
     WRITABLE,
     SubscriptionOptions,
+)
+from amlevents.core.subscription.properties import (
     desired_properties,
     filter_wire,
-    parse_instant,
     schema_wire,
     writable_properties,
 )
+from amlevents.core.values import parse_instant
 
 # Setting one field of a pair makes the service drop the other (recording 07: "destination": null afterwards).
 PAIRS = {

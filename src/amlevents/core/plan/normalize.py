@@ -48,24 +48,21 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from amlevents.core.catalog import EVENT_TYPES
-from amlevents.core.delivery_attributes import HIDDEN
-from amlevents.core.destination import (
-    BATCH_TYPES,
-    DEFAULT_MAX_EVENTS_PER_BATCH,
-    DEFAULT_PREFERRED_BATCH_SIZE_KB,
-    ENDPOINT_TYPES,
-    IDENTITY_TYPES,
-)
-from amlevents.core.filters.model import Operator
+from amlevents.core.filters import Operator
 from amlevents.core.subscription import (
+    BATCH_TYPES,
     DEFAULT_EVENT_TTL_MINUTES,
     DEFAULT_MAX_DELIVERY_ATTEMPTS,
+    DEFAULT_MAX_EVENTS_PER_BATCH,
+    DEFAULT_PREFERRED_BATCH_SIZE_KB,
     DEFAULT_SCHEMA,
+    ENDPOINT_TYPES,
+    HIDDEN,
+    IDENTITY_TYPES,
     SCHEMAS,
     WRITABLE,
-    format_utc,
-    parse_instant,
 )
+from amlevents.core.values import format_utc, parse_instant
 
 DEFAULT_EVENT_TYPES = tuple(sorted(t.event_type for t in EVENT_TYPES))
 _EVENT_TYPE_NAMES = {t.event_type.lower(): t.event_type for t in EVENT_TYPES}

@@ -13,10 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from amlevents.core.errors import InvalidInputError
-from amlevents.core.filters.build import FilterSpec, build_filter
-from amlevents.core.filters.model import AdvancedFilter, EventFilter
-from amlevents.core.shortcuts import AmlShortcuts, apply_shortcuts
-from amlevents.core.subscription_update import edit_filter
+from amlevents.core.filters import (
+    AdvancedFilter,
+    AmlShortcuts,
+    EventFilter,
+    FilterSpec,
+    apply_shortcuts,
+    build_filter,
+)
+from amlevents.core.subscription.update import edit_filter
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amlevents.core.errors import FilterSyntaxError, InvalidInputError
-from amlevents.core.filters.model import EventFilter
+from amlevents.core.filters import EventFilter
 from amlevents.core.subscription import SubscriptionOptions
 
 Path = tuple[str | int, ...]
