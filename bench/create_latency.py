@@ -59,7 +59,7 @@ def main() -> None:
 def sdk_default(info: dict) -> float:
     from azure.mgmt.eventgrid import EventGridManagementClient
 
-    from amlevents.emulator.auth import EmulatorCredential
+    from amlevents.emulator import EmulatorCredential
 
     client = EventGridManagementClient(EmulatorCredential("owner", info["principals"]), info["subscriptionId"],
                                        base_url=info["url"], connection_verify=info["caCert"],

@@ -102,10 +102,10 @@ def run() -> Run:
 
 from typing import TYPE_CHECKING  # noqa: E402
 
-from amlevents.emulator.auth import EmulatorCredential  # noqa: E402
+from amlevents.emulator import EmulatorCredential  # noqa: E402
 
 if TYPE_CHECKING:
-    from amlevents.emulator.server import EmulatorServer
+    from amlevents.emulator import EmulatorServer
 
 ARM_SCOPES = ["https://management.azure.com/.default"]
 
@@ -141,7 +141,7 @@ def _restore(server: EmulatorServer) -> None:
 @pytest.fixture(scope="session")
 def emulator_server(tmp_path_factory):
     """The session's emulator on 127.0.0.1, port 0, certificates in a temporary directory."""
-    from amlevents.emulator.server import EmulatorServer
+    from amlevents.emulator import EmulatorServer
 
     server = EmulatorServer(port=0, provisioning_delay=0, cert_dir=tmp_path_factory.mktemp("emulator-certs"))
     server.start()
@@ -179,7 +179,9 @@ def emulator_session(emulator):
     """Factory: emulator_session(principal=None) -> an amlevents Session on the emulator, its settings read by
     ``ConnectionSettings.from_env`` from AMLEVENTS_EMULATOR/_CA (and _PRINCIPAL if given; else owner); every
     session made is closed at teardown."""
-    from amlevents.arm.clients import ConnectionSettings, Session
+    from amlevents.arm.session import Session
+    from amlevents.arm.settings import ConnectionSettings
+    from amlevents.cli.wiring import connect
 
     sessions: list[Session] = []
 
@@ -187,7 +189,7 @@ def emulator_session(emulator):
         env = {"AMLEVENTS_EMULATOR": emulator.url, "AMLEVENTS_EMULATOR_CA": emulator.ca_cert_path}
         if principal:
             env["AMLEVENTS_EMULATOR_PRINCIPAL"] = principal
-        sessions.append(Session(ConnectionSettings.from_env(env=env)))
+        sessions.append(connect(ConnectionSettings.from_env(env=env)))
         return sessions[-1]
 
     yield make

@@ -102,7 +102,7 @@ def permission_reads(server) -> list[str]:
 
 
 def test_the_checker_reads_permissions_once_per_scope(emulator, checker):
-    from amlevents.arm.clients import DEFAULT_EMULATOR_WORKSPACE as WS
+    from amlevents.cli.wiring import DEFAULT_EMULATOR_WORKSPACE as WS
 
     owner = checker("owner")
     verdicts = [owner.check(WS, [WRITE]), owner.check(WS, [DELETE]),
@@ -115,7 +115,7 @@ def test_the_checker_reads_permissions_once_per_scope(emulator, checker):
 
 
 def test_a_reader_is_refused_with_its_roles_and_the_roles_that_would_grant(checker):
-    from amlevents.arm.clients import DEFAULT_EMULATOR_WORKSPACE as WS
+    from amlevents.cli.wiring import DEFAULT_EMULATOR_WORKSPACE as WS
 
     verdict = checker("reader").check(WS, [WRITE])
     assert (verdict.allowed, verdict.missing) == (False, [WRITE])
@@ -124,7 +124,7 @@ def test_a_reader_is_refused_with_its_roles_and_the_roles_that_would_grant(check
 
 
 def test_the_eventsubscription_role_on_the_workspace_cannot_create_a_system_topic(checker):
-    from amlevents.arm.clients import DEFAULT_EMULATOR_WORKSPACE as WS
+    from amlevents.cli.wiring import DEFAULT_EMULATOR_WORKSPACE as WS
 
     contributor = checker("eventsub-contributor")
     assert contributor.check(WS, [WRITE]).allowed
@@ -134,7 +134,7 @@ def test_the_eventsubscription_role_on_the_workspace_cannot_create_a_system_topi
 
 
 def test_a_caller_who_may_not_read_role_assignments_has_unknown_roles(checker):
-    from amlevents.arm.clients import DEFAULT_EMULATOR_WORKSPACE as WS
+    from amlevents.cli.wiring import DEFAULT_EMULATOR_WORKSPACE as WS
 
     verdict = checker("nobody").check(WS, [WRITE])
     assert (verdict.allowed, verdict.roles) == (False, None)

@@ -1,15 +1,13 @@
-"""Connection settings from flags and AMLEVENTS_* variables, the credential chain, and an emulator Session."""
+"""Connection settings from flags and AMLEVENTS_* variables, the credential chain, and the Session cli.wiring
+connects (Azure or an emulator)."""
 
 from __future__ import annotations
 
 import pytest
 
-from amlevents.arm.clients import (
-    DEFAULT_EMULATOR_WORKSPACE,
-    ConnectionSettings,
-    Session,
-    build_credential,
-)
+from amlevents.arm.credentials import SharedCredential, build_credential
+from amlevents.arm.settings import ConnectionSettings
+from amlevents.cli.wiring import DEFAULT_EMULATOR_WORKSPACE, connect
 from amlevents.core.errors import AuthenticationError, ExitCode, InvalidInputError
 
 AUTHORITY = "https://login.microsoftonline.com"
@@ -135,7 +133,7 @@ def test_workload_identity_with_its_variables(monkeypatch, tmp_path):
     [("AzureCloud", "https://management.azure.com"), ("AzureChinaCloud", "https://management.chinacloudapi.cn")],
 )
 def test_an_azure_session_targets_the_clouds_resource_manager(cloud, base_url):
-    session = Session(ConnectionSettings(cloud=cloud))
+    session = connect(ConnectionSettings(cloud=cloud))
     assert (session.base_url, session.scopes) == (base_url, [base_url + "/.default"])
 
 
@@ -177,7 +175,7 @@ def test_an_unknown_emulator_principal_is_an_authentication_error(emulator, emul
 
 def test_an_emulator_url_must_be_https():
     with pytest.raises(InvalidInputError, match="must start with https://"):
-        Session(ConnectionSettings(emulator_url="http://127.0.0.1:8080"))
+        connect(ConnectionSettings(emulator_url="http://127.0.0.1:8080"))
 
 
 class _CountingCredential:
@@ -199,8 +197,6 @@ class _CountingCredential:
 def test_shared_credential_signs_in_once_for_all_threads():
     from concurrent.futures import ThreadPoolExecutor
 
-    from amlevents.arm.clients import SharedCredential
-
     inner = _CountingCredential(3600)
     shared = SharedCredential(inner)
     with ThreadPoolExecutor(8) as pool:
@@ -213,8 +209,6 @@ def test_shared_credential_signs_in_once_for_all_threads():
 
 
 def test_shared_credential_renews_near_expiry_and_never_caches_a_claims_challenge():
-    from amlevents.arm.clients import SharedCredential
-
     inner = _CountingCredential(SharedCredential.REFRESH_MARGIN - 1)  # already inside the refresh margin
     shared = SharedCredential(inner)
     assert shared.get_token("s").token == "token-1"
@@ -228,8 +222,6 @@ def test_shared_credential_renews_near_expiry_and_never_caches_a_claims_challeng
 
 def test_shared_credential_does_not_retry_a_refused_sign_in():
     from azure.core.exceptions import ClientAuthenticationError
-
-    from amlevents.arm.clients import SharedCredential
 
     class Refusing:
         calls = 0

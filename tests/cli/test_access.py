@@ -6,11 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from ids import HOOK, RESOURCE_GROUP_ID as RG_ID, SUBSCRIPTION_ID as SUB, WORKSPACE_ID as WS_ID
 
-HOOK = "https://hooks.example.com/api/events?code=SECRET"
-SUB = "00000000-0000-0000-0000-000000000000"
-RG_ID = f"/subscriptions/{SUB}/resourceGroups/amlevents-local"
-WS_ID = RG_ID + "/providers/Microsoft.MachineLearningServices/workspaces/local-workspace"
 WRITE = "Microsoft.EventGrid/eventSubscriptions/write"
 DELETE = "Microsoft.EventGrid/eventSubscriptions/delete"
 TOPIC_WRITE = "Microsoft.EventGrid/systemTopics/write"

@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 import yaml
+from ids import providers
 
 HOOK = "https://hooks.example.com/api/events"
-DEST = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dest-rg/providers/"
+DEST = providers("dest-rg")
 HUB = DEST + "Microsoft.EventHub/namespaces/ns/eventhubs/h"
 WORKSPACES = ("local-workspace", "local-workspace-2")
 READ_ONLY_POSTS = ("/getfullurl", "/getdeliveryattributes")

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from amlevents import __version__
-from amlevents.cli.errors import TOKEN_SEPARATOR, join_multi_token_options
+from amlevents.cli.argv import TOKEN_SEPARATOR, join_multi_token_options
 
 
 def test_version(run):

@@ -19,9 +19,10 @@ import copy
 import json
 
 import pytest
+from ids import providers
 
 URL = "https://devexpfuncappdestination.azurewebsites.net/runtime/webhooks/EventGrid"
-DEVEXP = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/DevExpRg/providers/"
+DEVEXP = providers("DevExpRg")
 SBT = DEVEXP + "Microsoft.ServiceBus/namespaces/devexpservicebus/topics/devexptopic1"
 FN = DEVEXP + "Microsoft.Web/sites/devexpfuncappdestination/functions/EventGridTrigger1"
 EH = DEVEXP + "Microsoft.EventHub/namespaces/devexpeh/eventhubs/eventhub1"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from amlevents.emulator.subscriptions import ParentRef
+from amlevents.emulator.eventgrid.subscriptions import ParentRef
 
 SUB = "00000000-0000-0000-0000-000000000000"
 RG = "amlevents-local"

@@ -10,7 +10,7 @@ import sys
 import pytest
 from azure.mgmt.eventgrid import EventGridManagementClient
 
-from amlevents.emulator.auth import EmulatorCredential
+from amlevents.emulator.identity.auth import EmulatorCredential
 
 WS = ("amlevents-local", "Microsoft.MachineLearningServices", "workspaces", "local-workspace")
 

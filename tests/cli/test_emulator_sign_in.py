@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from amlevents.arm.clients import ConnectionSettings
-from amlevents.emulator import auth
+from amlevents.arm.settings import ConnectionSettings
+from amlevents.emulator.identity import auth
 
 TENANT = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
 

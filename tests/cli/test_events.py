@@ -131,6 +131,24 @@ def test_test_flags_override_filter_file_fields(run, tmp_path):
     assert data["delivered"] is True
 
 
+def test_test_shortcut_replaces_the_filter_file_filter_on_its_key(run, tmp_path):
+    event = sample_file(run, tmp_path)  # ModelTags.area is diabetes, version 20
+    version = {"operatorType": "NumberGreaterThanOrEquals", "key": "data.ModelVersion", "value": 3}
+    flt = write(tmp_path, "f.json", {"advancedFilters": [
+        {"operatorType": "StringIn", "key": "data.ModelTags.area", "values": ["oncology"]}, version]})
+    data = run.json("events", "test", "-e", event, "--filter", flt, "--model-tag", "area=diabetes")
+    assert data["filter"]["advancedFilters"] == [
+        version, {"operatorType": "StringIn", "key": "data.ModelTags.area", "values": ["diabetes"]}]
+    assert data["delivered"] is True
+
+
+def test_test_event_type_takes_several_words(run, tmp_path):
+    data = run.json("events", "test", "-e", sample_file(run, tmp_path), "--event-type", "ModelDeployed",
+                    "ModelRegistered")
+    assert data["filter"]["includedEventTypes"] == [FULL + "ModelDeployed", FULL + "ModelRegistered"]
+    assert data["delivered"] is True
+
+
 def test_test_table_explains_each_check(run, tmp_path):
     event = sample_file(run, tmp_path)
     result = run("events", "test", "-e", event, "-o", "table", "--event-type", "ModelDeployed")

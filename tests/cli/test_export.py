@@ -14,15 +14,12 @@ from typing import Any
 
 import pytest
 import yaml
+from ids import RESOURCE_GROUP as RG, SUBSCRIPTION_ID as SUB, WORKSPACE as WS, WORKSPACE_2 as WS2
+from ids import WORKSPACE_2_ID as WS2_ID, WORKSPACE_ID as WS_ID, providers
 
-from amlevents.emulator.subscriptions import ParentRef
+from amlevents.emulator.eventgrid.subscriptions import ParentRef
 
-SUB = "00000000-0000-0000-0000-000000000000"
-RG = "amlevents-local"
-WS, WS2 = "local-workspace", "local-workspace-2"
-WS_ID = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.MachineLearningServices/workspaces/{WS}"
-WS2_ID = WS_ID + "-2"
-DEST = f"/subscriptions/{SUB}/resourceGroups/dest-rg/providers/"
+DEST = providers("dest-rg")
 ACCOUNT = DEST + "Microsoft.Storage/storageAccounts/sa"
 USER_IDENTITY = DEST + "Microsoft.ManagedIdentity/userAssignedIdentities/uai"
 SECRETS = ("c0de-s3cr3t", "sig-s3cr3t", "k3y-s3cr3t", "ws2-c0de", "pa55-s3cr3t", "fr4g-s3cr3t")

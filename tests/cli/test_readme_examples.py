@@ -19,9 +19,10 @@ import shlex
 from dataclasses import dataclass, field
 
 import pytest
+from ids import SUBSCRIPTION_ID
 
 README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
-ENV = {"SUB": "00000000-0000-0000-0000-000000000000", "HOOK_KEY": "hook-key-1", "API_KEY": "api-key-1"}
+ENV = {"SUB": SUBSCRIPTION_ID, "HOOK_KEY": "hook-key-1", "API_KEY": "api-key-1"}
 
 # A block is skipped when it contains one of these texts: (text, why).
 SKIPPED = [

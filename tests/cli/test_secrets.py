@@ -12,13 +12,12 @@ import sys
 from typing import Any
 
 import pytest
+from ids import RESOURCE_GROUP as RG, SUBSCRIPTION_ID as SUB, WORKSPACE as WS, providers
 
 HOOK = "https://hooks.example.com/api/events?code=SECRET&sig=SIG2"
 SECRETS = ("SECRET", "SIG2", "ATTRVALUE")
 MAPPING = ("-d", "auth", "static", "ATTRVALUE", "true")
-SUB, RG, WS = "00000000-0000-0000-0000-000000000000", "amlevents-local", "local-workspace"
-CONTAINER = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/amlevents-local/providers/"
-             "Microsoft.Storage/storageAccounts/sa1/blobServices/default/containers/dead")
+CONTAINER = providers() + "Microsoft.Storage/storageAccounts/sa1/blobServices/default/containers/dead"
 
 
 def leaked(result: Any) -> list[str]:
@@ -64,7 +63,7 @@ def test_the_request_really_carried_the_secrets(run, secret_sub, cli_emulator, s
 
     The request log is redacted too, so the stored subscription tells: a PATCH of redacted values would have
     stored ``code=REDACTED`` and ``REDACTED``."""
-    from amlevents.emulator.subscriptions import ParentRef
+    from amlevents.emulator.eventgrid.subscriptions import ParentRef
 
     cli_emulator.app.clear_requests()
     run.ok("subscription", "update", "sec-1", "--max-events-per-batch", "7")

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from amlevents.core.redact import REDACTED
-from amlevents.emulator.subscriptions import ParentRef
+from amlevents.emulator.eventgrid.subscriptions import ParentRef
 
 SUB = "00000000-0000-0000-0000-000000000000"
 RG = "amlevents-local"

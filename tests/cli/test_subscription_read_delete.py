@@ -6,11 +6,7 @@ import json
 from typing import Any
 
 import pytest
-
-HOOK = "https://hooks.example.com/api/events?code=SECRET"
-SUB = "00000000-0000-0000-0000-000000000000"
-RG = "amlevents-local"
-WS = "local-workspace"
+from ids import HOOK, RESOURCE_GROUP as RG, SUBSCRIPTION_ID as SUB, WORKSPACE as WS
 
 
 def create(run: Any, name: str, *args: str) -> None:
@@ -106,7 +102,7 @@ def test_empty_list_is_an_empty_json_array(run, cli_emulator):
 
 
 def test_list_follows_every_page(run, cli_emulator, sent_requests):
-    from amlevents.emulator.subscriptions import ParentRef
+    from amlevents.emulator.eventgrid.subscriptions import ParentRef
 
     owner = cli_emulator.principals["owner"]
     names = [f"bulk-{i:03d}" for i in range(120)]

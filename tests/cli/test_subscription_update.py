@@ -14,14 +14,11 @@ import pytest
 from campaigns import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ids import HOOK, RESOURCE_GROUP_ID as RG, SUBSCRIPTION_ID as SUB, WORKSPACE_ID as WS_ID
 
 from amlevents.core.redact import REDACTED, redact_url
-from amlevents.emulator.subscriptions import ParentRef
+from amlevents.emulator.eventgrid.subscriptions import ParentRef
 
-HOOK = "https://hooks.example.com/api/events?code=SECRET"
-SUB = "00000000-0000-0000-0000-000000000000"
-RG = f"/subscriptions/{SUB}/resourceGroups/amlevents-local"
-WS_ID = RG + "/providers/Microsoft.MachineLearningServices/workspaces/local-workspace"
 EVENTHUB = RG + "/providers/Microsoft.EventHub/namespaces/ns1/eventhubs/{}"
 CONTAINER = RG + "/providers/Microsoft.Storage/storageAccounts/sa1/blobServices/default/containers/dead"
 
@@ -280,7 +277,7 @@ def arm_get(server: Any, name: str) -> dict[str, Any]:
     """The subscription as a plain GET returns it (faster than a CLI `show` inside the property test)."""
     import requests
 
-    from amlevents.emulator.auth import mint_token
+    from amlevents.emulator.identity.auth import mint_token
 
     token = mint_token(server.principals["owner"], server.tenant_id)
     response = requests.get(f"{server.url}{WS_ID}/providers/Microsoft.EventGrid/eventSubscriptions/{name}",

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from ids import SYSTEM_TOPICS as TOPICS
 
 HOOK = "https://example.com/api/events"
-TOPICS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/amlevents-local/providers/" \
-    "Microsoft.EventGrid/systemTopics/"
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from campaigns import examples
 from hypothesis import example as hypothesis_example
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ids import SUBSCRIPTION_ID as SUB, providers
 
 from amlevents.core.errors import FilterSyntaxError, InvalidInputError
 from amlevents.core.filters.shortcuts import AmlShortcuts
@@ -37,8 +38,7 @@ EXAMPLE = ROOT / "examples" / "manifest.yaml"
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
 HOOK = "https://hooks.example.com/api/aml?code=s3cr3t"
 ENV = {"HOOK_URL": HOOK, "API_KEY": "k3y-value"}
-SUB = "00000000-0000-0000-0000-000000000000"
-PROVIDERS = f"/subscriptions/{SUB}/resourceGroups/ml-prod/providers/"
+PROVIDERS = providers("ml-prod")
 TYPES = "Microsoft.MachineLearningServices."
 RETRY_10_120 = {"maxDeliveryAttempts": 10, "eventTimeToLiveInMinutes": 120}
 

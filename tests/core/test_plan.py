@@ -12,6 +12,7 @@ import pytest
 from campaigns import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ids import providers
 
 from amlevents.core.catalog import EVENT_TYPES
 from amlevents.core.errors import InvalidInputError
@@ -37,7 +38,7 @@ from amlevents.core.subscription.properties import build_properties
 from amlevents.core.subscription.update import needs_put
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
-PROVIDERS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/Rg/providers/"
+PROVIDERS = providers("Rg")
 WS = PROVIDERS + "Microsoft.MachineLearningServices/workspaces/ws"
 EVENT_HUB = PROVIDERS + "Microsoft.EventHub/namespaces/ns/eventhubs/hub"
 FN = PROVIDERS + "Microsoft.Web/sites/app/functions/fn"
@@ -519,8 +520,8 @@ def test_without_hydration_hidden_values_are_only_unverified(desired: dict[str, 
 
 
 def test_no_noise_against_the_emulator_view() -> None:
-    from amlevents.emulator import views
-    from amlevents.emulator.validation import normalize_properties
+    from amlevents.emulator.eventgrid import views
+    from amlevents.emulator.eventgrid.validation import normalize_properties
 
     desired = build_properties(SubscriptionOptions(endpoint=URL, labels=("b", "a"), delivery_attributes=(
         DeliveryAttribute("x-key", "Static", value="s3cret", is_secret=True),)), build_filter(), now=NOW)

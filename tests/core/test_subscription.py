@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 import pytest
+from ids import providers
 
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.filters.build import build_filter
@@ -19,7 +20,7 @@ from amlevents.core.subscription.options import SubscriptionOptions
 from amlevents.core.subscription.properties import build_properties
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
-PROVIDERS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
+PROVIDERS = providers("rg")
 EVENT_HUB = PROVIDERS + "Microsoft.EventHub/namespaces/ns/eventhubs/hub"
 SB_QUEUE = PROVIDERS + "Microsoft.ServiceBus/namespaces/ns/queues/q"
 SB_TOPIC = PROVIDERS + "Microsoft.ServiceBus/namespaces/ns/topics/t"
@@ -33,7 +34,7 @@ URL = (
     "https://devexpfuncappdestination.azurewebsites.net/runtime/webhooks/EventGrid"
     "?functionName=EventGridTrigger1&code=REDACTED"
 )
-DEVEXP = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/DevExpRg/providers/"
+DEVEXP = providers("DevExpRg")
 RETRY_DEFAULTS = {"maxDeliveryAttempts": 30, "eventTimeToLiveInMinutes": 1440}
 BATCH_DEFAULTS = {"maxEventsPerBatch": 1, "preferredBatchSizeInKilobytes": 64}  # the 10.4 SDK always sends them
 

@@ -10,6 +10,7 @@ import pytest
 from campaigns import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ids import providers
 
 from amlevents.core.catalog import EVENT_TYPES
 from amlevents.core.errors import InvalidInputError
@@ -26,7 +27,7 @@ from amlevents.core.subscription.update import (
 )
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
-PROVIDERS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
+PROVIDERS = providers("rg")
 ACCOUNT = PROVIDERS + "Microsoft.Storage/storageAccounts/sa"
 CONTAINER = ACCOUNT + "/blobServices/default/containers/"
 EVENT_HUB = PROVIDERS + "Microsoft.EventHub/namespaces/ns/eventhubs/"

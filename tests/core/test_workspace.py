@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from ids import RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE
 
 from amlevents.core.errors import ExitCode, InvalidInputError, NotFoundError
 from amlevents.core.workspace import WorkspaceRef, resolve_workspace
@@ -12,7 +13,7 @@ from amlevents.core.workspace import WorkspaceRef, resolve_workspace
 SUB = "11111111-2222-3333-4444-555555555555"
 SUB2 = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 WS_ID = f"/subscriptions/{SUB}/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ws1"
-DEFAULTS = WorkspaceRef("00000000-0000-0000-0000-000000000000", "amlevents-local", "local-workspace")
+DEFAULTS = WorkspaceRef(SUBSCRIPTION_ID, RESOURCE_GROUP, WORKSPACE)
 
 
 def write_config(directory, **values):

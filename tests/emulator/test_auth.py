@@ -5,9 +5,13 @@ from __future__ import annotations
 import pytest
 from emulator_support import EVENT_SUBS, SCOPE, raw
 
-from amlevents.emulator.auth import EmulatorCredential, authenticate, mint_token
-from amlevents.emulator.errors import ArmError
-from amlevents.emulator.seed import DEFAULT_PRINCIPALS, DEFAULT_TENANT_ID
+from amlevents.emulator.identity.auth import (
+    EmulatorCredential,
+    authenticate,
+    mint_token,
+)
+from amlevents.emulator.runtime.errors import ArmError
+from amlevents.emulator.runtime.seed import DEFAULT_PRINCIPALS, DEFAULT_TENANT_ID
 
 OWNER = DEFAULT_PRINCIPALS["owner"]
 

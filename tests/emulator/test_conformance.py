@@ -30,7 +30,7 @@ from referencing.jsonschema import DRAFT7
 from shared_data import require, shared_path
 
 from amlevents.core.catalog import TOPIC_TYPE
-from amlevents.emulator.validation import DEFAULT_EVENT_TYPES
+from amlevents.emulator.eventgrid.validation import DEFAULT_EVENT_TYPES
 
 SPECS = shared_path("specs")
 EVENTGRID = "eventgrid/2025-02-15/EventGrid.json"

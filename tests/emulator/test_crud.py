@@ -24,7 +24,7 @@ from emulator_support import (
     webhook_subscription,
 )
 
-from amlevents.emulator.validation import DEFAULT_EVENT_TYPES
+from amlevents.emulator.eventgrid.validation import DEFAULT_EVENT_TYPES
 
 
 def test_create_returns_the_stored_subscription_with_server_defaults(emulator, eventgrid_client):

@@ -21,16 +21,16 @@ import time
 import pytest
 from emulator_support import HOOK, NS, RG, SCOPE, WS
 
-from amlevents.emulator.server import EmulatorServer
-from amlevents.emulator.validation import DEFAULT_EVENT_TYPES
+from amlevents.emulator.eventgrid.validation import DEFAULT_EVENT_TYPES
+from amlevents.emulator.runtime.server import EmulatorServer
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL is POSIX-only")
 
 BURST = textwrap.dedent(f"""
     import itertools, sys, threading
     import requests
-    from amlevents.emulator.auth import mint_token
-    from amlevents.emulator.server import EmulatorServer
+    from amlevents.emulator.identity.auth import mint_token
+    from amlevents.emulator.runtime.server import EmulatorServer
 
     server = EmulatorServer(state_path=sys.argv[1], cert_dir=sys.argv[2]).start()
     token = mint_token(server.principals["owner"], server.tenant_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from amlevents.core.errors import InvalidInputError
-from amlevents.emulator.faults import FaultRule, Faults, parse_fault_spec
+from amlevents.emulator.runtime.faults import FaultRule, Faults, parse_fault_spec
 
 
 @pytest.mark.parametrize(

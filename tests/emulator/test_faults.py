@@ -9,7 +9,7 @@ import requests
 from azure.core.exceptions import HttpResponseError
 from emulator_support import EVENT_SUBS, SCOPE, create, raw
 
-from amlevents.emulator.server import EmulatorServer
+from amlevents.emulator.runtime.server import EmulatorServer
 
 FAST = {"retry_backoff_factor": 0.05}
 

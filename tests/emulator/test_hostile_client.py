@@ -14,9 +14,9 @@ import pytest
 import requests
 from emulator_support import API, EVENT_SUBS, HOOK, raw, webhook_body
 
-from amlevents.emulator import app as app_module
-from amlevents.emulator.auth import mint_token
-from amlevents.emulator.server import EmulatorServer
+from amlevents.emulator.identity.auth import mint_token
+from amlevents.emulator.runtime import app as app_module
+from amlevents.emulator.runtime.server import EmulatorServer
 
 MB = 1024 * 1024
 OTHER_TENANT = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"

@@ -11,7 +11,7 @@ import requests
 from emulator_support import SUB, create
 
 from amlevents.core.errors import InvalidInputError
-from amlevents.emulator.seed import DEFAULT_SEED, build_world, default_client_id
+from amlevents.emulator.runtime.seed import DEFAULT_SEED, build_world, default_client_id
 
 TENANT = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
 ARM = "https://management.azure.com/.default"
@@ -277,8 +277,8 @@ def test_bad_federated_tokens_are_refused_like_entra_id(emulator, federated_toke
 def test_a_seeded_federated_credential_must_match_issuer_and_subject(federated_token):
     from werkzeug.test import Client
 
-    from amlevents.emulator.app import EmulatorApp
-    from amlevents.emulator.backend import Backend
+    from amlevents.emulator.runtime.app import EmulatorApp
+    from amlevents.emulator.runtime.backend import Backend
 
     doc = dict(DEFAULT_SEED, roleAssignments=[], principals={"ci": {
         "objectId": "99999999-9999-4999-8999-999999999999", "clientId": "app-ci",

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from amlevents.emulator.odata import ODataError, compile_filter, role_assignment_filter
+from amlevents.emulator.runtime.odata import (
+    ODataError,
+    compile_filter,
+    role_assignment_filter,
+)
 
 NAMES = ["alpha", "Beta-1", "beta-2", "gamma"]
 

@@ -6,7 +6,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 from emulator_support import EVENT_SUBS, SCOPE, create, local, raw, webhook_body
 
-from amlevents.emulator import operations
+from amlevents.emulator.eventgrid import operations
 
 
 def test_a_webhook_on_an_invalid_host_fails_validation(emulator, eventgrid_client):

@@ -6,7 +6,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 from emulator_support import EVENT_SUBS, RG, SUB, WS, list_names, raw, webhook_body
 
-from amlevents.emulator.subscriptions import ParentRef
+from amlevents.emulator.eventgrid.subscriptions import ParentRef
 
 NAMES = ["alpha", "beta-one", "Beta-two", "gamma", "delta-beta"]
 

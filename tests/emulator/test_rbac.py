@@ -10,8 +10,8 @@ from amlevents.core.roles import (
     EVENTSUBSCRIPTION_CONTRIBUTOR,
     READER,
 )
-from amlevents.emulator import rbac
-from amlevents.emulator.seed import load_seed
+from amlevents.emulator.authorization import rbac
+from amlevents.emulator.runtime.seed import load_seed
 
 ROLES = {r["name"]: rbac.Permission.from_wire(r["permissions"][0]) for r in BUILTIN_ROLES}
 WS = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws"

@@ -33,7 +33,7 @@ import yaml
 from emulator_support import RG, SCOPE, SUB, local, raw
 from shared_data import require, shared_path
 
-from amlevents.emulator.validation import DEFAULT_EVENT_TYPES
+from amlevents.emulator.eventgrid.validation import DEFAULT_EVENT_TYPES
 
 RECORDINGS = shared_path("reference", "recordings")
 EXPECTED_RECORDINGS = ("01", "02", "03", "04", "05", "06", "07")
@@ -71,7 +71,7 @@ TOPIC_TYPES = {"microsoft.storage.storageaccounts": "Microsoft.MachineLearningSe
 
 # The storage account topic type's default event types (what Azure filled in when the request named none, and what
 # the CLI's update copied back from its GET) <-> the AML workspace topic type's defaults. An AML workspace refuses
-# other providers' event types (emulator/validation.py), and fills its own five when none are given.
+# other providers' event types (emulator/eventgrid/validation.py), and fills its own five when none are given.
 STORAGE_DEFAULT_TYPES = ["Microsoft.Storage.BlobCreated", "Microsoft.Storage.BlobDeleted"]
 AML_DEFAULT_TYPES = list(DEFAULT_EVENT_TYPES)
 

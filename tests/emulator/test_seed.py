@@ -9,7 +9,7 @@ import yaml
 
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.roles import EVENTSUBSCRIPTION_CONTRIBUTOR, OWNER
-from amlevents.emulator.seed import DEFAULT_SEED, load_seed
+from amlevents.emulator.runtime.seed import DEFAULT_SEED, load_seed
 
 
 def test_default_world():

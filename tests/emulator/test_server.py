@@ -13,11 +13,11 @@ from cryptography import x509
 from emulator_support import EVENT_SUBS, raw
 from werkzeug.test import Client
 
-from amlevents.emulator.app import EmulatorApp
-from amlevents.emulator.auth import mint_token
-from amlevents.emulator.backend import Backend
-from amlevents.emulator.server import EmulatorServer
-from amlevents.emulator.tls import ensure_certificates
+from amlevents.emulator.identity.auth import mint_token
+from amlevents.emulator.runtime.app import EmulatorApp
+from amlevents.emulator.runtime.backend import Backend
+from amlevents.emulator.runtime.server import EmulatorServer
+from amlevents.emulator.runtime.tls import ensure_certificates
 
 
 def test_server_certificate_names_127_0_0_1_and_localhost(tmp_path):

@@ -12,10 +12,10 @@ import pytest
 from emulator_support import RG, SUB, WS, create, list_names, webhook_body
 
 from amlevents.core.errors import InvalidInputError
-from amlevents.emulator.backend import Backend
-from amlevents.emulator.seed import DEFAULT_SEED
-from amlevents.emulator.server import EmulatorServer
-from amlevents.emulator.subscriptions import ParentRef
+from amlevents.emulator.eventgrid.subscriptions import ParentRef
+from amlevents.emulator.runtime.backend import Backend
+from amlevents.emulator.runtime.seed import DEFAULT_SEED
+from amlevents.emulator.runtime.server import EmulatorServer
 
 REF = ParentRef(SUB, RG, None, "Microsoft.MachineLearningServices", "workspaces", WS)
 OWNER = "11111111-1111-4111-8111-111111111111"
@@ -88,8 +88,8 @@ def test_in_memory_mode_is_safe_across_threads():
 
 WRITER = textwrap.dedent("""
     import sys
-    from amlevents.emulator.backend import Backend
-    from amlevents.emulator.subscriptions import ParentRef
+    from amlevents.emulator.runtime.backend import Backend
+    from amlevents.emulator.eventgrid.subscriptions import ParentRef
     ref = ParentRef("00000000-0000-0000-0000-000000000000", "amlevents-local", None,
                     "Microsoft.MachineLearningServices", "workspaces", "local-workspace")
     backend = Backend(sys.argv[1])

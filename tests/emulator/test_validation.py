@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from emulator_support import EVENT_SUBS, HOOK, NS, RG, SCOPE, WS, raw, webhook_body
 
-from amlevents.emulator.validation import URL_INVALID
+from amlevents.emulator.eventgrid.validation import URL_INVALID
 
 ARM = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dest/providers/"
 HUB = ARM + "Microsoft.EventHub/namespaces/ns/eventhubs/hub"

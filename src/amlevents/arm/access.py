@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from amlevents.arm.clients import Session
 from amlevents.arm.errors import translate_errors
+from amlevents.arm.session import Session
 from amlevents.core.access import Permission, is_allowed, roles_granting
+from amlevents.core.errors import AccessDeniedError
 from amlevents.core.workspace import WorkspaceRef
 
 WRITE = "Microsoft.EventGrid/eventSubscriptions/write"
@@ -151,3 +152,25 @@ class AccessChecker:
             verdict.roles = self.role_names(workspace)
         verdict.granting_roles = roles_granting(missing or actions)
         return verdict
+
+
+def access_denied(verdict: AccessVerdict, operation: str) -> AccessDeniedError:
+    """The exit-4 error: who, which action, where, which roles are held, which would grant it."""
+    who = verdict.identity.display + (f" (object id {verdict.identity.object_id})"
+                                       if verdict.identity.object_id and verdict.identity.object_id
+                                       not in verdict.identity.display else "")
+    held = ", ".join(verdict.roles) if verdict.roles else ("none" if verdict.roles == [] else "unknown (cannot read "
+                                                                                              "role assignments)")
+    grant = " or ".join(verdict.granting_roles) or "a role with these actions"
+    assignee = verdict.identity.object_id or "<object id>"
+    role = verdict.granting_roles[0] if verdict.granting_roles else "Contributor"
+    on_workspace = "/providers/" in verdict.scope  # else the resource group (the system-topic path)
+    return AccessDeniedError(
+        f"{who} may not {operation} event subscriptions here: missing permission "
+        f"{', '.join(verdict.missing)} on scope {verdict.scope}. Roles held "
+        f"{'there' if on_workspace else 'on the workspace'}: {held}",
+        hint=f"{grant} on the {'workspace' if on_workspace else 'resource group'} grants it; ask an Owner to run: "
+        "az role assignment create --assignee "
+        f"{assignee} --role \"{role}\" --scope {verdict.scope}. No write request was sent",
+        code="AuthorizationFailed",
+    )

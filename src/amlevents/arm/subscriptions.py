@@ -14,9 +14,9 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from amlevents.arm.clients import Session
 from amlevents.arm.errors import translate_errors
 from amlevents.arm.outcome import settle
+from amlevents.arm.session import Session
 from amlevents.core.catalog import TOPIC_TYPE
 from amlevents.core.errors import AccessDeniedError, NotFoundError
 from amlevents.core.subscription import destination_of

@@ -9,12 +9,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ContextManager
+from typing import Any
 
-from amlevents.arm.access import AccessChecker, AccessVerdict, required_actions
-from amlevents.arm.clients import Session
+from amlevents.arm.access import (
+    AccessChecker,
+    AccessVerdict,
+    access_denied,
+    required_actions,
+)
+from amlevents.arm.concurrency import concurrently, unwrap
+from amlevents.arm.dry_run import request
 from amlevents.arm.errors import ConcurrentChangeError
+from amlevents.arm.session import Session
 from amlevents.arm.subscriptions import WorkspaceSubscriptions
+from amlevents.arm.ui import Ui
 from amlevents.core.errors import (
     AccessDeniedError,
     InvalidInputError,
@@ -42,21 +50,6 @@ _HANDSHAKE = (
     "https://aka.ms/esvalidation. Azure Functions need --endpoint-type azurefunction with the function's "
     "resource id, not the runtime/webhooks URL"
 )
-
-
-@dataclass
-class Ui:
-    """What the flows may ask of the terminal; the defaults do nothing (non-interactive)."""
-
-    progress: Callable[[str], ContextManager[Any]] = lambda _msg: contextlib.nullcontext()
-    confirm: Callable[[str], bool] | None = None  # None: no terminal to ask on
-    warn: Callable[[str], None] = lambda _msg: None
-    info: Callable[[str], None] = lambda _msg: None  # progress lines (stderr), not warnings
-
-
-def request(method: str, url: str, body: Any = None) -> dict[str, Any]:
-    """A write as ``--dry-run`` prints it."""
-    return {"method": method, "url": url, "body": body}
 
 
 @dataclass
@@ -316,44 +309,3 @@ def _check_holds(name: str, sent: dict[str, Any], resource: dict[str, Any] | Non
 def _paths(topic: str | bool | None) -> list[dict[str, bool]]:
     """The access-check paths a lookup by name may have needed: the system topic only, or scope then topic."""
     return [{"system_topic": True}] if topic else [{"system_topic": False}, {"system_topic": True}]
-
-
-def concurrently(calls: list[Callable[[], Any]], workers: int | None = None) -> list[Any]:
-    """Run independent calls in a pool (``workers`` threads, default one per call); the results in order, each
-    the value or the exception it raised (``unwrap`` raises it)."""
-    if not calls:
-        return []
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=max(1, min(len(calls) if workers is None else workers, len(calls)))) as pool:
-        futures = [pool.submit(call) for call in calls]
-    return [future.exception() or future.result() for future in futures]
-
-
-def unwrap(result: Any) -> Any:
-    """A result of ``concurrently``: the value, or raise the exception it holds."""
-    if isinstance(result, BaseException):
-        raise result
-    return result
-
-
-def access_denied(verdict: AccessVerdict, operation: str) -> AccessDeniedError:
-    """The exit-4 error: who, which action, where, which roles are held, which would grant it."""
-    who = verdict.identity.display + (f" (object id {verdict.identity.object_id})"
-                                       if verdict.identity.object_id and verdict.identity.object_id
-                                       not in verdict.identity.display else "")
-    held = ", ".join(verdict.roles) if verdict.roles else ("none" if verdict.roles == [] else "unknown (cannot read "
-                                                                                              "role assignments)")
-    grant = " or ".join(verdict.granting_roles) or "a role with these actions"
-    assignee = verdict.identity.object_id or "<object id>"
-    role = verdict.granting_roles[0] if verdict.granting_roles else "Contributor"
-    on_workspace = "/providers/" in verdict.scope  # else the resource group (the system-topic path)
-    return AccessDeniedError(
-        f"{who} may not {operation} event subscriptions here: missing permission "
-        f"{', '.join(verdict.missing)} on scope {verdict.scope}. Roles held "
-        f"{'there' if on_workspace else 'on the workspace'}: {held}",
-        hint=f"{grant} on the {'workspace' if on_workspace else 'resource group'} grants it; ask an Owner to run: "
-        "az role assignment create --assignee "
-        f"{assignee} --role \"{role}\" --scope {verdict.scope}. No write request was sent",
-        code="AuthorizationFailed",
-    )

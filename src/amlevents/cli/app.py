@@ -19,9 +19,9 @@ from amlevents.cli.errors import AmlEventsGroup
 # top-level commands of one module's app rather than a group.
 TOP_LEVEL = {"plan", "apply", "export"}
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "plan": ("amlevents.cli.desired", "Show what `apply` would change to match a manifest."),
-    "apply": ("amlevents.cli.desired", "Make workspaces match a manifest (concurrently, re-runnable)."),
-    "export": ("amlevents.cli.desired", "Write a manifest of deployed subscriptions."),
+    "plan": ("amlevents.cli.desired_state", "Show what `apply` would change to match a manifest."),
+    "apply": ("amlevents.cli.desired_state", "Make workspaces match a manifest (concurrently, re-runnable)."),
+    "export": ("amlevents.cli.desired_state", "Write a manifest of deployed subscriptions."),
     "subscription": ("amlevents.cli.subscriptions", "Create, update, show, list and delete workspace event subscriptions."),
     "access": ("amlevents.cli.access", "Check your access to a workspace's event subscriptions."),
     "events": ("amlevents.cli.events", "The Azure ML event catalog, samples and offline filter tests."),

@@ -9,12 +9,15 @@ numbers (``-1``, ``-0.5``) stay values.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from typer._click.exceptions import (
     BadOptionUsage,  # typer >=0.26 vendors click (version pinned)
 )
 from typer.core import TyperGroup, TyperOption
+
+if TYPE_CHECKING:
+    from typer._click.core import Command, Context
 
 # Options that take `KEY OPERATOR VALUE...` as separate shell words, as in the az CLI (argparse nargs='+').
 # Click options take exactly one value, so the root group joins those words into one value first.
@@ -70,7 +73,7 @@ def split_tokens(value: str) -> str | list[str]:
     return value.split(TOKEN_SEPARATOR) if TOKEN_SEPARATOR in value else value
 
 
-def _value_options(command: Any) -> tuple[dict[str, tuple[int, str]], set[str]]:
+def _value_options(command: Command) -> tuple[dict[str, tuple[int, str]], set[str]]:
     """``{option string: (number of values, its long name)}`` for the options of ``command`` that take values,
     and the set of all its option strings (flags included)."""
     takes: dict[str, tuple[int, str]] = {}
@@ -92,7 +95,7 @@ def _is_option_word(word: str, names: set[str]) -> bool:
     return word.startswith("--") or word in names
 
 
-def refuse_swallowed_values(command: Any, args: list[str], *, stop_at_positional: bool = False) -> None:
+def refuse_swallowed_values(command: Command, args: list[str], *, stop_at_positional: bool = False) -> None:
     """Raise Click's ``BadOptionUsage`` (exit 2) when a value-taking option of ``command`` is followed by an
     option instead of its value. ``stop_at_positional``: a group's own options end at the subcommand name."""
     takes, names = _value_options(command)
@@ -124,11 +127,11 @@ def refuse_swallowed_values(command: Any, args: list[str], *, stop_at_positional
 class StrictGroup(TyperGroup):
     """A command group whose options, and whose commands' options, never take another option as their value."""
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         refuse_swallowed_values(self, args, stop_at_positional=True)
         return super().parse_args(ctx, args)
 
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+    def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Command | None, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None and not isinstance(command, TyperGroup):
             refuse_swallowed_values(command, rest)

@@ -1,11 +1,20 @@
-"""Per-invocation state shared by the commands: global options, the lazily created Azure session."""
+"""Per-invocation state shared by the commands: global options, and the session ``cli.wiring`` connects on first
+use."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:  # typing only: arm (and with it azure.*) is imported on first use, never on --help
+    from amlevents.arm.reconcile import DesiredStateService
+    from amlevents.arm.session import Session
+    from amlevents.arm.settings import ConnectionSettings
+    from amlevents.arm.ui import Ui
+    from amlevents.arm.workflow import SubscriptionService
+    from amlevents.core.workspace import WorkspaceRef
 
 
 @dataclass
@@ -18,7 +27,8 @@ class CliState:
     debug: bool = False
     show_secrets: bool = False
     timeout: float | None = None  # --timeout: seconds for the whole command (else AMLEVENTS_TIMEOUT)
-    _session: Any = field(default=None, repr=False)
+    _settings: ConnectionSettings | None = field(default=None, repr=False)
+    _session: Session | None = field(default=None, repr=False)
 
 
 def state(ctx: typer.Context) -> CliState:
@@ -29,22 +39,31 @@ def state(ctx: typer.Context) -> CliState:
     return root.obj
 
 
-def session(ctx: typer.Context) -> Any:
-    """The process's ``amlevents.arm.clients.Session`` (imports the Azure SDK on first use)."""
+def settings(ctx: typer.Context) -> ConnectionSettings:
+    """Where to connect: the global options, then ``AMLEVENTS_*`` variables (parsed once per invocation)."""
+    st = state(ctx)
+    if st._settings is None:
+        from amlevents.arm.settings import ConnectionSettings
+
+        st._settings = ConnectionSettings.from_env(local=st.local, emulator_url=st.emulator, cloud=st.cloud,
+                                                   debug=st.debug, timeout=st.timeout)
+    return st._settings
+
+
+def session(ctx: typer.Context) -> Session:
+    """The process's ``amlevents.arm.session.Session``, connected by ``cli.wiring`` on first use."""
     st = state(ctx)
     if st._session is None:
-        from amlevents.arm.clients import ConnectionSettings, Session
         from amlevents.cli.output import note
+        from amlevents.cli.wiring import connect
 
-        settings = ConnectionSettings.from_env(local=st.local, emulator_url=st.emulator, cloud=st.cloud,
-                                               debug=st.debug, timeout=st.timeout)
-        st._session = Session(settings, notice=note)  # waits Azure asks for are announced on stderr
+        st._session = connect(settings(ctx), notice=note)  # waits Azure asks for are announced on stderr
         ctx.find_root().call_on_close(st._session.close)
     return st._session
 
 
 def address(ctx: typer.Context, workspace: str | None, resource_group: str | None, subscription: str | None,
-            workspace_id: str | None) -> Any:
+            workspace_id: str | None) -> WorkspaceRef:
     """The ``WorkspaceRef`` from flags, environment, config.json, or (emulator modes) the seeded workspace."""
     from amlevents.core.workspace import resolve_workspace
 
@@ -52,11 +71,11 @@ def address(ctx: typer.Context, workspace: str | None, resource_group: str | Non
                              workspace_id=workspace_id, defaults=session(ctx).default_workspace)
 
 
-def ui(ctx: typer.Context) -> Any:
+def ui(ctx: typer.Context) -> Ui:
     """This terminal's spinner, confirmation prompt (None without a terminal) and warnings, as a workflow ``Ui``."""
     import sys
 
-    from amlevents.arm.workflow import Ui
+    from amlevents.arm.ui import Ui
     from amlevents.cli.output import note, progress, warn
 
     def confirm(message: str) -> bool:
@@ -67,14 +86,20 @@ def ui(ctx: typer.Context) -> Any:
 
 def identity_label(ctx: typer.Context) -> str | None:
     """How messages name the caller in emulator modes without a sign-in (None: a real sign-in names itself)."""
-    settings = session(ctx).settings
-    if settings.mode != "azure" and not settings.emulator_sign_in:
-        return f"emulator principal '{settings.emulator_principal}'"
-    return None
+    from amlevents.cli import wiring
+
+    return wiring.identity_label(settings(ctx))
 
 
-def service(ctx: typer.Context) -> Any:
+def service(ctx: typer.Context) -> SubscriptionService:
     """The ``SubscriptionService`` with this terminal's spinner, confirmation prompt and warnings."""
     from amlevents.arm.workflow import SubscriptionService
 
     return SubscriptionService(session(ctx), ui(ctx), identity_label=identity_label(ctx))
+
+
+def desired_state_service(ctx: typer.Context) -> DesiredStateService:
+    """The ``DesiredStateService`` (plan, apply, export) with the same ``Ui`` and identity label."""
+    from amlevents.arm.reconcile import DesiredStateService
+
+    return DesiredStateService(session(ctx), ui(ctx), identity_label=identity_label(ctx))

@@ -60,7 +60,7 @@ def serve(
     from pathlib import Path
 
     from amlevents.cli.output import emit_line
-    from amlevents.emulator.server import EmulatorServer
+    from amlevents.emulator import EmulatorServer
 
     if cert_dir is None:
         from amlevents.core.paths import data_dir

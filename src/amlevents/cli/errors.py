@@ -9,22 +9,19 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer._click.exceptions import (
     ClickException,  # typer >=0.26 vendors click (version pinned)
 )
 
-# The tokenizer lives in argv.py; split_tokens, TOKEN_SEPARATOR and join_multi_token_options stay importable
-# from here for the callers that import them from this module.
-from amlevents.cli.argv import (  # noqa: F401
-    TOKEN_SEPARATOR,
-    StrictGroup,
-    join_multi_token_options,
-    split_tokens,
-)
+from amlevents.cli.argv import StrictGroup, join_multi_token_options
 from amlevents.core.errors import AmlEventsError, ExitCode, FilterSyntaxError
+
+if TYPE_CHECKING:
+    from typer._click.core import Context
 
 
 def _print_traceback() -> None:
@@ -80,16 +77,16 @@ class AmlEventsGroup(StrictGroup):
     """Root command group: joins az-style multi-word options, refuses an option given as another's value
     (``StrictGroup``) and maps exceptions to exit codes."""
 
-    def main(self, args: Any = None, *rest: Any, **options: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **options: Any) -> Any:  # Click's signature
         # Before Click sees the words: a value with undecodable bytes would otherwise reach the output, where a
         # strict UTF-8 stdout raises mid-write.
         check_argv_text(sys.argv[1:] if args is None else list(args))
         return super().main(args, *rest, **options)
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, join_multi_token_options(list(args)))
 
-    def invoke(self, ctx: Any) -> Any:
+    def invoke(self, ctx: Context) -> Any:  # Any: whatever the command returns, as in Click
         try:
             return super().invoke(ctx)
         except AmlEventsError as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -11,14 +11,28 @@ from amlevents.cli.options import (
     AdvancedFilterOpt,
     ArraysOpt,
     EventTypeOpt,
+    ExperimentIdOpt,
+    ExperimentNameOpt,
+    ModelNameOpt,
+    ModelTagOpt,
+    ModelVersionOpt,
     OutputOpt,
     QueryOpt,
+    RunStatusOpt,
+    RunTagOpt,
+    ServiceNameOpt,
     SubjectBeginsOpt,
     SubjectCaseOpt,
     SubjectEndsOpt,
+    aml_shortcuts,
+    filter_flags,
     sub_app,
 )
 from amlevents.cli.output import Column, OutputFormat, emit, warn
+
+if TYPE_CHECKING:
+    from amlevents.core.filters import EventFilter
+    from amlevents.core.subscription import FilterFlags
 
 app = sub_app("The Azure ML event catalog, sample events and offline filter tests (no Azure needed).",
               no_args_is_help=True)
@@ -93,7 +107,20 @@ def sample(
     emit(event, output, query=query, interactive_default=OutputFormat.json)
 
 
-def _check_rows(data: Any) -> list[dict[str, Any]]:
+def _tested_filter(base: EventFilter | None, flags: FilterFlags) -> EventFilter:
+    """The filter to test: the flags alone, built as `subscription create` builds them; or the flags applied to a
+    file's or a deployed subscription's filter, as `subscription update` applies them (a shortcut replaces the
+    base's advanced filters on its key; the other fields the flags name are overridden)."""
+    from amlevents.core.filters import build_filter
+    from amlevents.core.subscription import edited_filter, new_filter
+
+    if base is None:
+        return new_filter(flags)
+    # no filter option given: the base as it is (build_filter still checks the service limits on it)
+    return edited_filter(base, flags) or build_filter(base)
+
+
+def _check_rows(data: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Flatten verdicts into table rows: each check, then the verdict, per event."""
     results = data if isinstance(data, list) else [data]
     rows: list[dict[str, Any]] = []
@@ -130,6 +157,14 @@ def test(
     subject_case_sensitive: SubjectCaseOpt = None,
     advanced_filters: AdvancedFilterOpt = None,
     enable_arrays: ArraysOpt = None,
+    model_name: ModelNameOpt = None,
+    model_version: ModelVersionOpt = None,
+    experiment_id: ExperimentIdOpt = None,
+    experiment_name: ExperimentNameOpt = None,
+    service_name: ServiceNameOpt = None,
+    model_tags: ModelTagOpt = None,
+    run_tags: RunTagOpt = None,
+    run_statuses: RunStatusOpt = None,
     check: Annotated[
         bool, typer.Option("--check", help="Exit 1 when an event would not be delivered (for CI scripts).")
     ] = False,
@@ -157,21 +192,17 @@ def test(
 
     Exit 0 whenever the evaluation ran, whatever the verdict; with --check, exit 1 when not delivered.
 
+    The filter options, Azure ML shortcuts included, are those of `subscription create`, with the same meaning.
+
     Example: amlevents events sample ModelRegistered | amlevents events test -e - --event-type ModelRegistered
     --advanced-filter data.ModelTags.area StringIn diabetes
 
     With --subscription NAME the filter of a deployed subscription is used (this is the one command that talks to
     Azure only when asked).
     """
-    from amlevents.cli.errors import split_tokens
     from amlevents.core.documents import load_json_file
     from amlevents.core.errors import InvalidInputError
-    from amlevents.core.filters import (
-        build_filter,
-        evaluate,
-        filter_from_document,
-        lint,
-    )
+    from amlevents.core.filters import evaluate, filter_from_document, lint
 
     if filter_file and deployed:
         raise InvalidInputError("--filter and --subscription both give a filter", hint="use one of them")
@@ -181,15 +212,14 @@ def test(
 
         ws = address(ctx, workspace, resource_group, subscription_id, workspace_id)
         base = filter_from_document(service(ctx).show(ws, deployed))
-    event_filter = build_filter(
-        base,
-        event_types=event_types,
-        subject_begins_with=subject_begins_with,
-        subject_ends_with=subject_ends_with,
-        subject_case_sensitive=subject_case_sensitive,
-        advanced_filters=[split_tokens(a) for a in advanced_filters or []],
-        enable_arrays=enable_arrays,
-    )
+    shortcuts = aml_shortcuts(
+        model_name=model_name, model_version=model_version, experiment_id=experiment_id,
+        experiment_name=experiment_name, service_name=service_name, model_tags=model_tags, run_tags=run_tags,
+        run_statuses=run_statuses)
+    event_filter = _tested_filter(base, filter_flags(
+        event_types=event_types, subject_begins_with=subject_begins_with, subject_ends_with=subject_ends_with,
+        subject_case_sensitive=subject_case_sensitive, advanced_filters=advanced_filters,
+        enable_arrays=enable_arrays, shortcuts=shortcuts))
     document = load_json_file(event, what="event")
     events_ = document if isinstance(document, list) else [document]
     if not events_:

@@ -1,13 +1,24 @@
-"""Shared option aliases and the sub-app factory, defined once and reused by every command module."""
+"""Shared option aliases and the sub-app factory, defined once and reused by every command module.
+
+The filter block (``--event-type`` ... ``--enable-advanced-filtering-on-arrays``) and the Azure ML shortcut block
+(``--model-name`` ...) are declared here once, for `subscription create`, `subscription update` and `events test`,
+with the two functions that turn their values into core's objects (``aml_shortcuts``, ``filter_flags``): every
+command that filters builds its filter through the same ``FilterFlags`` path.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from amlevents.cli.argv import StrictGroup
+from amlevents.cli.argv import StrictGroup, split_tokens
 from amlevents.cli.output import OutputFormat
+
+if TYPE_CHECKING:
+    from amlevents.core.filters import AmlShortcuts
+    from amlevents.core.subscription import FilterFlags
 
 
 def sub_app(help: str, **settings: Any) -> typer.Typer:  # noqa: A002 - Typer's own name for it
@@ -34,7 +45,7 @@ QueryOpt = Annotated[
     typer.Option("--query", help="JMESPath query applied to the JSON result, as in the az CLI.", show_default=False),
 ]
 
-# Filter options, shared by `events test` and (later) `subscription create/update`.
+# Filter options, shared by `subscription create/update` and `events test`.
 EventTypeOpt = Annotated[
     Optional[list[str]],
     typer.Option(
@@ -105,7 +116,7 @@ WorkspaceIdOpt = Annotated[
                  rich_help_panel="Workspace"),
 ]
 
-# Azure ML shortcuts that build filter pieces.
+# Azure ML shortcuts that build filter pieces (`subscription create/update`, `events test`).
 ModelNameOpt = Annotated[Optional[str], typer.Option(
     "--model-name", help="Only this model's ModelRegistered events (subject prefix models/NAME:).",
     show_default=False, rich_help_panel="Azure ML shortcuts")]
@@ -201,3 +212,68 @@ DryRunOpt = Annotated[bool, typer.Option(
 NoWaitOpt = Annotated[bool, typer.Option("--no-wait", help="Return as soon as Azure accepts the request.")]
 SkipAccessOpt = Annotated[bool, typer.Option(
     "--skip-access-check", help="Do not check permissions first (Azure's own 403 is reported instead).")]
+
+
+# --- From the option values to core's objects: one place for every command that takes these options ---
+
+def words(values: Sequence[str] | None) -> list[str] | None:
+    """The values of a multi-word option (``--labels a b``) or a repeated one, flattened; None when not given."""
+    if values is None:
+        return None
+    out: list[str] = []
+    for value in values:
+        tokens = split_tokens(value)
+        out.extend(tokens if isinstance(tokens, list) else [tokens])
+    return out
+
+
+def aml_shortcuts(
+    *,
+    model_name: str | None,
+    model_version: str | None,
+    experiment_id: str | None,
+    experiment_name: str | None,
+    service_name: str | None,
+    model_tags: Sequence[str] | None,
+    run_tags: Sequence[str] | None,
+    run_statuses: Sequence[str] | None,
+) -> AmlShortcuts:
+    """The Azure ML shortcut options as core's ``AmlShortcuts``: tags parsed as KEY=VALUE, statuses split into
+    words (``--run-status Completed Failed``)."""
+    from amlevents.core.filters import AmlShortcuts, parse_tag
+
+    return AmlShortcuts(
+        model_name=model_name, model_version=model_version, experiment_id=experiment_id,
+        experiment_name=experiment_name, service_name=service_name,
+        model_tags=tuple(parse_tag(t, option="--model-tag") for t in model_tags or ()),
+        run_tags=tuple(parse_tag(t, option="--run-tag") for t in run_tags or ()),
+        run_statuses=tuple(words(run_statuses) or ()),
+    )
+
+
+def filter_flags(
+    *,
+    event_types: Sequence[str] | None,
+    subject_begins_with: str | None,
+    subject_ends_with: str | None,
+    subject_case_sensitive: bool | None,
+    advanced_filters: Sequence[str] | None,
+    enable_arrays: bool | None,
+    shortcuts: AmlShortcuts,
+    add_filters: Sequence[str] | None = None,
+    remove_keys: Sequence[str] | None = None,
+    clear_advanced: bool = False,
+    clear_subject: bool = False,
+) -> FilterFlags:
+    """The filter options (and the shortcuts) as core's ``FilterFlags``; the last four are `subscription
+    update`'s edits. Multi-word values are split back into the words the user typed."""
+    from amlevents.core.subscription import FilterFlags
+
+    return FilterFlags(
+        event_types=words(event_types), subject_begins_with=subject_begins_with,
+        subject_ends_with=subject_ends_with, subject_case_sensitive=subject_case_sensitive,
+        advanced_filters=[split_tokens(a) for a in advanced_filters] if advanced_filters else None,
+        enable_arrays=enable_arrays, shortcuts=shortcuts,
+        add=[split_tokens(a) for a in add_filters or ()], remove_keys=remove_keys or (),
+        clear_advanced=clear_advanced, clear_subject=clear_subject,
+    )

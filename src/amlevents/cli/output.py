@@ -23,6 +23,9 @@ from typing import Any
 
 from amlevents.core.errors import InvalidInputError
 
+# What commands hand over and --query returns: JSON-shaped data.
+Json = dict[str, Any] | list[Any] | str | int | float | bool | None
+
 
 class OutputFormat(str, Enum):
     """Values of ``-o/--output``."""
@@ -39,9 +42,10 @@ class Column:
     """A table/TSV column: a header and a key (or a function of the row)."""
 
     header: str
-    key: str | Callable[[Any], Any]
+    key: str | Callable[[Any], Json]
 
-    def value(self, row: Any) -> Any:
+    def value(self, row: Json) -> Json:
+        """This column's cell of ``row``: the key function's result, or the row's value under the key."""
         if callable(self.key):
             return self.key(row)
         return row.get(self.key) if isinstance(row, dict) else None
@@ -57,7 +61,7 @@ def resolve_format(fmt: OutputFormat | None, *, interactive_default: OutputForma
 MAX_QUERY_LENGTH = 4096  # characters of --query; az users write a few dozen
 
 
-def apply_query(data: Any, query: str | None) -> Any:
+def apply_query(data: Json, query: str | None) -> Json:
     """Apply a JMESPath ``--query`` (as in the az CLI); a bad, too long or too deeply nested expression is
     invalid input."""
     if not query:
@@ -143,7 +147,7 @@ def _json(data: Any, *, ensure_ascii: bool = False, **options: Any) -> str:
         return json.dumps(_finite(data), ensure_ascii=ensure_ascii, allow_nan=False, **options)
 
 
-def _finite(data: Any) -> Any:
+def _finite(data: Json) -> Json:
     if isinstance(data, float):
         return data if math.isfinite(data) else None
     if isinstance(data, dict):

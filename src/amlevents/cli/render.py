@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 
 from amlevents.cli.context import state
-from amlevents.cli.output import Column, OutputFormat, emit
+from amlevents.cli.output import Column, Json, OutputFormat, emit
+
+JsonT = TypeVar("JsonT", bound=Json)
 
 
-def redacted(ctx: typer.Context, data: Any) -> Any:
+def redacted(ctx: typer.Context, data: JsonT) -> JsonT:
     """``data`` with secrets redacted by core.redact's one policy (URL query values, user-info passwords and
     fragments; secret delivery attribute values; tokens), unless --show-secrets."""
     if state(ctx).show_secrets:
@@ -131,7 +133,8 @@ def resources(ctx: typer.Context, items: list[dict[str, Any]], output: OutputFor
     emit(redacted(ctx, items), output, query=query, columns=LIST_COLUMNS)
 
 
-def resource_or_request(ctx: typer.Context, data: Any, output: OutputFormat | None, query: str | None) -> None:
+def resource_or_request(ctx: typer.Context, data: dict[str, Any] | list[dict[str, Any]] | None,
+                        output: OutputFormat | None, query: str | None) -> None:
     """A write's result: the resource, or what ``--dry-run`` would send (always JSON-shaped)."""
     if isinstance(data, list) or (isinstance(data, dict) and "method" in data and "url" in data):
         emit(redacted(ctx, data), output, query=query, interactive_default=OutputFormat.json)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from amlevents.cli import render
+from amlevents.cli.argv import split_tokens
 from amlevents.cli.context import address, service
 from amlevents.cli.options import (
     AadAppOpt,
@@ -51,8 +52,14 @@ from amlevents.cli.options import (
     SubscriptionIdOpt,
     WorkspaceIdOpt,
     WorkspaceOpt,
+    aml_shortcuts,
+    filter_flags,
     sub_app,
+    words,
 )
+
+if TYPE_CHECKING:
+    from amlevents.core.subscription import DeliveryAttribute
 
 app = sub_app("Create, update, show, list and delete the event subscriptions of a workspace.",
               no_args_is_help=True)
@@ -72,61 +79,16 @@ def _lookup(flag: bool, name: str | None) -> str | bool | None:
     return name or (True if flag else None)
 
 
-def _words(values: list[str] | None) -> list[str] | None:
-    """Values of a multi-word option (``--labels a b``) or a repeated one, flattened."""
-    from amlevents.cli.errors import split_tokens
+def _delivery_attributes(values: list[str] | None) -> tuple[DeliveryAttribute, ...] | None:
+    """``--delivery-attribute-mapping NAME TYPE VALUE [SECRET]`` values (each repeatable, several words) parsed."""
+    from amlevents.core.subscription import parse_delivery_attribute
 
-    if values is None:
-        return None
-    out: list[str] = []
-    for value in values:
-        tokens = split_tokens(value)
-        out.extend(tokens if isinstance(tokens, list) else [tokens])
-    return out
+    return tuple(parse_delivery_attribute(split_tokens(m)) for m in values) if values else None
 
 
-def _options(given: dict[str, Any]) -> Any:
-    """``SubscriptionOptions`` from a command's parameters (they carry the same names as its fields)."""
-    import dataclasses
-
-    from amlevents.cli.errors import split_tokens
-    from amlevents.core.subscription import (
-        SubscriptionOptions,
-        parse_delivery_attribute,
-    )
-
-    names = {f.name for f in dataclasses.fields(SubscriptionOptions)} - {"delivery_attributes", "labels"}
-    kw = {k: v for k, v in given.items() if k in names}
-    mappings, labels = given.get("delivery_attributes"), given.get("labels")
-    return SubscriptionOptions(
-        delivery_attributes=tuple(parse_delivery_attribute(split_tokens(m)) for m in mappings) if mappings else None,
-        labels=tuple(_words(labels)) if labels is not None else None,
-        **kw,
-    )
-
-
-def _filter_flags(given: dict[str, Any]) -> Any:
-    """``FilterFlags`` (with the Azure ML shortcuts) from a command's parameters."""
-    from amlevents.cli.errors import split_tokens
-    from amlevents.core.filters import AmlShortcuts, parse_tag
-    from amlevents.core.subscription import FilterFlags
-
-    shortcuts = AmlShortcuts(
-        model_name=given["model_name"], model_version=given["model_version"], experiment_id=given["experiment_id"],
-        experiment_name=given["experiment_name"], service_name=given["service_name"],
-        model_tags=tuple(parse_tag(t, option="--model-tag") for t in given["model_tags"] or ()),
-        run_tags=tuple(parse_tag(t, option="--run-tag") for t in given["run_tags"] or ()),
-        run_statuses=tuple(_words(given["run_statuses"]) or ()),
-    )
-    advanced = given["advanced_filters"]
-    return FilterFlags(
-        event_types=_words(given["event_types"]), subject_begins_with=given["subject_begins_with"],
-        subject_ends_with=given["subject_ends_with"], subject_case_sensitive=given["subject_case_sensitive"],
-        enable_arrays=given["enable_arrays"], shortcuts=shortcuts,
-        advanced_filters=[split_tokens(a) for a in advanced] if advanced else None,
-        add=[split_tokens(a) for a in given.get("add_filters") or ()], remove_keys=given.get("remove_keys") or (),
-        clear_advanced=given.get("clear_advanced", False), clear_subject=given.get("clear_subject", False),
-    )
+def _labels(values: list[str] | None) -> tuple[str, ...] | None:
+    """``--labels a b`` or repeated ``--labels``; None when not given (update keeps the current labels)."""
+    return tuple(words(values) or ()) if values is not None else None
 
 
 @app.command("create")
@@ -166,13 +128,28 @@ def create(
     """
     from amlevents.cli.output import warn
     from amlevents.core.filters import lint
-    from amlevents.core.subscription import new_filter
+    from amlevents.core.subscription import SubscriptionOptions, new_filter
 
-    given = dict(locals())
-    event_filter = new_filter(_filter_flags(given))
+    shortcuts = aml_shortcuts(
+        model_name=model_name, model_version=model_version, experiment_id=experiment_id,
+        experiment_name=experiment_name, service_name=service_name, model_tags=model_tags, run_tags=run_tags,
+        run_statuses=run_statuses)
+    event_filter = new_filter(filter_flags(
+        event_types=event_types, subject_begins_with=subject_begins_with, subject_ends_with=subject_ends_with,
+        subject_case_sensitive=subject_case_sensitive, advanced_filters=advanced_filters,
+        enable_arrays=enable_arrays, shortcuts=shortcuts))
     for message in lint(event_filter):
         warn(message)
-    options = _options(given)
+    options = SubscriptionOptions(
+        endpoint=endpoint, endpoint_type=endpoint_type, max_events_per_batch=max_events_per_batch,
+        preferred_batch_size_kb=preferred_batch_size_kb, aad_tenant_id=aad_tenant_id,
+        aad_app_id_or_uri=aad_app_id_or_uri, delivery_attributes=_delivery_attributes(delivery_attributes),
+        storage_queue_ttl_seconds=storage_queue_ttl_seconds, min_tls_version=min_tls_version,
+        delivery_identity=delivery_identity, delivery_identity_user_id=delivery_identity_user_id,
+        deadletter_endpoint=deadletter_endpoint, deadletter_identity=deadletter_identity,
+        deadletter_identity_user_id=deadletter_identity_user_id, max_delivery_attempts=max_delivery_attempts,
+        event_ttl_minutes=event_ttl_minutes, expiration=expiration, labels=_labels(labels),
+        delivery_schema=delivery_schema)
     result = service(ctx).create(
         address(ctx, workspace, resource_group, subscription, workspace_id), name, options, event_filter,
         system_topic=system_topic_name or ("" if system_topic else None), overwrite=overwrite, dry_run=dry_run,
@@ -233,8 +210,28 @@ def update(
     Example: amlevents subscription update churn-models --max-delivery-attempts 10 --add-advanced-filter
     data.ModelTags.team StringIn risk
     """
-    given = dict(locals())
-    options, flags = _options(given), _filter_flags(given)
+    from amlevents.core.subscription import SubscriptionOptions
+
+    options = SubscriptionOptions(
+        endpoint=endpoint, endpoint_type=endpoint_type, max_events_per_batch=max_events_per_batch,
+        preferred_batch_size_kb=preferred_batch_size_kb, aad_tenant_id=aad_tenant_id,
+        aad_app_id_or_uri=aad_app_id_or_uri, delivery_attributes=_delivery_attributes(delivery_attributes),
+        storage_queue_ttl_seconds=storage_queue_ttl_seconds, min_tls_version=min_tls_version,
+        delivery_identity=delivery_identity, delivery_identity_user_id=delivery_identity_user_id,
+        deadletter_endpoint=deadletter_endpoint, deadletter_identity=deadletter_identity,
+        deadletter_identity_user_id=deadletter_identity_user_id, max_delivery_attempts=max_delivery_attempts,
+        event_ttl_minutes=event_ttl_minutes, expiration=expiration, labels=_labels(labels),
+        delivery_schema=delivery_schema, clear_labels=clear_labels, clear_deadletter=clear_deadletter,
+        clear_expiration=clear_expiration, clear_delivery_attributes=clear_delivery_attributes)
+    shortcuts = aml_shortcuts(
+        model_name=model_name, model_version=model_version, experiment_id=experiment_id,
+        experiment_name=experiment_name, service_name=service_name, model_tags=model_tags, run_tags=run_tags,
+        run_statuses=run_statuses)
+    flags = filter_flags(
+        event_types=event_types, subject_begins_with=subject_begins_with, subject_ends_with=subject_ends_with,
+        subject_case_sensitive=subject_case_sensitive, advanced_filters=advanced_filters,
+        enable_arrays=enable_arrays, shortcuts=shortcuts, add_filters=add_filters, remove_keys=remove_keys,
+        clear_advanced=clear_advanced, clear_subject=clear_subject)
     result = service(ctx).update(
         address(ctx, workspace, resource_group, subscription, workspace_id), name, options, flags,
         topic=_lookup(system_topic, system_topic_name), dry_run=dry_run, wait=not no_wait,

@@ -1,7 +1,7 @@
 """Azure RBAC action matching, pure: wildcard action patterns and notActions.
 
 Shared by the client-side access check (``amlevents.arm.access``) and the emulator's authorization
-(``amlevents.emulator.rbac``), so both decide the same way:
+(``amlevents.emulator.authorization.rbac``), so both decide the same way:
 
 - A permission block grants an action when one of its ``actions`` patterns matches and none of the same block's
   ``notActions`` does. ``notActions`` only subtract from that block; they are not deny rules, so another

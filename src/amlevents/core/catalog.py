@@ -1,7 +1,10 @@
 """The Azure Machine Learning event catalog: the five event types, their subjects and ``data`` fields
 (sample events are in ``samples.py``).
 
-Everything here comes from ``shared/reference/aml-events.md``. Two facts shape the API:
+Everything here comes from the Event Grid schema for Azure Machine Learning
+(https://learn.microsoft.com/azure/event-grid/event-schema-machine-learning) and the
+Azure Machine Learning how-to (https://learn.microsoft.com/azure/machine-learning/how-to-use-event-grid).
+Two facts shape the API:
 
 - The docs spell ``data`` keys in PascalCase for the Model* and DataDrift events, while live events (and the SDK
   models) are camelCase; so every field has a documented ``name`` and a ``live_name``.

@@ -1,9 +1,10 @@
 """Built-in Azure role definitions the emulator knows, with their real GUIDs and action lists.
 
-Sources: ``MD:articles/role-based-access-control/built-in-roles/general.md`` and ``…/integration.md``
-(see ``shared/reference/rbac.md`` §3). The EventGrid EventSubscription roles carry the newer action lists that
-include ``Microsoft.EventGrid/systemtopics/eventsubscriptions/*``; the lower-case spelling is the docs' own and
-works because actions compare case-insensitively.
+Sources: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/general and
+https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/integration. The EventGrid
+EventSubscription roles carry the newer action lists that include
+``Microsoft.EventGrid/systemtopics/eventsubscriptions/*``; the lower-case spelling is the docs' own and works
+because actions compare case-insensitively.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Sample AML events (the docs' §7.1 samples, in the Event Grid or CloudEvents envelope, documented or live
-casing) and the ``--set KEY=VALUE`` overrides ``events sample`` applies to them.
+"""Sample AML events (the docs' Event Grid schema samples, in the Event Grid or CloudEvents envelope, documented
+or live casing) and the ``--set KEY=VALUE`` overrides ``events sample`` applies to them.
 
-Reference: ``shared/reference/aml-events.md``. Like ``catalog.py`` this is on the ``events`` fast path.
+Source: the samples of https://learn.microsoft.com/azure/event-grid/event-schema-machine-learning.
+Like ``catalog.py`` this is on the ``events`` fast path.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ _DRIFT_ID = "01d29aa4-e6a4-470a-9ef3-66660d21f8ef"
 _DRIFT_RUN_ID = f"{_DRIFT_ID}_1571590300380"
 _TAGS = {"area": "diabetes", "type": "regression"}
 
-# short name -> (subject, data): the docs' §7.1 samples, with the drift placeholder subject made concrete
-# (the how-to's singular form, built from the sample's own DataDriftId and RunId).
+# short name -> (subject, data): the docs' Event Grid schema samples, with the drift placeholder subject made
+# concrete (the how-to's singular form, built from the sample's own DataDriftId and RunId).
 _SAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "ModelRegistered": (
         "models/sklearn_regression_model:20",
@@ -112,7 +113,7 @@ def _live_data(info: EventTypeInfo, data: dict[str, Any]) -> dict[str, Any]:
 def sample_event(name: str, schema: str = "eventgrid", casing: str = "documented") -> dict[str, Any]:
     """A sample event of the type ``name`` (short or full, any case), as a new dict.
 
-    ``schema`` is ``eventgrid`` (the docs' §7.1 envelope) or ``cloudevents`` (CloudEvents 1.0, same ``data``).
+    ``schema`` is ``eventgrid`` (the docs' Event Grid envelope) or ``cloudevents`` (CloudEvents 1.0, same ``data``).
     ``casing="documented"`` keeps the docs' keys (PascalCase for Model*/DataDrift, ``dataVersion ""``);
     ``"live"`` gives the shape live events arrive in: camelCase keys, ``dataVersion "1"``, PascalCase
     ``runStatus``.

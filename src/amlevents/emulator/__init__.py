@@ -5,18 +5,20 @@ It serves, over HTTPS on 127.0.0.1, the Event Grid event subscriptions of Azure 
 requests, the seeded workspaces, and the Microsoft.Authorization reads (permissions, role assignments, role
 definitions). The real SDK clients work against it unchanged: same paths, status codes (201-only PUT/PATCH,
 202 + ``Location`` DELETE), ``Azure-AsyncOperation`` polling, ``nextLink`` paging, ARM error bodies, secrets
-hidden as the service hides them, RBAC on every request. The contract is ``shared/reference/arm-contract.md``.
+hidden as the service hides them, RBAC on every request. It is an independent implementation of the service's
+contract: it reuses only the service's own rules from ``amlevents.core`` (the filter engine, the event catalog,
+workspace ids, name rules, roles and RBAC), never the client's update, plan or manifest logic, so that a client
+mistake is caught by the fake instead of mirrored.
 
-Layout (learned from moto's server mode, with HTTP kept out of the domain)::
+Layout, grouped by what it fakes (learned from moto's server mode, with HTTP kept out of the domain)::
 
-    server.py   EmulatorServer: threaded HTTPS server, start/stop, ready_info()
-    tls.py      local CA and server certificate (cryptography)
-    app.py      the WSGI app: faults, auth, routing, RBAC, request log; admin.py: /_emulator/ endpoints
-    routes.py   path regex -> handler + RBAC action        handlers.py  parse, call the backend, serialise
-    backend.py  the domain (+ subscriptions.py, topics.py, operations.py, views.py), raises errors.ArmError
-    validation.py  event subscription rules (reusing amlevents.core.filters)
-    rbac.py  odata.py  paging.py  faults.py  auth.py  seed.py  store.py (SQLite); roles: amlevents.core.roles
-    wirejson.py  strict JSON from the wire (depth, NaN/Infinity)   errors.py  ARM's error format and codes
+    eventgrid/      Microsoft.EventGrid: contract.py (the service's facts), validation.py, subscriptions.py,
+                    topics.py, operations.py, views.py, handlers.py
+    authorization/  Microsoft.Authorization: rbac.py, views.py (role assignments and definitions), handlers.py
+    identity/       Entra ID: auth.py (tokens, EmulatorCredential), endpoints.py (sign-in endpoints)
+    runtime/        the machinery: server.py, tls.py, app.py, admin.py (/_emulator/), routes.py, handlers.py,
+                    backend.py (the domain, raising errors.ArmError), store.py (SQLite), seed.py, workspaces.py,
+                    faults.py, errors.py (ARM's error format), wirejson.py, paging.py, odata.py
 
 Entry points: ``EmulatorServer`` (embeddable server), ``EmulatorApp``/``Backend`` (WSGI app and domain without a
 server), ``EmulatorCredential`` and ``mint_token`` (bearer tokens the emulator accepts).
@@ -31,7 +33,7 @@ What it does NOT emulate:
   regional event-subscription lists (``list_global_*``, ``list_regional_*``), event subscriptions on resource
   groups or subscriptions, destination resources (an Event Hub id is checked for shape, not existence), writes
   to workspaces or role assignments (both come from the seed);
-- the shared identity of a scope subscription and its system topic's subscriptions (see subscriptions.py);
+- the shared identity of a scope subscription and its system topic's subscriptions (see eventgrid/subscriptions.py);
 - managed identities (identity delivery is accepted without checking that the topic has an identity);
 - ARM's request throttling counters, regions, availability and response headers beyond the ones the SDK reads.
 """
@@ -43,11 +45,11 @@ from typing import Any
 __all__ = ["Backend", "EmulatorApp", "EmulatorCredential", "EmulatorServer", "mint_token"]
 
 _EXPORTS = {
-    "Backend": "amlevents.emulator.backend",
-    "EmulatorApp": "amlevents.emulator.app",
-    "EmulatorCredential": "amlevents.emulator.auth",
-    "EmulatorServer": "amlevents.emulator.server",
-    "mint_token": "amlevents.emulator.auth",
+    "Backend": "amlevents.emulator.runtime.backend",
+    "EmulatorApp": "amlevents.emulator.runtime.app",
+    "EmulatorCredential": "amlevents.emulator.identity.auth",
+    "EmulatorServer": "amlevents.emulator.runtime.server",
+    "mint_token": "amlevents.emulator.identity.auth",
 }
 
 

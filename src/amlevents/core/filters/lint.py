@@ -2,7 +2,9 @@
 
 ``lint(filter)`` returns one sentence per problem, each saying what to do instead. It never raises for a valid
 ``EventFilter``: the warnings are advice, the evaluator and the service decide. The checks use the AML catalog
-(``amlevents.core.catalog``) and the pitfalls in ``shared/reference/aml-events.md`` and ``filtering.md``.
+(``amlevents.core.catalog``) and the pitfalls of the event schema and filtering docs:
+https://learn.microsoft.com/azure/event-grid/event-schema-machine-learning and
+https://learn.microsoft.com/azure/event-grid/event-filtering.
 """
 
 from __future__ import annotations

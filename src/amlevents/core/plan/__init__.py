@@ -5,7 +5,6 @@ steps (create, update, delete, no change) with the bodies to send.
 from __future__ import annotations
 
 from amlevents.core.plan.diff import diff
-from amlevents.core.plan.normalize import with_retry_defaults
 from amlevents.core.plan.steps import (
     Action,
     PlannedChange,
@@ -31,5 +30,4 @@ __all__ = [
     "to_json",
     "topic_name_of",
     "update_body",
-    "with_retry_defaults",
 ]

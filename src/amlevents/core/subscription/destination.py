@@ -1,8 +1,10 @@
 """Where an event subscription delivers: the destination, identity delivery and dead-lettering, as wire JSON.
 
-Wire JSON means the ARM REST shapes of API 2025-02-15 (camelCase). The checks are az's client-side ones
-(shared/reference/az-cli.md §1a) without az's silent mistakes: a batch of 0, a queue TTL of 0, a storage queue
-id without a queue and an ``http://`` webhook are refused. Error messages name the option the value came from.
+Wire JSON means the ARM REST shapes of API 2025-02-15 (camelCase). The checks are the client-side ones of
+``az eventgrid event-subscription create``
+(https://github.com/Azure/azure-cli/blob/dev/src/azure-cli/azure/cli/command_modules/eventgrid/custom.py)
+without az's silent mistakes: a batch of 0, a queue TTL of 0, a storage queue id without a queue and an
+``http://`` webhook are refused. Error messages name the option the value came from.
 
 ``delivery_fields`` and ``dead_letter_fields`` apply a ``SubscriptionOptions`` to the current properties (empty
 for a new subscription), carrying over every current setting the user did not name.
@@ -37,7 +39,7 @@ ENDPOINT_TYPES: dict[str, str] = {
     "hybridconnection": "HybridConnection",
 }
 BATCH_TYPES = ("WebHook", "AzureFunction")
-# azure-mgmt-eventgrid 10.4 always sends these for WebHook/AzureFunction (arm-contract.md §3); so do we.
+# azure-mgmt-eventgrid 10.4 always sends these for WebHook/AzureFunction (seen on the wire); so do we.
 DEFAULT_MAX_EVENTS_PER_BATCH = 1
 DEFAULT_PREFERRED_BATCH_SIZE_KB = 64
 TLS_VERSIONS = ("1.0", "1.1", "1.2")
@@ -106,7 +108,7 @@ _RESOURCE_IDS: dict[str, tuple[str, str]] = {
 }
 _QUEUE_SEP = "/queueServices/default/queues/"
 _CONTAINER_SEP = "/blobServices/default/containers/"
-# az's texts (az-cli.md §1a), with a space after "is:"
+# az's texts (its eventgrid custom.py, cited above), with a space after "is:"
 _QUEUE_FORMAT = (
     "Expected format of --endpoint for storage queue is: /subscriptions/id/resourceGroups/rg/providers/"
     "Microsoft.Storage/storageAccounts/sa1/queueServices/default/queues/queueName"

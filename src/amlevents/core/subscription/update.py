@@ -2,8 +2,11 @@
 
 Event Grid's PATCH (``EventSubscriptionUpdateParameters``) replaces every top-level field it carries whole
 and keeps the others, so the body carries each field that changes, complete, and nothing else. az instead
-rebuilds the whole object and loses settings on the way (az-cli.md §4 bugs 6-10); here a field is rebuilt from
-the current one with only the named options applied (``core.subscription.desired_properties``).
+rebuilds the whole object and loses settings on the way (delivery attributes, the destination type, the
+dead-letter destination, the whole advanced-filter list: ``update_event_subscription`` in
+https://github.com/Azure/azure-cli/blob/dev/src/azure-cli/azure/cli/command_modules/eventgrid/custom.py);
+here a field is rebuilt from the current one with only the named options applied
+(``core.subscription.desired_properties``).
 """
 
 from __future__ import annotations

@@ -29,18 +29,18 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from amlevents.core.redact import redact_resource, redact_text
-from amlevents.emulator import admin, routes, wirejson
-from amlevents.emulator.auth import authenticate
-from amlevents.emulator.backend import Backend, iso
-from amlevents.emulator.errors import (
+from amlevents.emulator.identity.auth import authenticate
+from amlevents.emulator.identity.endpoints import Identity, audiences, is_identity_path
+from amlevents.emulator.runtime import admin, routes, wirejson
+from amlevents.emulator.runtime.backend import Backend, iso
+from amlevents.emulator.runtime.errors import (
     MAX_BODY_BYTES,
     ArmError,
     missing_api_version,
     request_too_large,
 )
-from amlevents.emulator.faults import FaultRule, Faults
-from amlevents.emulator.handlers import Context, Reply, query_param
-from amlevents.emulator.identity import Identity, audiences, is_identity_path
+from amlevents.emulator.runtime.faults import FaultRule, Faults
+from amlevents.emulator.runtime.handlers import Context, Reply, query_param
 
 log = logging.getLogger("amlevents.emulator")
 LOG_LIMIT = 10_000

@@ -20,7 +20,7 @@ Paths (matched case-insensitively, ``//`` collapsed)::
     GET  /{tenant}/discovery/v2.0/keys, /{tenant}/discovery/keys    an empty key set (tokens are unsigned)
 
 ``{tenant}`` is the seeded tenant id or ``adfs``; anything else is refused as Entra ID refuses an unknown tenant.
-Each seeded principal has a client id and secret (``seed.py``) and may sign in with a federated token instead
+Each seeded principal has a client id and secret (``runtime/seed.py``) and may sign in with a federated token instead
 (workload identity: ``client_assertion`` of type jwt-bearer, a JWT for ``api://AzureADTokenExchange`` whose issuer
 and subject match one of the principal's ``federatedCredentials``, any when the seed lists none; signatures are not
 checked). The token is the emulator's usual unsigned JWT
@@ -44,10 +44,14 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from amlevents.emulator.auth import MANAGEMENT_AUDIENCES, decode_claims, mint_token
-from amlevents.emulator.errors import missing_api_version
-from amlevents.emulator.handlers import query_param
-from amlevents.emulator.seed import Principal, World
+from amlevents.emulator.identity.auth import (
+    MANAGEMENT_AUDIENCES,
+    decode_claims,
+    mint_token,
+)
+from amlevents.emulator.runtime.errors import missing_api_version
+from amlevents.emulator.runtime.handlers import query_param
+from amlevents.emulator.runtime.seed import Principal, World
 
 TOKEN_LIFETIME = 3599  # seconds, like Entra ID's expires_in for a fresh token
 _JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

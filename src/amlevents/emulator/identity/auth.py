@@ -24,9 +24,9 @@ import time
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-from amlevents.emulator import wirejson
-from amlevents.emulator.errors import ArmError
-from amlevents.emulator.seed import DEFAULT_PRINCIPALS, DEFAULT_TENANT_ID
+from amlevents.emulator.runtime import wirejson
+from amlevents.emulator.runtime.errors import ArmError
+from amlevents.emulator.runtime.seed import DEFAULT_PRINCIPALS, DEFAULT_TENANT_ID
 
 AUDIENCE = "https://management.azure.com/"
 # ARM accepts tokens for either spelling of the management resource.

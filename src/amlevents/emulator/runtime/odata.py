@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from amlevents.emulator.errors import ArmError, invalid_request
+from amlevents.emulator.runtime.errors import ArmError, invalid_request
 
 
 class ODataError(ValueError):

@@ -2,9 +2,12 @@
 
 Paths match case-insensitively (ARM treats ``resourceGroups``/``resourcegroups`` and provider namespaces
 alike) against the path with ``//`` collapsed and no trailing slash. ``action=None`` means any authenticated
-caller: the subscription and tenant lists (filtered to the caller), operation-status polls (the operation id is the capability; ARM lets the caller of an operation poll it
-whatever their role) and the permissions and role-definition reads (any signed-in user may read them, which is
-how a client checks its own access).
+caller: the subscription and tenant lists (filtered to the caller), operation-status polls (the operation id
+is the capability; ARM lets the caller of an operation poll it whatever their role) and the permissions and
+role-definition reads (any signed-in user may read them, which is how a client checks its own access).
+
+The handlers are each provider's (``eventgrid/handlers.py``, ``authorization/handlers.py``) and, for the seeded
+world, ``handlers.py`` here.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from amlevents.emulator import handlers as h
-from amlevents.emulator import rbac
-from amlevents.emulator.errors import ArmError
+from amlevents.emulator.authorization import handlers as authz
+from amlevents.emulator.authorization import rbac
+from amlevents.emulator.eventgrid import handlers as eg
+from amlevents.emulator.runtime import handlers as h
+from amlevents.emulator.runtime.errors import ArmError
 
 
 @dataclass(frozen=True)
@@ -44,13 +49,13 @@ _ST = "Microsoft.EventGrid/systemTopics"
 # The operations on an event subscription collection: (method, path below the collection, handler, action below
 # the resource type's namespace). The same for system-topic and workspace-scope subscriptions.
 _ES_OPERATIONS: tuple[tuple[str, str, Callable[..., h.Reply], str], ...] = (
-    ("GET", r"/(?P<name>[^/]+)", h.get_event_subscription, "read"),
-    ("PUT", r"/(?P<name>[^/]+)", h.put_event_subscription, "write"),
-    ("PATCH", r"/(?P<name>[^/]+)", h.patch_event_subscription, "write"),
-    ("DELETE", r"/(?P<name>[^/]+)", h.delete_event_subscription, "delete"),
-    ("POST", r"/(?P<name>[^/]+)/getFullUrl", h.get_full_url, "getFullUrl/action"),
-    ("POST", r"/(?P<name>[^/]+)/getDeliveryAttributes", h.get_delivery_attributes, "getDeliveryAttributes/action"),
-    ("GET", "", h.list_event_subscriptions, "read"),
+    ("GET", r"/(?P<name>[^/]+)", eg.get_event_subscription, "read"),
+    ("PUT", r"/(?P<name>[^/]+)", eg.put_event_subscription, "write"),
+    ("PATCH", r"/(?P<name>[^/]+)", eg.patch_event_subscription, "write"),
+    ("DELETE", r"/(?P<name>[^/]+)", eg.delete_event_subscription, "delete"),
+    ("POST", r"/(?P<name>[^/]+)/getFullUrl", eg.get_full_url, "getFullUrl/action"),
+    ("POST", r"/(?P<name>[^/]+)/getDeliveryAttributes", eg.get_delivery_attributes, "getDeliveryAttributes/action"),
+    ("GET", "", eg.list_event_subscriptions, "read"),
 )
 
 
@@ -62,23 +67,23 @@ def _event_subscription_routes(collection: str, namespace: str) -> list[tuple[st
 _TABLE: list[tuple[str, str, Callable[..., h.Reply], str | None]] = [
     # system topics and their event subscriptions (before the generic resource scope, which would also match)
     *_event_subscription_routes(_TOPIC + r"/eventSubscriptions", _TEG),
-    ("GET", _TOPIC, h.get_system_topic, f"{_ST}/read"),
-    ("PUT", _TOPIC, h.put_system_topic, f"{_ST}/write"),
-    ("PATCH", _TOPIC, h.patch_system_topic, f"{_ST}/write"),
-    ("DELETE", _TOPIC, h.delete_system_topic, f"{_ST}/delete"),
-    ("GET", _RG + r"/providers/Microsoft\.EventGrid/systemTopics", h.list_system_topics, f"{_ST}/read"),
-    ("GET", _SUB + r"/providers/Microsoft\.EventGrid/systemTopics", h.list_system_topics, f"{_ST}/read"),
+    ("GET", _TOPIC, eg.get_system_topic, f"{_ST}/read"),
+    ("PUT", _TOPIC, eg.put_system_topic, f"{_ST}/write"),
+    ("PATCH", _TOPIC, eg.patch_system_topic, f"{_ST}/write"),
+    ("DELETE", _TOPIC, eg.delete_system_topic, f"{_ST}/delete"),
+    ("GET", _RG + r"/providers/Microsoft\.EventGrid/systemTopics", eg.list_system_topics, f"{_ST}/read"),
+    ("GET", _SUB + r"/providers/Microsoft\.EventGrid/systemTopics", eg.list_system_topics, f"{_ST}/read"),
     # event subscriptions on a resource scope (the workspace)
     *_event_subscription_routes(_RES + _ES, _EG),
     # the subscription- and resource-group-wide lists (az's `event-subscription list --location`), regional and
     # global, each also per topic type
     *[("GET", scope + r"/providers/Microsoft\.EventGrid" + where + kind + r"/eventSubscriptions",
-       h.list_regional_event_subscriptions, f"{_EG}/read")
+       eg.list_regional_event_subscriptions, f"{_EG}/read")
       for scope in (_RG, _SUB) for where in (r"/locations/(?P<location>[^/]+)", "")
       for kind in (r"/topicTypes/(?P<ttype>[^/]+)", "")],
     # operations (the swagger examples spell both operationsStatus and operationStatus)
-    ("GET", _OPS + r"/operations?Status/(?P<op>[^/]+)", h.operation_status, None),
-    ("GET", _OPS + r"/operationResults/(?P<op>[^/]+)", h.operation_result, None),
+    ("GET", _OPS + r"/operations?Status/(?P<op>[^/]+)", eg.operation_status, None),
+    ("GET", _OPS + r"/operationResults/(?P<op>[^/]+)", eg.operation_result, None),
     # the seeded world
     ("GET", _WS + r"/(?P<ws>[^/]+)", h.get_workspace, "Microsoft.MachineLearningServices/workspaces/read"),
     ("GET", _WS, h.list_workspaces, "Microsoft.MachineLearningServices/workspaces/read"),
@@ -90,10 +95,11 @@ _TABLE: list[tuple[str, str, Callable[..., h.Reply], str | None]] = [
     ("GET", r"/subscriptions", h.list_subscriptions, None),
     ("GET", r"/tenants", h.list_tenants, None),
     # Microsoft.Authorization
-    ("GET", _SCOPE + r"/permissions", h.list_permissions, None),
-    ("GET", _SCOPE + r"/roleAssignments", h.list_role_assignments, "Microsoft.Authorization/roleAssignments/read"),
-    ("GET", _SCOPE + r"/roleDefinitions/(?P<guid>[^/]+)", h.get_role_definition, None),
-    ("GET", _SCOPE + r"/roleDefinitions", h.list_role_definitions, None),
+    ("GET", _SCOPE + r"/permissions", authz.list_permissions, None),
+    ("GET", _SCOPE + r"/roleAssignments", authz.list_role_assignments,
+     "Microsoft.Authorization/roleAssignments/read"),
+    ("GET", _SCOPE + r"/roleDefinitions/(?P<guid>[^/]+)", authz.get_role_definition, None),
+    ("GET", _SCOPE + r"/roleDefinitions", authz.list_role_definitions, None),
 ]
 
 ROUTES: tuple[Route, ...] = tuple(

@@ -20,17 +20,30 @@ path                  method  effect
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from werkzeug.wrappers import Request, Response
 
 from amlevents.core.errors import InvalidInputError
-from amlevents.emulator import wirejson
-from amlevents.emulator.errors import ArmError
-from amlevents.emulator.faults import FaultRule
+from amlevents.emulator.runtime import wirejson
+from amlevents.emulator.runtime.backend import Backend
+from amlevents.emulator.runtime.errors import ArmError
+from amlevents.emulator.runtime.faults import FaultRule, Faults
 
-if TYPE_CHECKING:
-    from amlevents.emulator.app import EmulatorApp
+
+class Steerable(Protocol):
+    """What the admin API reads and steers: the app serving it (``app.EmulatorApp``), named by this protocol
+    rather than imported, so that app -> admin is the only edge between the two modules."""
+
+    backend: Backend
+    faults: Faults
+    latency_ms: int
+
+    def requests(self) -> list[dict[str, Any]]: ...
+
+    def clear_requests(self) -> None: ...
+
+    def info(self) -> dict[str, Any]: ...
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -51,7 +64,7 @@ def _body(request: Request) -> Any:
         raise InvalidInputError(f"the request body is not valid JSON: {exc}") from None
 
 
-def _add_faults(app: EmulatorApp, body: Any) -> None:
+def _add_faults(app: Steerable, body: Any) -> None:
     items = body if isinstance(body, list) else [body]
     for item in items:
         if isinstance(item, str):
@@ -64,11 +77,11 @@ def _add_faults(app: EmulatorApp, body: Any) -> None:
             raise InvalidInputError("a fault is a spec string or a rule object")
 
 
-def _config(app: EmulatorApp) -> dict[str, Any]:
+def _config(app: Steerable) -> dict[str, Any]:
     return {"provisioningDelay": app.backend.provisioning_delay, "latencyMs": app.latency_ms}
 
 
-def _set_config(app: EmulatorApp, body: Any) -> None:
+def _set_config(app: Steerable, body: Any) -> None:
     if not isinstance(body, dict):
         raise InvalidInputError("config must be a JSON object")
     unknown = sorted(set(body) - {"provisioningDelay", "latencyMs"})
@@ -83,7 +96,7 @@ def _set_config(app: EmulatorApp, body: Any) -> None:
         app.latency_ms = int(body["latencyMs"])
 
 
-def handle(app: EmulatorApp, request: Request, path: str) -> Response:
+def handle(app: Steerable, request: Request, path: str) -> Response:
     """Answer one admin request."""
     name, method = path.lower().removeprefix("/_emulator").strip("/"), request.method
     try:

@@ -1,6 +1,6 @@
 """System topics (a mixin of ``Backend``): one per source, here an AML workspace.
 
-Rules (``shared/reference/arm-contract.md`` §2): ``location`` is required and must be the source's region;
+Rules: ``location`` is required and must be the source's region;
 ``properties.source`` must be an existing seeded workspace (404 as ARM words it otherwise); ``topicType``
 compares case-insensitively with ``Microsoft.MachineLearningServices.Workspaces``; a second topic for the same
 source is refused naming the existing one (which may be the hidden ``{workspace}-{guid}`` topic Azure created for
@@ -19,18 +19,18 @@ from typing import TYPE_CHECKING, Any
 from amlevents.core.catalog import TOPIC_TYPE
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.names import check_topic_name
-from amlevents.emulator import operations, views
-from amlevents.emulator.errors import (
+from amlevents.emulator.eventgrid import operations, views
+from amlevents.emulator.eventgrid.operations import BUSY
+from amlevents.emulator.runtime.errors import (
     ArmError,
     conflict,
     invalid_request,
     resource_not_found,
 )
-from amlevents.emulator.operations import BUSY
-from amlevents.emulator.store import Tx
+from amlevents.emulator.runtime.store import Tx
 
-if TYPE_CHECKING:
-    from amlevents.emulator.backend import Backend
+if TYPE_CHECKING:  # the mixin names its host class; the one accepted cycle (see runtime/backend.py)
+    from amlevents.emulator.runtime.backend import Backend
 
 KIND = "systemTopic"
 TYPE = "Microsoft.EventGrid/systemTopics"

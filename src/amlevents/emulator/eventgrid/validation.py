@@ -27,52 +27,30 @@ from amlevents.core.catalog import EVENT_TYPES, TOPIC_TYPE
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.filters import EventFilter, WireFormatError, limit_violations
 from amlevents.core.names import check_name
-from amlevents.core.subscription import (
+from amlevents.emulator.eventgrid.contract import (
+    ARM_ID_PREFIX,
+    BATCH_RANGES,
     DEFAULT_SCHEMA,
+    ENDPOINT_FIELDS,
+    ENDPOINT_TYPES,
     MAX_DELIVERY_ATTRIBUTES,
     PAIRS,
+    RESOURCE_FORMS,
+    RETRY_RANGES,
+    SCHEMAS,
+    TLS_VERSIONS,
     WRITABLE,
 )
-from amlevents.core.subscription.destination import _ARM, TLS_VERSIONS
-from amlevents.emulator.errors import invalid_request, invalid_subscription
+from amlevents.emulator.runtime.errors import invalid_request, invalid_subscription
 
 URL_INVALID = ("Supplied URL is invalid. It cannot be null or empty and should be a proper HTTPS URL like "
                "https://www.example.com.")
-# In the order the unsupported-schema message lists them (core.subscription.SCHEMAS has another order).
-SCHEMAS = ("EventGridSchema", "CustomInputSchema", "CloudEventSchemaV1_0")
 DEFAULT_EVENT_TYPES = tuple(t.event_type for t in EVENT_TYPES)
 _KNOWN_EVENT_TYPES = frozenset(t.lower() for t in DEFAULT_EVENT_TYPES)
-
-# endpointType -> the provider part of the destination's resourceId ({...} is one path segment)
-_RESOURCE_FORMS: dict[str, str] = {
-    "EventHub": "Microsoft.EventHub/namespaces/{namespace}/eventhubs/{eventHub}",
-    "StorageQueue": "Microsoft.Storage/storageAccounts/{storageAccount}",
-    "HybridConnection": "Microsoft.Relay/namespaces/{namespace}/hybridConnections/{hybridConnection}",
-    "ServiceBusQueue": "Microsoft.ServiceBus/namespaces/{namespace}/queues/{queue}",
-    "ServiceBusTopic": "Microsoft.ServiceBus/namespaces/{namespace}/topics/{topic}",
-    "AzureFunction": "Microsoft.Web/sites/{functionApp}/functions/{function}",
-    "NamespaceTopic": "Microsoft.EventGrid/namespaces/{namespace}/topics/{topic}",
-}
 
 
 def _form_regex(form: str) -> str:
     return "/".join("[^/]+" if part.startswith("{") else re.escape(part) for part in form.split("/"))
-
-
-_FIELDS: dict[str, tuple[str, ...]] = {
-    "WebHook": ("endpointUrl", "maxEventsPerBatch", "preferredBatchSizeInKilobytes", "azureActiveDirectoryTenantId",
-                "azureActiveDirectoryApplicationIdOrUri", "deliveryAttributeMappings", "minimumTlsVersionAllowed"),
-    "EventHub": ("resourceId", "deliveryAttributeMappings"),
-    "StorageQueue": ("resourceId", "queueName", "queueMessageTimeToLiveInSeconds"),
-    "HybridConnection": ("resourceId", "deliveryAttributeMappings"),
-    "ServiceBusQueue": ("resourceId", "deliveryAttributeMappings"),
-    "ServiceBusTopic": ("resourceId", "deliveryAttributeMappings"),
-    "AzureFunction": ("resourceId", "maxEventsPerBatch", "preferredBatchSizeInKilobytes", "deliveryAttributeMappings"),
-    "MonitorAlert": ("severity", "description", "actionGroups"),
-    "NamespaceTopic": ("resourceId",),
-}
-ENDPOINT_TYPES = tuple(_FIELDS)
-_BATCH_FIELDS = {"maxEventsPerBatch": (1, 5000), "preferredBatchSizeInKilobytes": (1, 1024)}
 
 
 def _canonical(value: Any, choices: tuple[str, ...]) -> str | None:
@@ -103,7 +81,7 @@ def _object(value: Any, what: str) -> dict[str, Any]:
 
 
 def validate_name(name: str) -> None:
-    """Event subscription names: 3-64 letters, digits and hyphens (``core.subscription.check_name``)."""
+    """Event subscription names: 3-64 letters, digits and hyphens (Event Grid's rule, ``core.names.check_name``)."""
     try:
         check_name(name)
     except InvalidInputError:
@@ -124,8 +102,8 @@ def check_https_url(url: Any) -> str:
 
 
 def _resource_id(value: Any, endpoint_type: str, what: str = "resourceId") -> str:
-    form = _RESOURCE_FORMS[endpoint_type]
-    if not isinstance(value, str) or not re.fullmatch(_ARM + _form_regex(form), value.strip(), re.IGNORECASE):
+    form = RESOURCE_FORMS[endpoint_type]
+    if not isinstance(value, str) or not re.fullmatch(ARM_ID_PREFIX + _form_regex(form), value.strip(), re.IGNORECASE):
         raise invalid_subscription(
             f"The {what} '{value}' of the {endpoint_type} destination is not a valid Azure resource ID. It should "
             f"be /subscriptions/{{subscriptionId}}/resourceGroups/{{resourceGroup}}/providers/{form}."
@@ -179,12 +157,12 @@ def normalize_destination(value: Any, what: str = "destination") -> dict[str, An
             f"Unsupported endpoint type {dest.get('endpointType')!r}. Supported endpoint types are: "
             + ", ".join(ENDPOINT_TYPES) + ".")
     given = _object(dest.get("properties") or {}, f"{what}.properties")
-    for batch in _BATCH_FIELDS:
-        if given.get(batch) is not None and batch not in _FIELDS[endpoint_type]:
+    for batch in BATCH_RANGES:
+        if given.get(batch) is not None and batch not in ENDPOINT_FIELDS[endpoint_type]:
             raise invalid_subscription(f"{batch} is supported only for WebHook and AzureFunction destinations.")
-    if given.get("deliveryAttributeMappings") and "deliveryAttributeMappings" not in _FIELDS[endpoint_type]:
+    if given.get("deliveryAttributeMappings") and "deliveryAttributeMappings" not in ENDPOINT_FIELDS[endpoint_type]:
         raise invalid_subscription(f"Delivery attribute mappings are not supported for {endpoint_type} destinations.")
-    props = {k: given[k] for k in _FIELDS[endpoint_type] if given.get(k) is not None}
+    props = {k: given[k] for k in ENDPOINT_FIELDS[endpoint_type] if given.get(k) is not None}
     if endpoint_type == "WebHook":
         props["endpointUrl"] = check_https_url(given.get("endpointUrl"))
         tls = props.get("minimumTlsVersionAllowed")
@@ -195,7 +173,7 @@ def normalize_destination(value: Any, what: str = "destination") -> dict[str, An
             raise invalid_subscription("A MonitorAlert destination needs a severity between Sev0 and Sev4.")
         groups = props.get("actionGroups") or []
         bad = [g for g in groups if not isinstance(g, str) or not re.fullmatch(
-            _ARM + "Microsoft.Insights/actionGroups/[^/]+", g, re.IGNORECASE)]
+            ARM_ID_PREFIX + "Microsoft.Insights/actionGroups/[^/]+", g, re.IGNORECASE)]
         if bad or not isinstance(groups, list):
             raise invalid_subscription(f"actionGroups must be Microsoft.Insights/actionGroups resource IDs: {bad}.")
     else:
@@ -207,7 +185,7 @@ def normalize_destination(value: Any, what: str = "destination") -> dict[str, An
         if ttl is not None and (_int(ttl, "queueMessageTimeToLiveInSeconds") < 1 and ttl != -1):
             raise invalid_subscription(
                 f"queueMessageTimeToLiveInSeconds must be -1 (infinite) or a positive number of seconds, got {ttl}.")
-    for batch, (low, high) in _BATCH_FIELDS.items():
+    for batch, (low, high) in BATCH_RANGES.items():
         if batch in props:
             props[batch] = _in_range(props[batch], batch, low, high)
     if "deliveryAttributeMappings" in props:
@@ -234,7 +212,8 @@ def _dead_letter(value: Any, what: str) -> dict[str, Any]:
         raise invalid_subscription(f"{what}.endpointType must be StorageBlob.")
     props = _object(dest.get("properties") or {}, f"{what}.properties")
     rid = props.get("resourceId")
-    if not isinstance(rid, str) or not re.fullmatch(_ARM + "Microsoft.Storage/storageAccounts/[^/]+", rid, re.I):
+    storage_account = ARM_ID_PREFIX + "Microsoft.Storage/storageAccounts/[^/]+"
+    if not isinstance(rid, str) or not re.fullmatch(storage_account, rid, re.I):
         raise invalid_subscription(
             f"The dead letter resourceId '{rid}' is not a valid storage account ID. It should be /subscriptions/"
             "{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Storage/storageAccounts/{account}.")
@@ -312,13 +291,8 @@ def normalize_properties(props: Any, *, now: datetime, check_expiration: bool = 
         out["eventDeliverySchema"] = schema
     if props.get("retryPolicy") is not None:
         retry = _object(props["retryPolicy"], "retryPolicy")
-        clean = {}
-        if retry.get("maxDeliveryAttempts") is not None:
-            clean["maxDeliveryAttempts"] = _in_range(retry["maxDeliveryAttempts"], "maxDeliveryAttempts", 1, 30)
-        if retry.get("eventTimeToLiveInMinutes") is not None:
-            clean["eventTimeToLiveInMinutes"] = _in_range(
-                retry["eventTimeToLiveInMinutes"], "eventTimeToLiveInMinutes", 1, 1440)
-        out["retryPolicy"] = clean
+        out["retryPolicy"] = {key: _in_range(retry[key], key, low, high)
+                              for key, (low, high) in RETRY_RANGES.items() if retry.get(key) is not None}
     has_dl, has_dl_identity = (props.get("deadLetterDestination") is not None,
                                props.get("deadLetterWithResourceIdentity") is not None)
     if has_dl and has_dl_identity:
@@ -341,7 +315,7 @@ def merge_update(stored: dict[str, Any], update: Any) -> dict[str, Any]:
 
     Setting one of a pair (destination / deliveryWithResourceIdentity, deadLetterDestination /
     deadLetterWithResourceIdentity) drops the other, as the service answers ``"destination": null`` after a
-    PATCH to identity delivery (recording 07).
+    PATCH to identity delivery (``contract.PAIRS``).
     """
     if not isinstance(update, dict):
         raise invalid_subscription("The update body must be a JSON object.")

@@ -11,7 +11,7 @@ from typer._click.exceptions import (
 )
 from typer.core import TyperCommand
 
-from amlevents.cli.context import address, identity_label, session, state, ui
+from amlevents.cli.context import address, desired_state_service, state
 from amlevents.cli.options import (
     OutputOpt,
     QueryOpt,
@@ -70,13 +70,6 @@ PLAN_COLUMNS = [
 ]
 
 
-def _desired_service(ctx: typer.Context) -> Any:
-    from amlevents.arm.desired import DesiredStateService
-
-    # the same Ui and identity label as the subscription commands
-    return DesiredStateService(session(ctx), ui(ctx), identity_label=identity_label(ctx))
-
-
 def _load(file: str) -> Any:
     from amlevents.core.manifest import load_manifest
 
@@ -111,7 +104,7 @@ def plan_command(
     from amlevents.core.plan import Action, to_json
 
     try:
-        states = _desired_service(ctx).plan(_load(file), prune=prune)
+        states = desired_state_service(ctx).plan(_load(file), prune=prune)
     except AmlEventsError as exc:
         if detailed_exitcode:
             exc.exit_code = ExitCode.ERROR  # Terraform: 1 means error, whatever it was
@@ -150,7 +143,7 @@ def apply_command(
     from amlevents.core.errors import ExitCode, InvalidInputError
     from amlevents.core.plan import Action
 
-    svc = _desired_service(ctx)
+    svc = desired_state_service(ctx)
     states = svc.plan(_load(file), prune=prune)
     steps = [step for s in states for step in s.steps]
     changing = [s for s in steps if s.action is not Action.NO_CHANGE]
@@ -231,7 +224,7 @@ def export_command(
     if out and not out.resolve().parent.is_dir():  # before reading anything, not after
         raise InvalidInputError(f"cannot write {out}: the directory {out.resolve().parent} does not exist",
                                 hint="create it, or give --out another path")
-    svc = _desired_service(ctx)
+    svc = desired_state_service(ctx)
     refs: list[WorkspaceRef] = [WorkspaceRef.parse(i) for i in workspace_ids or ()]
     if all_in_group or workspaces:
         # Only the subscription and group matter here; the name is a placeholder for the resolver.

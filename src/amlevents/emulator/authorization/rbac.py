@@ -1,6 +1,6 @@
 """Azure RBAC evaluation, pure: wildcard actions, notActions, scope inheritance.
 
-Rules modelled (``shared/reference/rbac.md`` §7):
+Rules modelled (Azure RBAC's, https://learn.microsoft.com/azure/role-based-access-control/overview):
 
 - A role assignment applies to a request when its scope is the request scope or one of its parents
   (subscription -> resource group -> resource -> extension resource below it). Scopes compare case-insensitively
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from amlevents.core.access import Permission, action_matches, is_allowed
 
 if TYPE_CHECKING:
-    from amlevents.emulator.seed import RoleAssignment
+    from amlevents.emulator.runtime.seed import RoleAssignment
 
 # action_matches, is_allowed and Permission are re-exported from amlevents.core.access.
 __all__ = ["Permission", "action_matches", "applicable", "effective_permissions", "is_allowed", "normalize_path",

@@ -1,9 +1,8 @@
 """Event subscriptions, on a workspace scope or under a system topic (a mixin of ``Backend``).
 
 Both kinds share one implementation; a ``Parent`` says what differs: the resource type, the ``topic`` property
-(the workspace id lower-cased from ``/providers/`` on for scope subscriptions, as the recordings show; the
-system topic's id under a
-topic, as the swagger examples show) and the names in 404 messages.
+(the workspace id lower-cased from ``/providers/`` on for scope subscriptions, as the Azure CLI's recorded tests
+show; the system topic's id under a topic, as the swagger examples show) and the names in 404 messages.
 
 Creating a subscription directly on a workspace auto-creates a system topic ``{workspace}-{guid}`` for that
 source when none exists, as Azure does; it is deleted with the workspace's last scope subscription (unless it
@@ -26,20 +25,24 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from amlevents.core.catalog import TOPIC_TYPE
-from amlevents.emulator import operations, views
-from amlevents.emulator.errors import conflict, invalid_subscription, resource_not_found
-from amlevents.emulator.operations import BUSY
-from amlevents.emulator.seed import Workspace
-from amlevents.emulator.store import Tx
-from amlevents.emulator.validation import (
+from amlevents.emulator.eventgrid import operations, views
+from amlevents.emulator.eventgrid.operations import BUSY
+from amlevents.emulator.eventgrid.validation import (
     check_schema_change,
     merge_update,
     normalize_properties,
     validate_name,
 )
+from amlevents.emulator.runtime.errors import (
+    conflict,
+    invalid_subscription,
+    resource_not_found,
+)
+from amlevents.emulator.runtime.seed import Workspace
+from amlevents.emulator.runtime.store import Tx
 
-if TYPE_CHECKING:
-    from amlevents.emulator.backend import Backend
+if TYPE_CHECKING:  # the mixin names its host class; the one accepted cycle (see runtime/backend.py)
+    from amlevents.emulator.runtime.backend import Backend
 
 KIND = "eventSubscription"
 
@@ -80,8 +83,8 @@ def _dt(t: float) -> datetime:
 
 def azure_topic(resource_id: str) -> str:
     """``properties.topic`` as Event Grid writes it: the subscription and resource group part as given, the rest
-    lower case (recordings 01-07: ``/subscriptions/…/resourceGroups/clitest.rg000001/providers/microsoft.eventgrid/
-    topics/cli000002``)."""
+    lower case, as in the Azure CLI's recorded tests (linked in ``contract.py``):
+    ``/subscriptions/…/resourceGroups/clitest.rg000001/providers/microsoft.eventgrid/topics/cli000002``."""
     cut = resource_id.lower().find("/providers/")
     return resource_id if cut < 0 else resource_id[:cut] + resource_id[cut:].lower()
 
@@ -198,7 +201,8 @@ class SubscriptionsMixin:
             if parent.workspace is not None and existing is None:
                 self._ensure_topic(tx, parent.workspace, principal_id, now)
             doc, op = self._write(tx, parent, name, props, existing, principal_id, now, outcome)
-        # The create response echoes secret attribute values (recording 06); later reads hide them.
+        # The create response echoes secret attribute values (the Azure CLI's recorded
+        # test_event_subscription_delivery_attributes); later reads hide them.
         return views.event_subscription(doc, reveal_secrets=True, defaults=False), op
 
     def update_event_subscription(self: Backend, ref: ParentRef, name: str, body: Any, principal_id: str,

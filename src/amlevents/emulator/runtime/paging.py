@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from amlevents.emulator.errors import invalid_request
+from amlevents.emulator.runtime.errors import invalid_request
 
 DEFAULT_TOP = 20
 MAX_TOP = 100

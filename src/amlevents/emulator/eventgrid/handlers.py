@@ -1,71 +1,17 @@
-"""Request handlers: parse the request, call one backend method, serialise the answer.
+"""Event Grid's request handlers: event subscriptions, system topics and the status of their operations.
 
-Each handler takes a ``Context`` and the route's named groups and returns a ``Reply`` (status, JSON body,
-headers). LRO headers, ``nextLink`` and ``$filter``/``$top`` live here because they are about URLs; the rules
-are in the backend.
+Long-running writes answer with ``Azure-AsyncOperation`` (and ``Location`` for a DELETE) pointing at the
+operation's status and result under ``/providers/Microsoft.EventGrid/locations/{location}``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from werkzeug.wrappers import Request
-
-from amlevents.emulator import paging, wirejson
-from amlevents.emulator.backend import Backend
-from amlevents.emulator.errors import ArmError, invalid_content
-from amlevents.emulator.odata import ODataError, compile_filter, role_assignment_filter
-from amlevents.emulator.subscriptions import ParentRef
-
-
-def query_param(args: Mapping[str, str], name: str) -> str | None:
-    """A query parameter by name, ignoring case (ARM does); None when absent."""
-    wanted = name.lower()
-    return next((v for k, v in args.items() if k.lower() == wanted), None)
-
-
-@dataclass
-class Reply:
-    """An HTTP answer: status, JSON body (None: empty) and headers."""
-
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Context:
-    """What a handler needs to know about the request beyond its path parameters."""
-
-    backend: Backend
-    request: Request
-    principal_id: str
-    base_url: str
-    path: str
-    api_version: str
-    fail_operation: Callable[[], bool]
-
-    def query(self, name: str) -> str | None:
-        """A query parameter by name, ignoring case (ARM does)."""
-        return query_param(self.request.args, name)
-
-    def url(self, path: str | None = None) -> str:
-        """The absolute URL of ``path`` (default: this request's path) with this request's ``api-version``."""
-        return f"{self.base_url}{self.path if path is None else path}?api-version={quote(self.api_version)}"
-
-    def json(self) -> Any:
-        """The JSON request body; 400 InvalidRequestContent when it does not parse."""
-        raw = self.request.get_data(cache=True)
-        if not raw.strip():
-            return None
-        try:
-            return wirejson.loads(raw)
-        except ValueError as exc:
-            raise invalid_content(str(exc)) from None
+from amlevents.emulator.eventgrid.subscriptions import ParentRef
+from amlevents.emulator.runtime.errors import ArmError
+from amlevents.emulator.runtime.handlers import Context, Reply, paged
 
 
 def _operation_headers(ctx: Context, op: dict[str, Any], with_location: bool = False) -> dict[str, str]:
@@ -75,31 +21,6 @@ def _operation_headers(ctx: Context, op: dict[str, Any], with_location: bool = F
     if with_location:
         headers["Location"] = ctx.url(f"{base}/operationResults/{op['id'].upper()}")
     return headers
-
-
-@contextmanager
-def _odata_errors() -> Iterator[None]:
-    """Turn a ``$filter`` the parser refuses into ARM's 400 InvalidRequest."""
-    try:
-        yield
-    except ODataError as exc:
-        raise exc.to_arm() from None
-
-
-def _paged(ctx: Context, items: list[dict[str, Any]]) -> Reply:
-    top = paging.parse_top(ctx.query("$top"))
-    text = ctx.query("$filter")
-    if text:
-        with _odata_errors():
-            keep = compile_filter(text, ("name",))
-        items = [i for i in items if keep({"name": i["name"]})]
-    chunk, token = paging.page(items, top, ctx.query("$skipToken"))
-    body: dict[str, Any] = {"value": chunk}
-    if token:
-        body["nextLink"] = paging.next_link(
-            ctx.base_url, ctx.path,
-            {"api-version": ctx.api_version, "$filter": text or None, "$top": str(top), "$skipToken": token})
-    return Reply(200, body)
 
 
 def _ref(params: dict[str, str]) -> ParentRef:
@@ -147,7 +68,7 @@ def get_delivery_attributes(ctx: Context, name: str, **parent: str) -> Reply:
 
 def list_event_subscriptions(ctx: Context, **parent: str) -> Reply:
     """GET the list of a workspace or system topic, paged, with the name $filter."""
-    return _paged(ctx, ctx.backend.list_event_subscriptions(_ref(parent)))
+    return paged(ctx, ctx.backend.list_event_subscriptions(_ref(parent)))
 
 
 def list_regional_event_subscriptions(ctx: Context, sub: str, rg: str | None = None, location: str | None = None,
@@ -155,7 +76,7 @@ def list_regional_event_subscriptions(ctx: Context, sub: str, rg: str | None = N
     """GET a subscription- or resource-group-wide list, regional (``locations/{location}``) or global (no
     location: subscriptions on global resources, of which the emulator has none), optionally for one topic type."""
     items = ctx.backend.list_regional_event_subscriptions(sub, rg, location or "global", ttype)
-    return _paged(ctx, items)
+    return paged(ctx, items)
 
 
 # --- system topics -------------------------------------------------------------------------------------------
@@ -184,7 +105,7 @@ def delete_system_topic(ctx: Context, sub: str, rg: str, topic: str) -> Reply:
 
 def list_system_topics(ctx: Context, sub: str, rg: str | None = None) -> Reply:
     """GET the topics of a resource group or subscription, paged."""
-    return _paged(ctx, ctx.backend.list_system_topics(sub, rg))
+    return paged(ctx, ctx.backend.list_system_topics(sub, rg))
 
 
 # --- operations ----------------------------------------------------------------------------------------------
@@ -207,62 +128,3 @@ def operation_result(ctx: Context, sub: str, location: str, op: str) -> Reply:
         error = record.get("error") or {"code": "ResourceOperationFailure", "message": "The operation failed."}
         raise ArmError(400, error["code"], error["message"], error.get("details"))
     return Reply(202, None, {"Location": ctx.url()})
-
-
-# --- the seeded world ----------------------------------------------------------------------------------------
-
-def get_workspace(ctx: Context, sub: str, rg: str, ws: str) -> Reply:
-    """GET one seeded workspace."""
-    return Reply(200, ctx.backend.workspace_view(sub, rg, ws))
-
-
-def list_workspaces(ctx: Context, sub: str, rg: str | None = None) -> Reply:
-    """GET the seeded workspaces of a resource group or subscription."""
-    return Reply(200, {"value": ctx.backend.list_workspaces(sub, rg)})
-
-
-def get_resource_group(ctx: Context, sub: str, rg: str) -> Reply:
-    """GET a seeded resource group."""
-    return Reply(200, ctx.backend.resource_group_view(sub, rg))
-
-
-def get_subscription(ctx: Context, sub: str) -> Reply:
-    """GET the seeded subscription."""
-    return Reply(200, ctx.backend.subscription_view(sub))
-
-
-def list_subscriptions(ctx: Context) -> Reply:
-    """GET the subscriptions the caller can see (``az login`` lists them)."""
-    return Reply(200, {"value": ctx.backend.list_subscriptions(ctx.principal_id)})
-
-
-def list_tenants(ctx: Context) -> Reply:
-    """GET the tenants of the caller."""
-    return Reply(200, {"value": ctx.backend.tenants()})
-
-
-# --- Microsoft.Authorization ----------------------------------------------------------------------------------
-
-def list_permissions(ctx: Context, scope: str) -> Reply:
-    """GET the caller's permissions at the scope."""
-    return Reply(200, {"value": ctx.backend.permissions(ctx.principal_id, scope)})
-
-
-def list_role_assignments(ctx: Context, scope: str) -> Reply:
-    """GET role assignments with atScope()/assignedTo()/principalId filters."""
-    with _odata_errors():
-        query = role_assignment_filter(ctx.query("$filter"))
-    return Reply(200, {"value": ctx.backend.role_assignments(scope or "/", query)})
-
-
-def get_role_definition(ctx: Context, scope: str, guid: str) -> Reply:
-    """GET one role definition by GUID."""
-    return Reply(200, ctx.backend.role_definition(scope, guid))
-
-
-def list_role_definitions(ctx: Context, scope: str) -> Reply:
-    """GET role definitions, optionally filtered on roleName/type."""
-    text = ctx.query("$filter")
-    with _odata_errors():
-        accept = compile_filter(text, ("roleName", "type")) if text else None
-    return Reply(200, {"value": ctx.backend.role_definitions(scope, accept)})

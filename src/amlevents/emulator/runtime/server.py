@@ -24,11 +24,15 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from amlevents.emulator.app import EmulatorApp
-from amlevents.emulator.backend import Backend
-from amlevents.emulator.errors import protocol_error
-from amlevents.emulator.faults import FaultRule, Faults
-from amlevents.emulator.tls import CertPaths, ensure_certificates, server_context
+from amlevents.emulator.runtime.app import EmulatorApp
+from amlevents.emulator.runtime.backend import Backend
+from amlevents.emulator.runtime.errors import protocol_error
+from amlevents.emulator.runtime.faults import FaultRule, Faults
+from amlevents.emulator.runtime.tls import (
+    CertPaths,
+    ensure_certificates,
+    server_context,
+)
 
 log = logging.getLogger("amlevents.emulator")
 HOST = "127.0.0.1"

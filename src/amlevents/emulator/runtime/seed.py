@@ -15,9 +15,9 @@ Default world (``DEFAULT_SEED``)::
                                                                  at local-workspace
     nobody                55555555-5555-4555-8555-555555555555   (none)
 
-Each principal can also sign in as a service principal (client-credentials grant, ``identity.py``): its client id
-is its object id with the first character replaced by ``c`` (owner: ``c1111111-1111-4111-8111-111111111111``) and
-its secret is ``local-<name>-secret`` (``local-owner-secret``), unless the seed gives ``clientId``/``clientSecret``.
+Each principal can also sign in as a service principal (client-credentials grant, ``identity/endpoints.py``): its
+client id is its object id with the first character replaced by ``c`` (owner: ``c1111111-1111-4111-8111-111111111111``)
+and its secret is ``local-<name>-secret`` (``local-owner-secret``), unless the seed gives ``clientId``/``clientSecret``.
 
 A seed file (YAML or JSON) has the same shape as ``DEFAULT_SEED`` and replaces it whole::
 
@@ -50,6 +50,7 @@ from amlevents.core.roles import BUILTIN_ROLES, EVENTSUBSCRIPTION_CONTRIBUTOR
 from amlevents.core.workspace import PROVIDER, RESOURCE_TYPE, WorkspaceRef
 
 WORKSPACE_TYPE = f"{PROVIDER}/{RESOURCE_TYPE}"
+SEEDED_AT = "2024-01-01T00:00:00.0000000Z"  # a fixed, plausible creation time for seeded resources
 _NS = uuid.UUID("5b0c2a52-6d0e-4c38-9d0b-6a1e2f3c4d5e")  # namespace for derived, stable GUIDs
 
 DEFAULT_SEED: dict[str, Any] = {

@@ -1,13 +1,15 @@
 """The emulator's domain: the seeded world, RBAC, and the Event Grid resources with their operations.
 
 ``Backend`` knows nothing about HTTP. Handlers call one method per ARM operation; each method runs in one
-SQLite transaction (``store.py``) that first settles due operations (``operations.py``), then reads, checks and
-writes. Refusals are ``ArmError`` s. Resource JSON comes from ``views.py``.
+SQLite transaction (``store.py``) that first settles due operations (``eventgrid/operations.py``), then reads,
+checks and writes. Refusals are ``ArmError`` s. Resource JSON comes from ``eventgrid/views.py``,
+``authorization/views.py`` and ``workspaces.py``.
 
 The seeded world (``seed.py``: subscription, resource groups, workspaces, principals, role assignments) is
 static; the state that changes (system topics, event subscriptions, operations) lives in the store.
-``reset()`` empties the store, which restores the seeded state. System topics are in ``topics.py`` and event
-subscriptions in ``subscriptions.py``, as mixins of this class.
+``reset()`` empties the store, which restores the seeded state. System topics are in ``eventgrid/topics.py`` and
+event subscriptions in ``eventgrid/subscriptions.py``, as mixins of this class; they name ``Backend`` only for type
+checking (``TYPE_CHECKING``), the one accepted cycle, so that each half of the domain reads on its own.
 """
 
 from __future__ import annotations
@@ -21,16 +23,21 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from amlevents.emulator import operations, rbac, views
-from amlevents.emulator.errors import (
+from amlevents.emulator.authorization import rbac
+from amlevents.emulator.authorization import views as authorization_views
+from amlevents.emulator.eventgrid import operations
+from amlevents.emulator.eventgrid.subscriptions import SubscriptionsMixin
+from amlevents.emulator.eventgrid.topics import TopicsMixin
+from amlevents.emulator.runtime import workspaces
+from amlevents.emulator.runtime.errors import (
     ArmError,
     authorization_failed,
     resource_group_not_found,
     resource_not_found,
     subscription_not_found,
 )
-from amlevents.emulator.odata import RoleAssignmentQuery
-from amlevents.emulator.seed import (
+from amlevents.emulator.runtime.odata import RoleAssignmentQuery
+from amlevents.emulator.runtime.seed import (
     WORKSPACE_TYPE,
     ResourceGroup,
     Workspace,
@@ -38,9 +45,7 @@ from amlevents.emulator.seed import (
     build_world,
     load_seed,
 )
-from amlevents.emulator.store import Store, Tx
-from amlevents.emulator.subscriptions import SubscriptionsMixin
-from amlevents.emulator.topics import TopicsMixin
+from amlevents.emulator.runtime.store import Store, Tx
 
 _SCOPE = re.compile(r"^/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?(?P<rest>/.*)?$", re.I)
 
@@ -196,7 +201,7 @@ class Backend(SubscriptionsMixin, TopicsMixin):
 
     def workspace_view(self, subscription_id: str, resource_group: str, name: str) -> dict[str, Any]:
         """GET one workspace."""
-        return views.workspace(self.workspace(subscription_id, resource_group, name), self.world)
+        return workspaces.workspace(self.workspace(subscription_id, resource_group, name), self.world)
 
     def list_workspaces(self, subscription_id: str, resource_group: str | None = None) -> list[dict[str, Any]]:
         """The workspaces of the subscription, or of one resource group."""
@@ -206,7 +211,7 @@ class Backend(SubscriptionsMixin, TopicsMixin):
         else:
             group = self.resource_group(subscription_id, resource_group)
             found = [w for w in self.world.workspaces if w.resource_group == group.name]
-        return [views.workspace(w, self.world) for w in sorted(found, key=lambda w: w.name.lower())]
+        return [workspaces.workspace(w, self.world) for w in sorted(found, key=lambda w: w.name.lower())]
 
     # --- authorization --------------------------------------------------------------------------------------
 
@@ -241,7 +246,7 @@ class Backend(SubscriptionsMixin, TopicsMixin):
                 continue
             above = rbac.scope_contains(a.scope, scope)
             if above or (not query.at_scope and rbac.scope_contains(scope, a.scope)):
-                found.append(views.role_assignment(a, self.world))
+                found.append(authorization_views.role_assignment(a, self.world))
         return found
 
     def role_definition(self, scope: str, guid: str) -> dict[str, Any]:
@@ -251,7 +256,7 @@ class Backend(SubscriptionsMixin, TopicsMixin):
         if definition is None:
             raise ArmError(404, "RoleDefinitionDoesNotExist",
                            f"The specified role definition with ID '{guid}' does not exist.")
-        return views.role_definition(definition, self.world, at_subscription=bool(scope.strip("/")))
+        return authorization_views.role_definition(definition, self.world, at_subscription=bool(scope.strip("/")))
 
     def role_definitions(self, scope: str, accept: Callable[[dict[str, str]], bool] | None = None,
                          ) -> list[dict[str, Any]]:
@@ -260,7 +265,7 @@ class Backend(SubscriptionsMixin, TopicsMixin):
         out = []
         for d in self.world.role_definitions.values():
             if accept is None or accept({"rolename": d["roleName"], "type": d.get("type", "BuiltInRole")}):
-                out.append(views.role_definition(d, self.world, at_subscription=bool(scope.strip("/"))))
+                out.append(authorization_views.role_definition(d, self.world, at_subscription=bool(scope.strip("/"))))
         return out
 
     # --- operations -----------------------------------------------------------------------------------------

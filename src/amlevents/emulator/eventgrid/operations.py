@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from amlevents.emulator.store import Tx
+from amlevents.emulator.runtime.store import Tx
 
 KIND = "operation"
 MANUAL_VALIDATION_WINDOW = 600.0  # seconds; the service's manual validation window

@@ -1,4 +1,5 @@
-"""Desired state against Azure: read every listed workspace, plan, apply concurrently, export.
+"""Reconcile a manifest with ARM (``DesiredStateService``): read every listed workspace, plan, apply concurrently,
+export.
 
 Reads run concurrently (one thread per workspace, then one per hidden value to fetch). Writes go through a
 bounded pool: the pool bounds the requests that start operations; each long-running operation is then
@@ -15,16 +16,18 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from amlevents.arm.access import AccessChecker, required_actions
-from amlevents.arm.clients import Session
+from amlevents.arm.access import AccessChecker, access_denied, required_actions
+from amlevents.arm.concurrency import concurrently, unwrap
+from amlevents.arm.dry_run import request
 from amlevents.arm.errors import translate_errors
+from amlevents.arm.session import Session
 from amlevents.arm.subscriptions import (
     WORKSPACE_API_VERSION,
     Found,
     WorkspaceSubscriptions,
     get_json,
 )
-from amlevents.arm.workflow import Ui, access_denied, concurrently, request, unwrap
+from amlevents.arm.ui import Ui
 from amlevents.core.catalog import TOPIC_TYPE
 from amlevents.core.errors import AccessDeniedError, AmlEventsError, InvalidInputError
 from amlevents.core.manifest import Manifest, WorkspaceSpec

@@ -1,0 +1,137 @@
+"""The composition root: from ``ConnectionSettings`` to a connected ``arm.Session``.
+
+Three modes (``amlevents.arm.settings``):
+
+- **azure**: the cloud's resource manager, credentials from azure-identity (``arm.credentials.build_credential``);
+- **local** (``--local``/``AMLEVENTS_LOCAL=1``): an emulator started inside this process, its state in a
+  SQLite file shared by every local run (``AMLEVENTS_LOCAL_STATE`` or the user data directory);
+- **emulator** (``--emulator URL``/``AMLEVENTS_EMULATOR``): a running ``amlevents emulator serve``, trusted through
+  ``AMLEVENTS_EMULATOR_CA``.
+
+In both emulator modes requests are signed as the seeded principal ``AMLEVENTS_EMULATOR_PRINCIPAL`` (``owner``)
+with a test credential, except when ``--emulator`` is told to sign in for real: ``AZURE_AUTHORITY_HOST`` names the
+emulator (or ``AMLEVENTS_AUTH=environment|workload``). Then azure-identity runs the service-principal sign-in
+(``AZURE_CLIENT_ID``, ``AZURE_TENANT_ID``, which may be ``adfs``, and ``AZURE_CLIENT_SECRET`` or, for workload
+identity, ``AZURE_FEDERATED_TOKEN_FILE``) against the emulator's token endpoint, instance discovery off, trusting
+``AMLEVENTS_EMULATOR_CA``.
+
+This is the only module outside the emulator (and its own ``emulator`` command) that imports ``amlevents.emulator``:
+``arm`` is handed a base URL, TLS verification and a credential and never learns what is on the other end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from amlevents.core.errors import AuthenticationError, InvalidInputError
+from amlevents.core.workspace import WorkspaceRef
+
+if TYPE_CHECKING:
+    from amlevents.arm.session import Session
+    from amlevents.arm.settings import ConnectionSettings
+    from amlevents.emulator import EmulatorServer
+
+DEFAULT_EMULATOR_WORKSPACE = WorkspaceRef("00000000-0000-0000-0000-000000000000", "amlevents-local", "local-workspace")
+
+
+def local_data_dir() -> Path:
+    """Where ``--local`` keeps its state and certificates."""
+    from amlevents.core.paths import data_dir
+
+    return data_dir() / "local"
+
+
+def connect(settings: ConnectionSettings, notice: Callable[[str], None] = lambda _message: None) -> Session:
+    """The ``Session`` for ``settings``: Azure, an embedded emulator (started here), or a running emulator.
+
+    ``notice`` receives the stderr lines about waits Azure asks for. Closing the session stops an embedded
+    emulator.
+    """
+    from amlevents.arm.session import ARM_SCOPES, Session
+    from amlevents.arm.settings import CLOUDS
+
+    common: dict[str, Any] = {"debug": settings.debug, "timeout": settings.timeout,
+                              "max_retry_after": settings.max_retry_after, "notice": notice}
+    if settings.mode == "azure":
+        base_url = CLOUDS[settings.cloud][0]
+        return Session(base_url, True, lambda: _azure_credential(settings), scopes=[f"{base_url}/.default"], **common)
+    server = None
+    if settings.mode == "local":
+        server = _start_local(settings)
+        base_url, verify = server.url, server.ca_cert_path
+        world = server.backend.world
+        first = world.workspaces[0]
+        default_workspace = WorkspaceRef(world.subscription_id, first.resource_group, first.name)
+    else:
+        base_url = settings.emulator_url or ""
+        if not base_url.startswith("https://"):
+            raise InvalidInputError(f"emulator URL '{base_url}' must start with https://")
+        verify = settings.emulator_ca or True
+        default_workspace = DEFAULT_EMULATOR_WORKSPACE
+    try:
+        return Session(base_url, verify, lambda: _emulator_credential(settings, base_url, verify, server),
+                       scopes=list(ARM_SCOPES), default_workspace=default_workspace, retry_backoff=0.1,
+                       on_close=[server.stop] if server is not None else [], **common)
+    except BaseException:
+        if server is not None:
+            server.stop()
+        raise
+
+
+def identity_label(settings: ConnectionSettings) -> str | None:
+    """How messages name the caller in emulator modes without a sign-in (None: a real sign-in names itself)."""
+    if settings.mode != "azure" and not settings.emulator_sign_in:
+        return f"emulator principal '{settings.emulator_principal}'"
+    return None
+
+
+def _start_local(settings: ConnectionSettings) -> EmulatorServer:
+    from amlevents.emulator import EmulatorServer
+
+    data = local_data_dir()
+    state = Path(settings.local_state) if settings.local_state else data / "state.sqlite3"
+    # the store creates missing directories 0700 itself: the state file holds webhook keys
+    return EmulatorServer(state_path=state, cert_dir=data / "certs").start()
+
+
+def _azure_credential(settings: ConnectionSettings) -> Any:
+    from amlevents.arm.credentials import build_credential
+
+    return build_credential(settings.auth, settings.authority)
+
+
+def _emulator_credential(settings: ConnectionSettings, base_url: str, verify: str | bool,
+                         server: EmulatorServer | None) -> Any:
+    """The emulator's test credential for ``AMLEVENTS_EMULATOR_PRINCIPAL``, or, when ``--emulator`` signs in,
+    azure-identity's service-principal credentials at the emulator's token endpoint (the authority is
+    ``AZURE_AUTHORITY_HOST``, default: the emulator)."""
+    if settings.emulator_sign_in:
+        from amlevents.arm.credentials import build_credential
+
+        return build_credential(settings.auth, settings.authority_host or base_url, authority_verify=verify)
+    from amlevents.emulator import EmulatorCredential
+
+    principals = None
+    tenant = None
+    if server is not None:
+        principals, tenant = server.principals, server.tenant_id
+    elif settings.emulator_url:
+        principals, tenant = _emulator_world(settings.emulator_url, verify)
+    try:
+        kwargs = {"tenant_id": tenant} if tenant else {}
+        return EmulatorCredential(settings.emulator_principal, principals, **kwargs)
+    except ValueError as exc:
+        raise AuthenticationError(f"AMLEVENTS_EMULATOR_PRINCIPAL: {exc}") from None
+
+
+def _emulator_world(url: str, verify: str | bool) -> tuple[dict[str, str] | None, str | None]:
+    """Principal names and tenant of a running emulator (its seed may differ from the default one)."""
+    import requests
+
+    try:
+        info = requests.get(f"{url}/_emulator/info", verify=verify, timeout=10).json()
+        return info.get("principals"), info.get("tenantId")
+    except (requests.RequestException, ValueError):
+        return None, None  # not reachable yet: the first ARM request will say so clearly

@@ -1,0 +1,81 @@
+"""Stored documents -> ARM resource JSON, with the service's secrets and read-time defaults.
+
+Secrets behave as in Azure: a webhook's ``endpointUrl`` is never returned (``null``, plus the read-only
+``endpointBaseUrl``, the URL without its query string), and secret static delivery attributes read back as
+``"Hidden"``; ``getFullUrl`` and ``getDeliveryAttributes`` are the only ways to read them. The PUT's 201 body
+echoes secret attribute values, as the Azure CLI's recorded test_event_subscription_delivery_attributes shows
+(``contract.py`` links the recordings); GET, list and PATCH bodies hide them.
+
+Read-time defaults are the ones those recordings' final GETs show (``contract.py``): ``maxEventsPerBatch`` 1 and
+``preferredBatchSizeInKilobytes`` 64 (WebHook, AzureFunction), ``subjectBeginsWith``/``subjectEndsWith`` ``""``,
+``isSubjectCaseSensitive`` false, ``eventDeliverySchema`` EventGridSchema, ``retryPolicy`` {30, 1440}.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from amlevents.emulator.eventgrid.contract import (
+    BATCH_DEFAULTS,
+    BATCH_TYPES,
+    DEFAULT_SCHEMA,
+    HIDDEN,
+    RETRY_DEFAULTS,
+)
+
+
+def base_url(url: str) -> str:
+    """The URL without query string and fragment (``endpointBaseUrl``)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def destinations(props: dict[str, Any]) -> list[dict[str, Any]]:
+    """The subscription's delivery destination(s): ``destination`` or the identity-delivery one."""
+    found = []
+    if props.get("destination"):
+        found.append(props["destination"])
+    identity = props.get("deliveryWithResourceIdentity")
+    if identity and identity.get("destination"):
+        found.append(identity["destination"])
+    return found
+
+
+def _destination(dest: dict[str, Any], reveal_secrets: bool, defaults: bool) -> None:
+    props = dest["properties"]
+    if dest["endpointType"] == "WebHook":
+        url = props.pop("endpointUrl", None)
+        dest["properties"] = props = {"endpointUrl": None, "endpointBaseUrl": base_url(url) if url else None, **props}
+    if defaults and dest["endpointType"] in BATCH_TYPES:
+        for key, value in BATCH_DEFAULTS.items():
+            props.setdefault(key, value)
+    for mapping in props.get("deliveryAttributeMappings") or ():
+        attr = mapping["properties"]
+        if mapping["type"] == "Static" and attr.get("isSecret") and not reveal_secrets:
+            attr["value"] = HIDDEN
+
+
+def event_subscription(doc: dict[str, Any], *, reveal_secrets: bool = False, defaults: bool = True) -> dict[str, Any]:
+    """The ``EventSubscription`` JSON of a stored subscription."""
+    stored = copy.deepcopy(doc["properties"])
+    props: dict[str, Any] = {"topic": stored.pop("topic"), "provisioningState": stored.pop("provisioningState")}
+    props["destination"] = None
+    props.update(stored)
+    for dest in destinations(props):
+        _destination(dest, reveal_secrets, defaults)
+    props.setdefault("labels", None)
+    if defaults:
+        f = props.setdefault("filter", {})
+        for key, value in (("subjectBeginsWith", ""), ("subjectEndsWith", ""), ("isSubjectCaseSensitive", False)):
+            f.setdefault(key, value)
+        props.setdefault("eventDeliverySchema", DEFAULT_SCHEMA)
+        props["retryPolicy"] = {**RETRY_DEFAULTS, **(props.get("retryPolicy") or {})}
+    return {"properties": props, "systemData": doc.get("systemData"), "id": doc["id"], "name": doc["name"],
+            "type": doc["type"]}
+
+
+def system_topic(doc: dict[str, Any]) -> dict[str, Any]:
+    """The ``SystemTopic`` JSON of a stored system topic."""
+    return {key: copy.deepcopy(value) for key, value in doc.items() if not key.startswith("_")}

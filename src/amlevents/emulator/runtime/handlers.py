@@ -1,0 +1,127 @@
+"""Request handlers: parse the request, call one backend method, serialise the answer.
+
+Each handler takes a ``Context`` and the route's named groups and returns a ``Reply`` (status, JSON body,
+headers). ``nextLink`` and ``$filter``/``$top`` live here because they are about URLs; the rules are in the
+backend. This module holds what every provider's handlers share and the reads of the seeded world (workspaces,
+resource groups, subscriptions, tenants); the Event Grid and Microsoft.Authorization handlers are in
+``eventgrid/handlers.py`` and ``authorization/handlers.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from werkzeug.wrappers import Request
+
+from amlevents.emulator.runtime import paging, wirejson
+from amlevents.emulator.runtime.backend import Backend
+from amlevents.emulator.runtime.errors import invalid_content
+from amlevents.emulator.runtime.odata import ODataError, compile_filter
+
+
+def query_param(args: Mapping[str, str], name: str) -> str | None:
+    """A query parameter by name, ignoring case (ARM does); None when absent."""
+    wanted = name.lower()
+    return next((v for k, v in args.items() if k.lower() == wanted), None)
+
+
+@dataclass
+class Reply:
+    """An HTTP answer: status, JSON body (None: empty) and headers."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """What a handler needs to know about the request beyond its path parameters."""
+
+    backend: Backend
+    request: Request
+    principal_id: str
+    base_url: str
+    path: str
+    api_version: str
+    fail_operation: Callable[[], bool]
+
+    def query(self, name: str) -> str | None:
+        """A query parameter by name, ignoring case (ARM does)."""
+        return query_param(self.request.args, name)
+
+    def url(self, path: str | None = None) -> str:
+        """The absolute URL of ``path`` (default: this request's path) with this request's ``api-version``."""
+        return f"{self.base_url}{self.path if path is None else path}?api-version={quote(self.api_version)}"
+
+    def json(self) -> Any:
+        """The JSON request body; 400 InvalidRequestContent when it does not parse."""
+        raw = self.request.get_data(cache=True)
+        if not raw.strip():
+            return None
+        try:
+            return wirejson.loads(raw)
+        except ValueError as exc:
+            raise invalid_content(str(exc)) from None
+
+
+@contextmanager
+def odata_errors() -> Iterator[None]:
+    """Turn a ``$filter`` the parser refuses into ARM's 400 InvalidRequest."""
+    try:
+        yield
+    except ODataError as exc:
+        raise exc.to_arm() from None
+
+
+def paged(ctx: Context, items: list[dict[str, Any]]) -> Reply:
+    """A 200 page of ``items``: the name ``$filter``, ``$top`` and ``$skipToken`` applied, ``nextLink`` when more."""
+    top = paging.parse_top(ctx.query("$top"))
+    text = ctx.query("$filter")
+    if text:
+        with odata_errors():
+            keep = compile_filter(text, ("name",))
+        items = [i for i in items if keep({"name": i["name"]})]
+    chunk, token = paging.page(items, top, ctx.query("$skipToken"))
+    body: dict[str, Any] = {"value": chunk}
+    if token:
+        body["nextLink"] = paging.next_link(
+            ctx.base_url, ctx.path,
+            {"api-version": ctx.api_version, "$filter": text or None, "$top": str(top), "$skipToken": token})
+    return Reply(200, body)
+
+
+# --- the seeded world ----------------------------------------------------------------------------------------
+
+def get_workspace(ctx: Context, sub: str, rg: str, ws: str) -> Reply:
+    """GET one seeded workspace."""
+    return Reply(200, ctx.backend.workspace_view(sub, rg, ws))
+
+
+def list_workspaces(ctx: Context, sub: str, rg: str | None = None) -> Reply:
+    """GET the seeded workspaces of a resource group or subscription."""
+    return Reply(200, {"value": ctx.backend.list_workspaces(sub, rg)})
+
+
+def get_resource_group(ctx: Context, sub: str, rg: str) -> Reply:
+    """GET a seeded resource group."""
+    return Reply(200, ctx.backend.resource_group_view(sub, rg))
+
+
+def get_subscription(ctx: Context, sub: str) -> Reply:
+    """GET the seeded subscription."""
+    return Reply(200, ctx.backend.subscription_view(sub))
+
+
+def list_subscriptions(ctx: Context) -> Reply:
+    """GET the subscriptions the caller can see (``az login`` lists them)."""
+    return Reply(200, {"value": ctx.backend.list_subscriptions(ctx.principal_id)})
+
+
+def list_tenants(ctx: Context) -> Reply:
+    """GET the tenants of the caller."""
+    return Reply(200, {"value": ctx.backend.tenants()})
