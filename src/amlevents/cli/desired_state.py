@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from typer._click.exceptions import (
@@ -21,6 +21,9 @@ from amlevents.cli.options import (
 )
 from amlevents.cli.output import Column, OutputFormat, emit, emit_raw, note, warn
 from amlevents.cli.render import redacted
+
+if TYPE_CHECKING:
+    from amlevents.core.manifest import Manifest
 
 app = sub_app("Desired state: plan, apply, export.")
 
@@ -70,7 +73,7 @@ PLAN_COLUMNS = [
 ]
 
 
-def _load(file: str) -> Any:
+def _load(file: str) -> Manifest:
     from amlevents.core.manifest import load_manifest
 
     return load_manifest(file)
