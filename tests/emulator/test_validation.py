@@ -52,9 +52,6 @@ CASES = [
      "functions/{function}"),
     ("monitor-alert-severity", {"destination": dest("MonitorAlert", description="d")}, "severity"),
     ("tls-version", hook(minimumTlsVersionAllowed="1.3"), "minimumTlsVersionAllowed"),
-    ("storage-event-type", {**hook(), "filter": {"includedEventTypes": ["Microsoft.Storage.BlobCreated"]}},
-     "not supported for topic type"),
-    ("short-event-type", {**hook(), "filter": {"includedEventTypes": ["RunCompleted"]}}, "RunCompleted"),
     ("filter-shape", {**hook(), "filter": {"advancedFilters": [
         {"operatorType": "NumberIn", "key": "data.n", "values": ["1"]}]}}, "values[0] must be a number"),
     ("filter-operator", {**hook(), "filter": {"advancedFilters": [
@@ -197,8 +194,6 @@ def _sdk_cases():
         ("retry", {"retry_policy": RetryPolicy(max_delivery_attempts=40)}, "between 1 and 30"),
         ("batch", {"destination": WebHookEventSubscriptionDestination(endpoint_url=HOOK, max_events_per_batch=0)},
          "between 1 and 5000"),
-        ("event-type", {"filter": EventSubscriptionFilter(included_event_types=["Microsoft.Storage.BlobCreated"])},
-         "not supported for topic type"),
         ("expired", {"expiration_time_utc": datetime(2020, 1, 1, tzinfo=timezone.utc)}, "in the past"),
         ("dead-letter", {"dead_letter_destination": StorageBlobDeadLetterDestination(resource_id=HUB)},
          "storage account"),

@@ -41,6 +41,11 @@ PAIRS = {
 # [S] EventSubscriptionProperties.eventDeliverySchema: the enum, in the swagger's order, and its default.
 SCHEMAS = ("EventGridSchema", "CustomInputSchema", "CloudEventSchemaV1_0")
 DEFAULT_SCHEMA = "EventGridSchema"
+# [R] what a PUT on an existing subscription keeps when it leaves the property out (or sends null): the schema,
+# which the service never lets change (MD#17010, "cannot be different from the already existing ..."); Azure's
+# answer to such a PUT keeps the existing schema (201) rather than taking the swagger default. Every other writable
+# property is replaced whole by a PUT (an omitted one reads back as its default, [S] and the recordings' GETs).
+KEPT_ON_PUT = ("eventDeliverySchema",)
 
 # [S] RetryPolicy: the defaults; [D] the ranges (1-30 attempts, 1-1440 minutes).
 RETRY_DEFAULTS = {"maxDeliveryAttempts": 30, "eventTimeToLiveInMinutes": 1440}

@@ -38,14 +38,13 @@ def get_event_subscription(ctx: Context, name: str, **parent: str) -> Reply:
 
 def put_event_subscription(ctx: Context, name: str, **parent: str) -> Reply:
     """PUT (create or replace): 201 + Azure-AsyncOperation, Creating/Updating."""
-    view, op = ctx.backend.put_event_subscription(_ref(parent), name, ctx.json(), ctx.principal_id,
-                                                  ctx.fail_operation)
+    view, op = ctx.backend.put_event_subscription(_ref(parent), name, ctx.json(), ctx.who, ctx.fail_operation)
     return Reply(201, view, _operation_headers(ctx, op))
 
 
 def patch_event_subscription(ctx: Context, name: str, **parent: str) -> Reply:
     """PATCH (merge top-level fields): 201 + Azure-AsyncOperation, Updating."""
-    view, op = ctx.backend.update_event_subscription(_ref(parent), name, ctx.json() or {}, ctx.principal_id,
+    view, op = ctx.backend.update_event_subscription(_ref(parent), name, ctx.json() or {}, ctx.who,
                                                      ctx.fail_operation)
     return Reply(201, view, _operation_headers(ctx, op))
 
@@ -88,13 +87,13 @@ def get_system_topic(ctx: Context, sub: str, rg: str, topic: str) -> Reply:
 
 def put_system_topic(ctx: Context, sub: str, rg: str, topic: str) -> Reply:
     """PUT: 201 + Azure-AsyncOperation for a new topic, 200 for an existing one."""
-    view, op = ctx.backend.put_system_topic(sub, rg, topic, ctx.json(), ctx.principal_id, ctx.fail_operation)
+    view, op = ctx.backend.put_system_topic(sub, rg, topic, ctx.json(), ctx.who, ctx.fail_operation)
     return Reply(200, view) if op is None else Reply(201, view, _operation_headers(ctx, op))
 
 
 def patch_system_topic(ctx: Context, sub: str, rg: str, topic: str) -> Reply:
     """PATCH tags/identity: 200."""
-    return Reply(200, ctx.backend.update_system_topic(sub, rg, topic, ctx.json() or {}, ctx.principal_id))
+    return Reply(200, ctx.backend.update_system_topic(sub, rg, topic, ctx.json() or {}, ctx.who))
 
 
 def delete_system_topic(ctx: Context, sub: str, rg: str, topic: str) -> Reply:

@@ -29,10 +29,12 @@ from amlevents.emulator.eventgrid import operations, views
 from amlevents.emulator.eventgrid.operations import BUSY
 from amlevents.emulator.eventgrid.validation import (
     check_schema_change,
+    keep_on_put,
     merge_update,
     normalize_properties,
     validate_name,
 )
+from amlevents.emulator.identity.caller import Caller, system_data
 from amlevents.emulator.runtime.errors import (
     conflict,
     invalid_subscription,
@@ -127,7 +129,7 @@ class SubscriptionsMixin:
         return operations.SUCCEEDED, None, None
 
     def _write(self: Backend, tx: Tx, parent: Parent, name: str, props: dict[str, Any],
-               existing: dict[str, Any] | None, principal_id: str, now: float,
+               existing: dict[str, Any] | None, caller: Caller | str, now: float,
                outcome: tuple[str, dict[str, Any] | None, str | None]) -> tuple[dict[str, Any], dict[str, Any]]:
         key = parent.child_id(name).lower()
         op = self._start_operation(tx, now, kind=KIND, key=key, action="update" if existing else "create",
@@ -138,7 +140,7 @@ class SubscriptionsMixin:
             "type": parent.type,
             "properties": {"topic": parent.topic, "provisioningState": "Updating" if existing else "Creating",
                            **props},
-            "systemData": self._system_data(principal_id, now, existing and existing.get("systemData")),
+            "systemData": system_data(self.world, caller, now, existing and existing.get("systemData")),
             "_": {"kind": KIND, "parent": parent.key, "operationId": op["id"],
                   "scope": "workspace" if parent.workspace else "topic"},
         }
@@ -184,7 +186,7 @@ class SubscriptionsMixin:
             docs = [d for w in found for d in tx.children(KIND, w.id.lower())]
         return [views.event_subscription(d) for d in sorted(docs, key=lambda d: d["name"].lower())]
 
-    def put_event_subscription(self: Backend, ref: ParentRef, name: str, body: Any, principal_id: str,
+    def put_event_subscription(self: Backend, ref: ParentRef, name: str, body: Any, caller: Caller | str,
                                fail_operation: Callable[[], bool]) -> tuple[dict[str, Any], dict[str, Any]]:
         """Create or replace a subscription: (the 201 body, the operation)."""
         with self._tx() as (tx, now):
@@ -196,16 +198,17 @@ class SubscriptionsMixin:
             existing = tx.get(KIND, parent.child_id(name).lower())
             if existing is not None:
                 self._check_idle(existing)
+                props = keep_on_put(existing["properties"], props)
                 check_schema_change(existing["properties"], props.get("eventDeliverySchema"))
             outcome = self._outcome(props, now, fail_operation)
             if parent.workspace is not None and existing is None:
-                self._ensure_topic(tx, parent.workspace, principal_id, now)
-            doc, op = self._write(tx, parent, name, props, existing, principal_id, now, outcome)
+                self._ensure_topic(tx, parent.workspace, caller, now)
+            doc, op = self._write(tx, parent, name, props, existing, caller, now, outcome)
         # The create response echoes secret attribute values (the Azure CLI's recorded
         # test_event_subscription_delivery_attributes); later reads hide them.
         return views.event_subscription(doc, reveal_secrets=True, defaults=False), op
 
-    def update_event_subscription(self: Backend, ref: ParentRef, name: str, body: Any, principal_id: str,
+    def update_event_subscription(self: Backend, ref: ParentRef, name: str, body: Any, caller: Caller | str,
                                   fail_operation: Callable[[], bool]) -> tuple[dict[str, Any], dict[str, Any]]:
         """PATCH: merge the given top-level fields into the subscription: (the 201 body, the operation)."""
         with self._tx() as (tx, now):
@@ -221,7 +224,7 @@ class SubscriptionsMixin:
             # The service validates a webhook again only when the destination changes.
             changed = body.get("destination") is not None or body.get("deliveryWithResourceIdentity") is not None
             outcome = self._outcome(props if changed else {}, now, fail_operation)
-            doc, op = self._write(tx, parent, name, props, existing, principal_id, now, outcome)
+            doc, op = self._write(tx, parent, name, props, existing, caller, now, outcome)
         return views.event_subscription(doc, defaults=False), op
 
     def delete_event_subscription(self: Backend, ref: ParentRef, name: str,
@@ -274,11 +277,11 @@ class SubscriptionsMixin:
                 and not tx.children(KIND, topic["properties"]["source"].lower())):
             tx.delete("systemTopic", topic["id"].lower())
 
-    def _ensure_topic(self: Backend, tx: Tx, ws: Workspace, principal_id: str, now: float) -> None:
+    def _ensure_topic(self: Backend, tx: Tx, ws: Workspace, caller: Caller | str, now: float) -> None:
         if self._topic_for_source(tx, ws.id.lower()) is not None:
             return
         name = f"{ws.name}-{uuid.uuid4()}"
         topic_id = self._topic_id(ws.resource_group, name)
         doc = self._topic_document(topic_id, name, ws.resource_group, ws.location, ws.id, TOPIC_TYPE, None,
-                                   self._system_data(principal_id, now), "Succeeded", auto=True)
+                                   system_data(self.world, caller, now), "Succeeded", auto=True)
         self._put_topic(tx, doc)

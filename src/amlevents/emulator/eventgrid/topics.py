@@ -21,6 +21,7 @@ from amlevents.core.errors import InvalidInputError
 from amlevents.core.names import check_topic_name
 from amlevents.emulator.eventgrid import operations, views
 from amlevents.emulator.eventgrid.operations import BUSY
+from amlevents.emulator.identity.caller import Caller, system_data
 from amlevents.emulator.runtime.errors import (
     ArmError,
     conflict,
@@ -113,18 +114,19 @@ class TopicsMixin:
         source, topic_type = props.get("source"), props.get("topicType")
         if not isinstance(source, str) or not (m := _SOURCE.fullmatch(source.strip().rstrip("/"))):
             raise invalid_request(f"The system topic source '{source}' is not a valid Azure resource ID.")
+        # The source must exist (ARM's 404 otherwise, whatever its type) before its topic type is compared.
+        ws = self.workspace(m["sub"], m["rg"], m["name"], m["ns"], m["type"])
         if not isinstance(topic_type, str) or topic_type.lower() != TOPIC_TYPE.lower():
             raise invalid_request(
-                f"The topic type '{topic_type}' is not supported for the source '{source}'. The emulator's sources "
-                f"are Azure Machine Learning workspaces, of topic type '{TOPIC_TYPE}'.")
-        ws = self.workspace(m["sub"], m["rg"], m["name"], m["ns"], m["type"])
+                f"The topic type '{topic_type}' is not supported for the source '{source}'. The topic type of "
+                f"its resource type, {m['ns']}/{m['type']}, is '{TOPIC_TYPE}'.")
         if _region(location) != _region(ws.location):
             raise invalid_request(
                 f"The system topic location '{location}' must be the location of its source, '{ws.location}'.")
         return location, source.strip(), topic_type
 
     def put_system_topic(self: Backend, subscription_id: str, resource_group: str, name: str, body: Any,
-                         principal_id: str, fail_operation: Callable[[], bool],
+                         caller: Caller | str, fail_operation: Callable[[], bool],
                          ) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """Create (operation returned) or update (no operation) a system topic."""
         with self._tx() as (tx, now):
@@ -143,14 +145,14 @@ class TopicsMixin:
                     raise invalid_request("System topic source cannot be modified.")
                 if existing["properties"]["topicType"].lower() != topic_type.lower():
                     raise invalid_request("System topic type cannot be modified.")
-                return self._patch_topic(tx, existing, body, principal_id, now), None
+                return self._patch_topic(tx, existing, body, caller, now), None
             other = self._topic_for_source(tx, source.lower())
             if other is not None:
                 raise invalid_request(
                     f"Only one system topic is allowed per source. The source '{source}' already has the system "
                     f"topic '{other['name']}' (resource group '{other['_']['resourceGroup']}').")
             doc = self._topic_document(topic_id, name, group.name, location, source, topic_type, body.get("tags"),
-                                       self._system_data(principal_id, now), "Creating")
+                                       system_data(self.world, caller, now), "Creating")
             if body.get("identity") is not None:
                 doc["identity"] = body["identity"]
             op = self._start_operation(tx, now, kind=KIND, key=topic_id.lower(), action="create", location=location,
@@ -159,7 +161,7 @@ class TopicsMixin:
             self._put_topic(tx, doc)
             return views.system_topic(doc), op
 
-    def _patch_topic(self: Backend, tx: Tx, doc: dict[str, Any], body: dict[str, Any], principal_id: str,
+    def _patch_topic(self: Backend, tx: Tx, doc: dict[str, Any], body: dict[str, Any], caller: Caller | str,
                      now: float) -> dict[str, Any]:
         if doc["properties"]["provisioningState"] in BUSY:
             raise conflict(f"The system topic '{doc['name']}' is in provisioning state "
@@ -168,18 +170,18 @@ class TopicsMixin:
             doc["tags"] = body["tags"]
         if body.get("identity") is not None:
             doc["identity"] = body["identity"]
-        doc["systemData"] = self._system_data(principal_id, now, doc.get("systemData"))
+        doc["systemData"] = system_data(self.world, caller, now, doc.get("systemData"))
         self._put_topic(tx, doc)
         return views.system_topic(doc)
 
     def update_system_topic(self: Backend, subscription_id: str, resource_group: str, name: str, body: Any,
-                            principal_id: str) -> dict[str, Any]:
+                            caller: Caller | str) -> dict[str, Any]:
         """PATCH tags and identity."""
         if not isinstance(body, dict):
             raise invalid_request("The request body must be a JSON object.")
         with self._tx() as (tx, now):
             return self._patch_topic(tx, self._topic_doc(tx, subscription_id, resource_group, name), body,
-                                     principal_id, now)
+                                     caller, now)
 
     def delete_system_topic(self: Backend, subscription_id: str, resource_group: str, name: str,
                             fail_operation: Callable[[], bool]) -> dict[str, Any] | None:

@@ -8,8 +8,9 @@ Only the webhook-URL message is the service's verbatim text (azure-cli#11627); t
 
 Decisions where the service is undocumented:
 
-- Event types must be full AML names (``Microsoft.MachineLearningServices.RunCompleted``) and compare
-  case-insensitively; they are stored as given. Short names and other providers' types are refused.
+- ``includedEventTypes`` are stored as sent, whatever the topic type publishes: Azure's recorded answer stored
+  ``blobCreated``/``blobUpdated`` on a storage account as given (az-cli.md §5 item 7). The client refuses unknown
+  event types itself, with its own message, before it sends anything.
 - ``[]`` for ``includedEventTypes`` means "the defaults", like an omitted list.
 - Batch settings are refused on destinations other than WebHook and AzureFunction, delivery attribute mappings on
   StorageQueue, MonitorAlert and NamespaceTopic destinations (the swagger has no such fields there).
@@ -23,7 +24,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from amlevents.core.catalog import EVENT_TYPES, TOPIC_TYPE
+from amlevents.core.catalog import EVENT_TYPES
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.filters import EventFilter, WireFormatError, limit_violations
 from amlevents.core.names import check_name
@@ -33,6 +34,7 @@ from amlevents.emulator.eventgrid.contract import (
     DEFAULT_SCHEMA,
     ENDPOINT_FIELDS,
     ENDPOINT_TYPES,
+    KEPT_ON_PUT,
     MAX_DELIVERY_ATTRIBUTES,
     PAIRS,
     RESOURCE_FORMS,
@@ -46,7 +48,6 @@ from amlevents.emulator.runtime.errors import invalid_request, invalid_subscript
 URL_INVALID = ("Supplied URL is invalid. It cannot be null or empty and should be a proper HTTPS URL like "
                "https://www.example.com.")
 DEFAULT_EVENT_TYPES = tuple(t.event_type for t in EVENT_TYPES)
-_KNOWN_EVENT_TYPES = frozenset(t.lower() for t in DEFAULT_EVENT_TYPES)
 
 
 def _form_regex(form: str) -> str:
@@ -231,11 +232,6 @@ def _filter(value: Any) -> dict[str, Any]:
     problems = limit_violations(event_filter)
     if problems:
         raise invalid_subscription("; ".join(problems) + ".")
-    wrong = [t for t in event_filter.included_event_types or () if t.lower() not in _KNOWN_EVENT_TYPES]
-    if wrong:
-        raise invalid_subscription(
-            f"Event type(s) {', '.join(repr(t) for t in wrong)} are not supported for topic type {TOPIC_TYPE}. "
-            "Supported event types: " + ", ".join(DEFAULT_EVENT_TYPES) + ".")
     wire = event_filter.to_wire()
     if not wire.get("includedEventTypes"):
         wire["includedEventTypes"] = list(DEFAULT_EVENT_TYPES)
@@ -326,6 +322,13 @@ def merge_update(stored: dict[str, Any], update: Any) -> dict[str, Any]:
             if update.get(PAIRS.get(key, "")) is None:
                 merged.pop(PAIRS.get(key, ""), None)
     return merged
+
+
+def keep_on_put(stored: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+    """A PUT's normalized properties with what the service keeps from the existing subscription when the PUT leaves
+    it out (``contract.KEPT_ON_PUT``: the delivery schema)."""
+    kept = {key: stored[key] for key in KEPT_ON_PUT if props.get(key) is None and stored.get(key) is not None}
+    return {**props, **kept}
 
 
 def check_schema_change(old: dict[str, Any], new_schema: str | None) -> None:

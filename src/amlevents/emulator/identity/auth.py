@@ -24,6 +24,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
+from amlevents.emulator.identity.caller import Caller, caller_from_claims
 from amlevents.emulator.runtime import wirejson
 from amlevents.emulator.runtime.errors import ArmError
 from amlevents.emulator.runtime.seed import DEFAULT_PRINCIPALS, DEFAULT_TENANT_ID
@@ -194,6 +195,13 @@ def authenticate(authorization: str | None, tenant_id: str, now: float | None = 
 
     ``audiences`` are the token audiences accepted (the management resource, and the emulator's own URL when a
     client signed in with the audience its cloud metadata names)."""
+    return authenticate_caller(authorization, tenant_id, now, audiences).object_id
+
+
+def authenticate_caller(authorization: str | None, tenant_id: str, now: float | None = None,
+                        audiences: frozenset[str] | set[str] = MANAGEMENT_AUDIENCES) -> Caller:
+    """Like ``authenticate``, the whole ``Caller`` (object id, and the kind and name its token gives, which
+    ``systemData`` records)."""
     now = time.time() if now is None else now
     if not authorization:
         raise _unauthorized(
@@ -233,4 +241,4 @@ def authenticate(authorization: str | None, tenant_id: str, now: float | None = 
             "The access token has been obtained for wrong audience or resource.",
             tenant_id,
         )
-    return oid
+    return caller_from_claims(claims)

@@ -29,14 +29,16 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from amlevents.core.redact import redact_resource, redact_text
-from amlevents.emulator.identity.auth import authenticate
+from amlevents.emulator.identity.auth import authenticate, authenticate_caller
 from amlevents.emulator.identity.endpoints import Identity, audiences, is_identity_path
 from amlevents.emulator.runtime import admin, routes, wirejson
 from amlevents.emulator.runtime.backend import Backend, iso
 from amlevents.emulator.runtime.errors import (
     MAX_BODY_BYTES,
     ArmError,
+    invalid_resource_type,
     missing_api_version,
+    no_registered_provider,
     request_too_large,
 )
 from amlevents.emulator.runtime.faults import FaultRule, Faults
@@ -248,13 +250,18 @@ class EmulatorApp:
         return self._response(request, reply)
 
     def _dispatch(self, request: Request, path: str, tenant: str, entry: dict[str, Any]) -> Reply:
-        principal = authenticate(request.headers.get("Authorization"), tenant, audiences=audiences(request.host_url))
+        caller = authenticate_caller(request.headers.get("Authorization"), tenant,
+                                     audiences=audiences(request.host_url))
+        principal = caller.object_id
         entry["principal"] = self._principal_label(principal)
         self._read_body(request, entry)
         api_version = query_param(request.args, "api-version")
         if not api_version:
             raise missing_api_version()
-        route, params = routes.match(request.method, path)
+        try:
+            route, params = routes.match(request.method, path)
+        except routes.RouteNotFound:
+            raise self._unrouted(path, api_version) from None
         # ARM finds the subscription before it authorizes: an unknown one is 404 for everybody.
         segments = path.split("/")
         if len(segments) > 2 and segments[1].lower() == "subscriptions":
@@ -262,8 +269,21 @@ class EmulatorApp:
         if route.action is not None:
             self.backend.authorize(principal, route.action, path)
         ctx = Context(self.backend, request, principal, request.host_url.rstrip("/"), path, api_version,
-                      lambda: self.faults.take_operation_failure(request.method, path))
+                      lambda: self.faults.take_operation_failure(request.method, path), caller)
         return route.handler(ctx, **params)
+
+    def _unrouted(self, path: str, api_version: str) -> ArmError:
+        """ARM's answer for a path no route serves: its subscription and resource group must exist, then its
+        provider namespace must be registered, then its type known (``routes.unrouted``)."""
+        target = routes.unrouted(path)
+        location = "global"
+        if target.subscription is not None:
+            self.backend.check_subscription(target.subscription)
+            if target.resource_group is not None:
+                location = self.backend.resource_group(target.subscription, target.resource_group).location
+        if not target.registered:
+            return no_registered_provider(target.resource_type, location, api_version)
+        return invalid_resource_type(target.resource_type, target.namespace, api_version)
 
     def _record(self, entry: dict[str, Any]) -> None:
         size = len(json.dumps(entry, default=str))

@@ -69,6 +69,19 @@ def resource_group_not_found(name: str) -> ArmError:
     return ArmError(404, "ResourceGroupNotFound", f"Resource group '{name}' could not be found.")
 
 
+def invalid_resource_type(resource_type: str, namespace: str, api_version: str) -> ArmError:
+    """404 InvalidResourceType: ARM's answer for a resource type its provider namespace does not have."""
+    return ArmError(404, "InvalidResourceType", f"The resource type '{resource_type}' could not be found in the "
+                    f"namespace '{namespace}' for api version '{api_version}'.")
+
+
+def no_registered_provider(resource_type: str, location: str, api_version: str) -> ArmError:
+    """400 NoRegisteredProviderFound: ARM's answer when no resource provider registered in the subscription serves
+    the type (here: a provider namespace the subscription has not registered)."""
+    return ArmError(400, "NoRegisteredProviderFound", f"No registered resource provider found for location "
+                    f"'{location}' and API version '{api_version}' for type '{resource_type}'.")
+
+
 def subscription_not_found(subscription_id: str) -> ArmError:
     """404 SubscriptionNotFound."""
     return ArmError(404, "SubscriptionNotFound", f"The subscription '{subscription_id}' could not be found.")

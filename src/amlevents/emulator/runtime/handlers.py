@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Request
 
+from amlevents.emulator.identity.caller import Caller
 from amlevents.emulator.runtime import paging, wirejson
 from amlevents.emulator.runtime.backend import Backend
 from amlevents.emulator.runtime.errors import invalid_content
@@ -49,6 +50,12 @@ class Context:
     path: str
     api_version: str
     fail_operation: Callable[[], bool]
+    caller: Caller | None = None  # what the token says of the caller (systemData); None: the object id alone
+
+    @property
+    def who(self) -> Caller | str:
+        """The caller as the backend's writes record it (``identity.caller``)."""
+        return self.caller if self.caller is not None else self.principal_id
 
     def query(self, name: str) -> str | None:
         """A query parameter by name, ignoring case (ARM does)."""

@@ -6,6 +6,12 @@ caller: the subscription and tenant lists (filtered to the caller), operation-st
 is the capability; ARM lets the caller of an operation poll it whatever their role) and the permissions and
 role-definition reads (any signed-in user may read them, which is how a client checks its own access).
 
+A path no route matches is answered as ARM answers a resource it cannot route (``unrouted``): the subscription
+and the resource group must exist (404 ``SubscriptionNotFound``/``ResourceGroupNotFound``), a provider namespace
+outside ``NAMESPACES`` has no registered provider (400 ``NoRegisteredProviderFound``), and any other type of a
+namespace here is unknown to it (404 ``InvalidResourceType``): the seeded subscription registers only the types
+the emulator serves.
+
 The handlers are each provider's (``eventgrid/handlers.py``, ``authorization/handlers.py``) and, for the seeded
 world, ``handlers.py`` here.
 """
@@ -123,6 +129,46 @@ def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
         allowed = True
     if allowed:
         raise ArmError(405, "MethodNotAllowed", f"The HTTP method '{method}' is not supported for '{path}'.")
-    raise ArmError(404, "NotFound",
-                   f"No HTTP resource was found that matches the request URI '{path}'. The emulator implements only "
-                   "the Event Grid, Machine Learning workspace and Microsoft.Authorization operations amlevents uses.")
+    raise RouteNotFound(path)
+
+
+class RouteNotFound(LookupError):
+    """No route matches the path (``unrouted`` says what ARM answers)."""
+
+
+# The provider namespaces the seeded subscription registers: those of the routes above.
+NAMESPACES = ("Microsoft.EventGrid", "Microsoft.MachineLearningServices", "Microsoft.Authorization",
+              "Microsoft.Resources")
+_PARENTS = re.compile(r"/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Unrouted:
+    """What ARM reads off a path it cannot route: its subscription and resource group (None when it has none), the
+    provider namespace of its last ``/providers/`` segment (``Microsoft.Resources`` without one) and the resource
+    type below it (``topics``, ``workspaces/computes``)."""
+
+    subscription: str | None
+    resource_group: str | None
+    namespace: str
+    resource_type: str
+
+    @property
+    def registered(self) -> bool:
+        """Whether the namespace is one the seeded subscription registers."""
+        return self.namespace.lower() in {n.lower() for n in NAMESPACES}
+
+
+def unrouted(path: str) -> Unrouted:
+    """The parts of a normalized path that no route matches."""
+    parents = _PARENTS.match(path)
+    sub, rg = (parents["sub"], parents["rg"]) if parents else (None, None)
+    head, marker, tail = path.rpartition("/providers/")
+    if marker:
+        namespace, _, below = tail.partition("/")
+    else:
+        namespace, below = "Microsoft.Resources", path[parents.end():] if parents else path
+    types = [part for part in below.split("/") if part][::2]  # type/name/type/name...: every other segment
+    if not marker and parents is not None and rg is None and not types:
+        types = ["subscriptions"]
+    return Unrouted(sub, rg, namespace, "/".join(types) or path.strip("/"))

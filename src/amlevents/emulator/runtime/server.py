@@ -6,15 +6,14 @@
 
 It binds to 127.0.0.1 only (there is no host option: the emulator trusts every token, so it must not be
 reachable from other machines). TLS uses a certificate from a local CA (``tls.py``) kept in ``cert_dir``
-(a temporary directory, removed on ``stop()``, when none is given). The TLS handshake happens in the request's
-thread, not in the accepting one, and idle connections time out, so one stuck client cannot stall the server.
-What http.server refuses before the app sees a request (a request line over 64 KB: 414; oversized headers: 431;
-a malformed request: 400) is answered in ARM's JSON error format too, never with an HTML page.
+(a temporary directory, removed on ``stop()``, when none is given). The HTTP layer (``httpserver.py``, on
+cheroot) keeps HTTP/1.1 connections alive with ``TCP_NODELAY``, does each TLS handshake in a worker thread and
+times idle connections out, so one stuck client cannot stall the server; what it refuses before the app sees a
+request (414, 431, 400 ...) is answered in ARM's JSON error format too, never with an HTML or text page.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import tempfile
@@ -22,12 +21,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
-
 from amlevents.emulator.runtime.app import EmulatorApp
 from amlevents.emulator.runtime.backend import Backend
-from amlevents.emulator.runtime.errors import protocol_error
 from amlevents.emulator.runtime.faults import FaultRule, Faults
+from amlevents.emulator.runtime.httpserver import Server
 from amlevents.emulator.runtime.tls import (
     CertPaths,
     ensure_certificates,
@@ -36,50 +33,6 @@ from amlevents.emulator.runtime.tls import (
 
 log = logging.getLogger("amlevents.emulator")
 HOST = "127.0.0.1"
-HEAD_DRAIN_BYTES = 1024 * 1024
-
-
-def _quiet(type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's signature
-    # werkzeug would otherwise print every request and connection error to stderr
-    log.debug("%s: %s", type, message % args if args else message)
-
-
-class _Handler(WSGIRequestHandler):
-    timeout = 60  # seconds a connection may sit idle (or in its TLS handshake)
-
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's signature
-        _quiet(type, message, *args)
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.debug("%s %s -> %s", self.command, (getattr(self, "path", None) or "?")[:200], code)
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """http.server's refusals (414, 431, 400 ...) in ARM's JSON error format instead of its HTML page."""
-        body = json.dumps(protocol_error(code).body(), separators=(",", ":")).encode()
-        if code in (414, 431):
-            self._discard_head()
-        self.close_connection = True
-        self.send_response(code, message)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        if getattr(self, "command", None) != "HEAD":
-            self.wfile.write(body)
-
-
-    def _discard_head(self) -> None:
-        """Read the rest of an over-long request head (to its blank line, at most ``HEAD_DRAIN_BYTES``) so the
-        client reads this answer instead of a connection reset caused by the bytes left unread."""
-        left = HEAD_DRAIN_BYTES
-        try:
-            while left > 0:
-                line = self.rfile.readline(min(left, 65537))
-                left -= len(line)
-                if line in (b"", b"\r\n", b"\n"):
-                    return
-        except OSError:
-            pass
 
 
 class EmulatorServer:
@@ -102,7 +55,7 @@ class EmulatorServer:
         self._cert_dir = Path(cert_dir) if cert_dir is not None else None
         self._own_cert_dir = False
         self._certs: CertPaths | None = None
-        self._server: BaseWSGIServer | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
     # --- lifecycle ------------------------------------------------------------------------------------------
@@ -114,15 +67,11 @@ class EmulatorServer:
         if self._cert_dir is None:
             self._cert_dir, self._own_cert_dir = Path(tempfile.mkdtemp(prefix="amlevents-emulator-")), True
         self._certs = ensure_certificates(self._cert_dir)
-        context = server_context(self._certs)
-        server = make_server(HOST, self._port, self.app, threaded=True, request_handler=_Handler)
-        # Wrap ourselves (not ssl_context=...) to defer each handshake to the connection's own thread.
-        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
-        server.ssl_context = context
-        server.log = _quiet  # type: ignore[method-assign]
+        server = Server(HOST, self._port, self.app, server_context(self._certs))
+        server.prepare()  # binds (OSError when the port is taken) and starts the worker threads
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"amlevents-emulator-{server.port}", daemon=True)
+        self._thread = threading.Thread(target=server.serve, name=f"amlevents-emulator-{server.port}",
+                                        daemon=True)
         self._thread.start()
         self.ready.set()
         return self
@@ -130,10 +79,9 @@ class EmulatorServer:
     def stop(self) -> None:
         """Stop serving, close the database, remove a temporary certificate directory."""
         if self._server is not None:
-            self._server.shutdown()
+            self._server.stop()  # closes the listening socket and every connection, joins the workers
             if self._thread is not None:
                 self._thread.join(timeout=10)
-            self._server.server_close()
             self._server = self._thread = None
         self.ready.clear()
         self.backend.close()
