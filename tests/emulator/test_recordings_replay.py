@@ -70,8 +70,8 @@ REGION = "eastus"
 TOPIC_TYPES = {"microsoft.storage.storageaccounts": "Microsoft.MachineLearningServices.Workspaces"}
 
 # The storage account topic type's default event types (what Azure filled in when the request named none, and what
-# the CLI's update copied back from its GET) <-> the AML workspace topic type's defaults. An AML workspace refuses
-# other providers' event types (emulator/eventgrid/validation.py), and fills its own five when none are given.
+# the CLI's update copied back from its GET) <-> the AML workspace topic type's defaults: a workspace fills its own
+# five when none are given (event types that are sent are stored as sent, whatever the topic type).
 STORAGE_DEFAULT_TYPES = ["Microsoft.Storage.BlobCreated", "Microsoft.Storage.BlobDeleted"]
 AML_DEFAULT_TYPES = list(DEFAULT_EVENT_TYPES)
 

@@ -152,7 +152,7 @@ def test_schema_change_on_patch_is_refused_with_the_service_message(emulator):
 
 def test_schema_change_on_put_over_an_existing_subscription_is_refused(emulator):
     raw(emulator, "PUT", f"{EVENT_SUBS}/runs", body=webhook_body(eventDeliverySchema="CloudEventSchemaV1_0"))
-    response = raw(emulator, "PUT", f"{EVENT_SUBS}/runs", body=webhook_body())
+    response = raw(emulator, "PUT", f"{EVENT_SUBS}/runs", body=webhook_body(eventDeliverySchema="EventGridSchema"))
     assert response.status_code == 400 and "cannot be different" in response.json()["error"]["message"]
 
 

@@ -55,6 +55,7 @@ def test_resource_group_and_subscription_reads(emulator):
     assert raw(emulator, "GET", f"/subscriptions/{SUB}").json()["tenantId"] == emulator.tenant_id
 
 
-def test_unknown_routes_are_404_and_wrong_methods_405(emulator):
-    assert raw(emulator, "GET", f"/subscriptions/{SUB}/providers/Microsoft.Compute/virtualMachines").status_code == 404
+def test_unrouted_providers_are_unregistered_and_wrong_methods_405(emulator):
+    unregistered = raw(emulator, "GET", f"/subscriptions/{SUB}/providers/Microsoft.Compute/virtualMachines")
+    assert (unregistered.status_code, unregistered.json()["error"]["code"]) == (400, "NoRegisteredProviderFound")
     assert raw(emulator, "POST", f"{WORKSPACES}/local-workspace").status_code == 405

@@ -15,7 +15,8 @@ Layout, grouped by what it fakes (learned from moto's server mode, with HTTP kep
     eventgrid/      Microsoft.EventGrid: contract.py (the service's facts), validation.py, subscriptions.py,
                     topics.py, operations.py, views.py, handlers.py
     authorization/  Microsoft.Authorization: rbac.py, views.py (role assignments and definitions), handlers.py
-    identity/       Entra ID: auth.py (tokens, EmulatorCredential), endpoints.py (sign-in endpoints)
+    identity/       Entra ID: auth.py (tokens, EmulatorCredential), caller.py (the caller and its systemData),
+                    endpoints.py (sign-in endpoints)
     runtime/        the machinery: server.py, tls.py, app.py, admin.py (/_emulator/), routes.py, handlers.py,
                     backend.py (the domain, raising errors.ArmError), store.py (SQLite), seed.py, workspaces.py,
                     faults.py, errors.py (ARM's error format), wirejson.py, paging.py, odata.py

@@ -3,8 +3,9 @@
 Usable without the HTTPS server (``EmulatorApp(Backend())`` is a plain WSGI callable, e.g. for werkzeug's test
 client). Per ARM request, in order: injected latency and response faults (a fault answers before anything else,
 as a gateway would), the bearer token (401), ``api-version`` (400 MissingApiVersionParameter), the route
-(404/405), RBAC for the route's action (403), then the handler. Requests under ``/_emulator/`` go to the admin
-API (``admin.py``): no auth, no faults, not logged.
+(405; a path no route serves answers as ARM does: ``SubscriptionNotFound``/``ResourceGroupNotFound``, 400
+``NoRegisteredProviderFound``, 404 ``InvalidResourceType``), RBAC for the route's action (403), then the
+handler. Requests under ``/_emulator/`` go to the admin API (``admin.py``): no auth, no faults, not logged.
 
 As a local server facing whatever runs on the machine: the body is read only after the token is accepted, and
 never past ARM's 4 MB (413 RequestContentTooLarge); every refusal, even of a request the app crashes on, is ARM's

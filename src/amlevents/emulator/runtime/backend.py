@@ -124,20 +124,6 @@ class Backend(SubscriptionsMixin, TopicsMixin):
         else:
             self._remove_subscription(tx, doc)
 
-    def _system_data(self, principal_id: str, now: float, previous: dict[str, Any] | None = None) -> dict[str, Any]:
-        """ARM ``systemData``: who created and last modified the resource, and when."""
-        principal = self.world.principal(principal_id)
-        if principal is None:
-            who, kind = principal_id, "User"
-        elif principal.type == "User":
-            who, kind = f"{principal.name}@amlevents.local", "User"
-        else:
-            who, kind = principal.object_id, "Application"
-        at = iso(now)
-        created = {k: v for k, v in (previous or {}).items() if k.startswith("created")}
-        data = created or {"createdBy": who, "createdByType": kind, "createdAt": at}
-        return {**data, "lastModifiedBy": who, "lastModifiedByType": kind, "lastModifiedAt": at}
-
     # --- the seeded world -----------------------------------------------------------------------------------
 
     def check_subscription(self, subscription_id: str) -> None:

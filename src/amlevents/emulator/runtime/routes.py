@@ -8,7 +8,7 @@ role-definition reads (any signed-in user may read them, which is how a client c
 
 A path no route matches is answered as ARM answers a resource it cannot route (``unrouted``): the subscription
 and the resource group must exist (404 ``SubscriptionNotFound``/``ResourceGroupNotFound``), a provider namespace
-outside ``NAMESPACES`` has no registered provider (400 ``NoRegisteredProviderFound``), and any other type of a
+outside ``RESOURCE_TYPES`` has no registered provider (400 ``NoRegisteredProviderFound``), and any other type of a
 namespace here is unknown to it (404 ``InvalidResourceType``): the seeded subscription registers only the types
 the emulator serves.
 
@@ -118,7 +118,7 @@ normalize_path = rbac.normalize_path
 
 
 def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
-    """The route for a normalized path; 405 when only the method is wrong, 404 when nothing matches."""
+    """The route for a normalized path; 405 when only the method is wrong, ``RouteNotFound`` when nothing matches."""
     allowed = False
     for route in ROUTES:
         m = route.pattern.fullmatch(path)
@@ -136,39 +136,50 @@ class RouteNotFound(LookupError):
     """No route matches the path (``unrouted`` says what ARM answers)."""
 
 
-# The provider namespaces the seeded subscription registers: those of the routes above.
-NAMESPACES = ("Microsoft.EventGrid", "Microsoft.MachineLearningServices", "Microsoft.Authorization",
-              "Microsoft.Resources")
+# The provider namespaces the seeded subscription registers and their resource types (type chains, as in
+# ``locations/topicTypes/eventSubscriptions``): those the routes above serve.
+RESOURCE_TYPES: dict[str, frozenset[str]] = {
+    "microsoft.eventgrid": frozenset(t.lower() for t in (
+        "eventSubscriptions", "systemTopics", "systemTopics/eventSubscriptions", "topicTypes",
+        "topicTypes/eventSubscriptions", "locations", "locations/eventSubscriptions",
+        "locations/topicTypes/eventSubscriptions", "locations/operationsStatus", "locations/operationStatus",
+        "locations/operationResults")),
+    "microsoft.machinelearningservices": frozenset({"workspaces"}),
+    "microsoft.authorization": frozenset({"permissions", "roleassignments", "roledefinitions"}),
+}
 _PARENTS = re.compile(r"/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Unrouted:
-    """What ARM reads off a path it cannot route: its subscription and resource group (None when it has none), the
-    provider namespace of its last ``/providers/`` segment (``Microsoft.Resources`` without one) and the resource
-    type below it (``topics``, ``workspaces/computes``)."""
+    """What ARM reads off a path it cannot route: its subscription and resource group (None when it has none), and
+    the first resource type it cannot serve (``registered``: whether its provider namespace is registered here)."""
 
     subscription: str | None
     resource_group: str | None
     namespace: str
     resource_type: str
-
-    @property
-    def registered(self) -> bool:
-        """Whether the namespace is one the seeded subscription registers."""
-        return self.namespace.lower() in {n.lower() for n in NAMESPACES}
+    registered: bool
 
 
 def unrouted(path: str) -> Unrouted:
-    """The parts of a normalized path that no route matches."""
+    """The parts of a normalized path that no route matches.
+
+    Each ``/providers/{namespace}/{type}/{name}/{type}...`` block names a type chain (every other segment); the
+    first block whose namespace is not registered, or whose chain its namespace does not have, is the answer. When
+    every block is known (a known type at a scope the emulator does not serve), the last one is. A path without
+    ``/providers/`` is a ``Microsoft.Resources`` type.
+    """
     parents = _PARENTS.match(path)
     sub, rg = (parents["sub"], parents["rg"]) if parents else (None, None)
-    head, marker, tail = path.rpartition("/providers/")
-    if marker:
-        namespace, _, below = tail.partition("/")
-    else:
-        namespace, below = "Microsoft.Resources", path[parents.end():] if parents else path
-    types = [part for part in below.split("/") if part][::2]  # type/name/type/name...: every other segment
-    if not marker and parents is not None and rg is None and not types:
-        types = ["subscriptions"]
-    return Unrouted(sub, rg, namespace, "/".join(types) or path.strip("/"))
+    blocks = re.split("/providers/", path, flags=re.IGNORECASE)[1:]
+    if not blocks:
+        rest = [part for part in (path[parents.end():] if parents else path).split("/") if part]
+        return Unrouted(sub, rg, "Microsoft.Resources", "/".join(rest[::2]) or path.strip("/"), True)
+    parsed = []
+    for block in blocks:
+        namespace, _, below = block.partition("/")
+        parsed.append((namespace, "/".join([part for part in below.split("/") if part][::2])))
+    namespace, chain = next(((ns, chain) for ns, chain in parsed
+                             if chain.lower() not in RESOURCE_TYPES.get(ns.lower(), ())), parsed[-1])
+    return Unrouted(sub, rg, namespace, chain, namespace.lower() in RESOURCE_TYPES)
