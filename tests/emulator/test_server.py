@@ -1,16 +1,19 @@
-"""The HTTPS server: TLS from a local CA, 127.0.0.1 only, start/stop, ready info, the bare WSGI app."""
+"""The HTTPS server: TLS from a local CA, 127.0.0.1 only, start/stop, ready info, the bare WSGI app, HTTP/1.1
+keep-alive (kept through refusals, closed by a drop or an unread chunked body) and a pool that grows."""
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import os
 import socket
+import ssl
 
 import pytest
 import requests
 from cryptography import x509
-from emulator_support import EVENT_SUBS, raw
+from emulator_support import API, EVENT_SUBS, raw, webhook_body
 from werkzeug.test import Client
 
 from amlevents.emulator.identity.auth import mint_token
@@ -78,3 +81,99 @@ def test_the_wsgi_app_works_without_a_server():
 def test_a_silent_client_does_not_block_others(emulator):
     with socket.create_connection(("127.0.0.1", emulator.port)):
         assert raw(emulator, "GET", EVENT_SUBS).status_code == 200
+
+
+# --- keep-alive ------------------------------------------------------------------------------------------------
+
+def connect(server) -> http.client.HTTPSConnection:
+    """One HTTPS connection to the emulator (http.client reconnects only when the server closed it)."""
+    context = ssl.create_default_context(cafile=server.ca_cert_path)
+    connection = http.client.HTTPSConnection("127.0.0.1", server.port, context=context, timeout=10)
+    connection.connect()
+    return connection
+
+
+def send(connection, server, method: str, path: str = EVENT_SUBS, token: str | None = "owner", body=None,
+         headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
+    sent = dict(headers or {})
+    if token is not None:
+        sent["Authorization"] = f"Bearer {mint_token(server.principals[token], server.tenant_id)}"
+    connection.request(method, f"{path}?api-version={API}", body=body, headers=sent)
+    response = connection.getresponse()
+    response.read()
+    return response
+
+
+def test_requests_share_one_kept_alive_connection(emulator):
+    connection = connect(emulator)
+    first = connection.sock
+    answers = [send(connection, emulator, "GET") for _ in range(3)]
+    assert [a.status for a in answers] == [200, 200, 200]
+    assert {a.getheader("Connection") for a in answers} == {None} and connection.sock is first
+
+
+def test_accepted_connections_set_tcp_nodelay(emulator):
+    connection = connect(emulator)
+    assert send(connection, emulator, "GET").status == 200
+    # the kept-alive connection now waits in cheroot's selector: look at the server's end of it
+    kept = [conn.socket for _, conn in emulator._server._connections._selector.connections
+            if conn is not emulator._server]
+    assert kept and all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in kept)
+
+
+def test_a_refused_body_is_drained_and_the_connection_kept(emulator):
+    connection = connect(emulator)
+    first = connection.sock
+    assert send(connection, emulator, "PUT", f"{EVENT_SUBS}/hook", token=None, body=b"x" * 100_000).status == 401
+    assert send(connection, emulator, "GET").status == 200 and connection.sock is first
+
+
+def test_a_read_chunked_body_keeps_the_connection(emulator):
+    connection = connect(emulator)
+    first = connection.sock
+    body = iter([json.dumps(webhook_body()).encode()])  # an iterable: http.client sends it chunked
+    assert send(connection, emulator, "PUT", f"{EVENT_SUBS}/hook", body=body,
+                headers={"Content-Type": "application/json"}).status == 201
+    assert send(connection, emulator, "GET").status == 200 and connection.sock is first
+
+
+def chunked(*chunks: bytes, size: int | None = None) -> bytes:
+    """A chunked body, sent as it is (one write, so the server's answer cannot cut it); ``size`` overstates the
+    first chunk's length."""
+    head = [f"{size if size is not None else len(c):x}\r\n".encode() + c + b"\r\n" for c in chunks]
+    return b"".join(head) + (b"0\r\n\r\n" if size is None else b"")
+
+
+def test_an_unread_chunked_body_is_drained_and_the_connection_kept(emulator):
+    connection = connect(emulator)
+    first = connection.sock
+    refused = send(connection, emulator, "PUT", f"{EVENT_SUBS}/hook", token=None, body=chunked(b"x" * 1000, b"y"),
+                   headers={"Transfer-Encoding": "chunked"})
+    assert (refused.status, refused.getheader("Connection")) == (401, None)
+    assert send(connection, emulator, "GET").status == 200 and connection.sock is first
+
+
+def test_an_unread_chunked_body_too_long_to_drain_closes_the_connection(emulator):
+    connection = connect(emulator)
+    refused = send(connection, emulator, "PUT", f"{EVENT_SUBS}/hook", token=None,
+                   body=chunked(b"x" * 1000, size=64 * 1024 * 1024), headers={"Transfer-Encoding": "chunked"})
+    assert (refused.status, refused.getheader("Connection")) == (401, "close")
+    assert send(connection, emulator, "GET").status == 200  # on a new connection, not the body's leftovers
+
+
+def test_a_drop_closes_a_kept_alive_connection_without_an_answer(emulator):
+    connection = connect(emulator)
+    assert send(connection, emulator, "GET").status == 200
+    emulator.add_fault("drop:count=1")
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+        send(connection, emulator, "GET")
+    assert raw(emulator, "GET", EVENT_SUBS).status_code == 200
+
+
+def test_silent_clients_beyond_the_starting_pool_do_not_block_others(emulator):
+    silent = [socket.create_connection(("127.0.0.1", emulator.port)) for _ in range(12)]
+    try:
+        assert raw(emulator, "GET", EVENT_SUBS).status_code == 200
+    finally:
+        for sock in silent:
+            sock.close()

@@ -12,8 +12,8 @@ What this module adds to it:
   headers over ``MAX_HEADER_BYTES``: 431, a malformed request: 400, a stalled one: 408) is answered in ARM's
   JSON error format, after reading the rest of an over-long head so the client gets the answer, not a reset.
 - the app raising ``ConnectionError`` (the ``drop`` fault) closes the connection with no answer at all.
-- a request body left unread is read and thrown away (up to ``DRAIN_BYTES``) to keep the connection; a larger
-  one, or an unfinished chunked one, closes the connection instead.
+- a request body left unread, chunked or not, is read and thrown away (up to ``DRAIN_BYTES``) to keep the
+  connection; a larger one closes the connection instead.
 - worker threads are daemons (as werkzeug's were), so a process that never calls ``stop()`` still exits.
 """
 
@@ -23,6 +23,7 @@ import json
 import logging
 import socket
 import ssl
+import threading
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -36,7 +37,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from amlevents.emulator.runtime.errors import MAX_BODY_BYTES, ArmError, protocol_error
 
 log = logging.getLogger("amlevents.emulator")
-THREADS = 48  # requests served at once; idle keep-alive connections hold no thread
+THREADS = 48  # requests served at once (idle keep-alive connections hold no thread)
+START_THREADS = 4
 KEEP_ALIVE_LIMIT = 128  # idle connections kept open; past this an answer says "Connection: close"
 IDLE_TIMEOUT = 60  # seconds a connection may sit idle, in its TLS handshake, or mid-request
 MAX_REQUEST_LINE = 64 * 1024 + 2
@@ -87,6 +89,10 @@ class _ChunkedBody(cheroot_server.ChunkedRFile):
 
 
 class _Request(cheroot_server.HTTPRequest):
+    def __init__(self, server: Any, conn: Any) -> None:
+        # not strict: a path that starts with "//" is a path here (the app normalizes it), as in werkzeug's server
+        super().__init__(server, conn, strict_mode=False)
+
     def parse_request(self) -> None:
         """cheroot's, with separate limits for the request line (414) and the headers (431)."""
         self.rfile = cheroot_server.SizeCheckWrapper(self.conn.rfile, MAX_REQUEST_LINE)
@@ -117,9 +123,14 @@ class _Request(cheroot_server.HTTPRequest):
         super().respond()
 
     def send_headers(self) -> None:
-        # keep the connection only if what is left of the body can be read cheaply (cheroot reads it then)
-        if self.chunked_read:
-            self.close_connection = self.close_connection or not self.rfile.closed
+        # keep the connection only if what is left of the body can be read cheaply (cheroot reads the rest of a
+        # body of known length itself, but never a chunked one's)
+        if self.chunked_read and not self.close_connection and not self.rfile.closed:
+            try:
+                while self.rfile.read(64 * 1024):
+                    pass
+            except (RequestEntityTooLarge, OSError, ValueError):  # too long, or not chunked as it said
+                self.close_connection = True
         elif getattr(self.rfile, "remaining", 0) > DRAIN_BYTES:
             self.close_connection = True
         super().send_headers()
@@ -172,8 +183,12 @@ class _Connection(cheroot_server.HTTPConnection):
 class _Gateway(wsgi.Gateway_10):
     def get_environ(self) -> dict[str, Any]:
         env = super().get_environ()
-        # cheroot keeps %2F escaped in PATH_INFO; decode the whole path as werkzeug's server did
-        env["PATH_INFO"] = unquote_to_bytes(urlsplit(self.req.uri).path).decode("latin-1")
+        # PATH_INFO as werkzeug's server made it: all of the path decoded (cheroot keeps %2F), and a path that
+        # starts with "//" (az's metadata request) taken as a path, not as a host
+        url = urlsplit(self.req.uri)  # bytes in, bytes out
+        path = b"/" + url.netloc + url.path if url.netloc and not url.scheme else url.path
+        env["PATH_INFO"] = unquote_to_bytes(path).decode("latin-1")
+        env["SERVER_NAME"] = self.req.server.bind_addr[0]  # a request without Host: the URL is still 127.0.0.1
         return env
 
     def respond(self) -> None:
@@ -185,6 +200,20 @@ class _Gateway(wsgi.Gateway_10):
 
 
 class _Pool(threadpool.ThreadPool):
+    """cheroot's worker pool with daemon threads, started small and grown while every worker is busy (cheroot
+    never grows it by itself), up to ``max``: starting 48 threads would add ~10 ms to every ``--local`` command."""
+
+    def __init__(self, server: Any, start: int, limit: int) -> None:
+        super().__init__(server, min=start, max=limit)
+        self._growing = threading.Lock()
+
+    def put(self, obj: Any) -> None:
+        super().put(obj)
+        if len(self._threads) < self.max and self.idle < self.qsize:
+            with self._growing:
+                if len(self._threads) < self.max:
+                    self.grow(1)
+
     def _spawn_worker(self) -> threadpool.WorkerThread:
         worker = threadpool.WorkerThread(self.server)
         worker.name = f"amlevents-emulator-worker-{len(self._threads)}"
@@ -203,14 +232,14 @@ class Server(wsgi.Server):
 
     ConnectionClass = _Connection
     keep_alive_conn_limit = KEEP_ALIVE_LIMIT
-    expiration_interval = 0.1  # also how long stop() may wait for the selector loop
+    expiration_interval = 0.05  # also how long stop() may wait for the selector loop
 
     def __init__(self, host: str, port: int, app: Any, context: ssl.SSLContext) -> None:
-        super().__init__((host, port), app, numthreads=THREADS, request_queue_size=128, timeout=IDLE_TIMEOUT,
+        super().__init__((host, port), app, numthreads=START_THREADS, request_queue_size=128, timeout=IDLE_TIMEOUT,
                          shutdown_timeout=1, server_name="amlevents-emulator")
         self.gateway = _Gateway
         self.ssl_adapter = _TLSAdapter(context)
-        self.requests = _Pool(self, min=THREADS, max=THREADS)
+        self.requests = _Pool(self, START_THREADS, THREADS)
 
     @property
     def port(self) -> int:
@@ -223,7 +252,7 @@ class Server(wsgi.Server):
         while self.ready and not self.interrupt:
             try:
                 self._connections.run(self.expiration_interval)
-            except Exception:  # noqa: BLE001 - keep serving, as cheroot does
+            except Exception:  # keep serving, as cheroot does
                 log.debug("error in the emulator's connection loop", exc_info=True)
 
     def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
