@@ -2,7 +2,7 @@
 
 The sub-apps are loaded lazily: Typer builds a Click command for every option of every command it knows, which
 for this tree costs more than all the imports of `--help`. ``LazyGroup`` builds a group only when it is invoked
-(its help line in the root listing comes from ``SUBCOMMANDS``).
+(its help line in the root listing comes from ``SUBCOMMANDS``), and the group builds only the command invoked.
 """
 
 from __future__ import annotations
@@ -40,10 +40,11 @@ class LazyGroup(AmlEventsGroup):
         if name not in self.commands and name in SUBCOMMANDS:
             import importlib
 
+            from amlevents.cli.lazy import build_command, lazy_group
+
             module = importlib.import_module(SUBCOMMANDS[name][0])
-            command = typer.main.get_command(module.app)
-            if name in TOP_LEVEL:
-                command = command.commands[name]
+            # Only the invoked command of a group is built, not all of its parameters (cli/lazy.py)
+            command = build_command(module.app, name) if name in TOP_LEVEL else lazy_group(module.app)
             command.name = name
             self.commands[name] = command
         return super().get_command(ctx, name)

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from amlevents.cli.argv import StrictGroup, split_tokens
+from amlevents.cli.argv import split_tokens
+from amlevents.cli.lazy import LazySubGroup
 from amlevents.cli.output import OutputFormat
 
 if TYPE_CHECKING:
@@ -25,9 +26,10 @@ def sub_app(help: str, **settings: Any) -> typer.Typer:  # noqa: A002 - Typer's 
     """A sub-app (one noun of the root's command tree) with the settings every one of them shares.
 
     Plain help text: Rich help costs ~120 ms of imports on every --help. Completion is the root's business.
-    ``StrictGroup``: no option of its commands takes another option as its value.
+    ``LazySubGroup``: a ``StrictGroup`` (no option of its commands takes another option as its value) that the
+    root builds with only the invoked command built (``cli/lazy.py``).
     """
-    return typer.Typer(cls=StrictGroup, help=help, rich_markup_mode=None, add_completion=False, **settings)
+    return typer.Typer(cls=LazySubGroup, help=help, rich_markup_mode=None, add_completion=False, **settings)
 
 
 OutputOpt = Annotated[
