@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from amlevents.emulator.runtime.odata import (
     ODataError,
     compile_filter,
     role_assignment_filter,
+    to_sql,
 )
 
 NAMES = ["alpha", "Beta-1", "beta-2", "gamma"]
@@ -75,3 +78,21 @@ def test_role_assignment_filters(text, at_scope, principal):
 def test_role_assignment_filter_refuses_other_forms():
     with pytest.raises(ODataError):
         role_assignment_filter("roleName eq 'Owner'")
+
+
+@pytest.mark.parametrize("text", [
+    "name eq 'BETA-1'", "name ne 'gamma'", "contains(name,'ETA')", "contains(name,'')",
+    "not contains(name,'beta') and name ne 'alpha'", "name eq 'alpha' or (contains(name,'2') and not name eq 'x')",
+])
+def test_sql_form_selects_what_the_predicate_selects(text):
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE t (name TEXT)")
+    db.executemany("INSERT INTO t VALUES (?)", [(n.lower(),) for n in NAMES])
+    where, params = to_sql(text, {"name": "name"})
+    found = [r[0] for r in db.execute(f"SELECT name FROM t WHERE {where}", params)]
+    assert found == [n.lower() for n in matching(text)]
+
+
+def test_sql_form_refuses_what_the_predicate_refuses():
+    with pytest.raises(ODataError, match="filtering on 'topic' is not supported"):
+        to_sql("topic eq 'x'", {"name": "name"})

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import pytest
 from azure.core.exceptions import HttpResponseError
-from emulator_support import EVENT_SUBS, RG, SUB, WS, list_names, raw, webhook_body
+from emulator_support import (
+    EVENT_SUBS,
+    RG,
+    SCOPE,
+    SUB,
+    WS,
+    list_names,
+    raw,
+    webhook_body,
+)
 
 from amlevents.emulator.eventgrid.subscriptions import ParentRef
+from amlevents.emulator.runtime import paging
 
 NAMES = ["alpha", "beta-one", "Beta-two", "gamma", "delta-beta"]
 
@@ -68,3 +78,41 @@ def test_top_out_of_range_is_400(emulator, top):
     response = raw(emulator, "GET", EVENT_SUBS, params={"api-version": "2025-02-15", "$top": top})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "InvalidRequest"
+
+
+def test_a_page_reads_and_renders_only_its_own_rows(emulator):
+    seed_subscriptions(emulator, ["a-one", "a-two", "a-three"])
+    parent = SCOPE.lower()
+    with emulator.backend.store.transaction() as tx:  # a row past the page that cannot be rendered
+        tx.put("eventSubscription", f"{parent}/providers/microsoft.eventgrid/eventsubscriptions/zz", parent, {})
+    body = raw(emulator, "GET", EVENT_SUBS, params={"api-version": "2025-02-15", "$top": "2"}).json()
+    assert [s["name"] for s in body["value"]] == ["a-one", "a-three"]
+    assert "nextLink" in body
+
+
+@pytest.mark.parametrize(("odata", "expected"), [(None, NAMES), ("contains(name,'beta')", NAMES[1:3] + NAMES[4:])])
+def test_the_backend_listing_pages_in_sql_as_the_list_does_in_memory(emulator, odata, expected):
+    seed_subscriptions(emulator, NAMES)
+    listing = emulator.backend.list_event_subscriptions(
+        ParentRef(SUB, RG, None, "Microsoft.MachineLearningServices", "workspaces", WS))
+    names, token = [], None
+    while True:
+        chunk, token = paging.page(listing, 2, token, odata)
+        names += [s["name"] for s in chunk]
+        if token is None:
+            break
+    assert sorted(names, key=str.lower) == names == sorted(expected, key=str.lower)
+
+
+def test_regional_listing_merges_workspaces_in_name_order_in_sql(emulator):
+    seed_subscriptions(emulator, ["b-one", "d-one", "keep-a"])
+    ref2 = ParentRef(SUB, RG, None, "Microsoft.MachineLearningServices", "workspaces", "local-workspace-2")
+    for name in ("a-two", "c-two", "keep-b"):
+        emulator.backend.put_event_subscription(ref2, name, webhook_body(), emulator.principals["owner"],
+                                                lambda: False)
+    listing = emulator.backend.list_regional_event_subscriptions(SUB, None, "eastus", None)
+    first, token = paging.page(listing, 3, None)
+    rest, last = paging.page(listing, 3, token)
+    assert [s["name"] for s in first + rest] == ["a-two", "b-one", "c-two", "d-one", "keep-a", "keep-b"]
+    assert last is None
+    assert [s["name"] for s in paging.page(listing, 3, None, "contains(name,'keep')")[0]] == ["keep-a", "keep-b"]

@@ -17,6 +17,7 @@ is already being deleted returns that same operation.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from amlevents.core.catalog import TOPIC_TYPE
+from amlevents.core.errors import InvalidInputError
+from amlevents.core.redact import redact_text
 from amlevents.emulator.eventgrid import operations, views
 from amlevents.emulator.eventgrid.operations import BUSY
 from amlevents.emulator.eventgrid.validation import (
@@ -36,11 +39,14 @@ from amlevents.emulator.eventgrid.validation import (
 )
 from amlevents.emulator.identity.caller import Caller, system_data
 from amlevents.emulator.runtime.errors import (
+    ArmError,
     conflict,
     invalid_subscription,
     resource_not_found,
 )
-from amlevents.emulator.runtime.seed import Workspace
+from amlevents.emulator.runtime.odata import to_sql
+from amlevents.emulator.runtime.paging import Listing
+from amlevents.emulator.runtime.seed import SEED_TIME, Workspace
 from amlevents.emulator.runtime.store import Tx
 
 if TYPE_CHECKING:  # the mixin names its host class; the one accepted cycle (see runtime/backend.py)
@@ -159,15 +165,14 @@ class SubscriptionsMixin:
         with self._tx() as (tx, _now):
             return views.event_subscription(self._existing(tx, self._parent(tx, ref), name))
 
-    def list_event_subscriptions(self: Backend, ref: ParentRef) -> list[dict[str, Any]]:
-        """Every subscription of the parent, ordered by name."""
+    def list_event_subscriptions(self: Backend, ref: ParentRef) -> Listing:
+        """Every subscription of the parent, ordered by name, read a page at a time (the parent is checked now)."""
         with self._tx() as (tx, _now):
             parent = self._parent(tx, ref)
-            docs = tx.children(KIND, parent.key)
-        return [views.event_subscription(d) for d in sorted(docs, key=lambda d: d["name"].lower())]
+        return self._listing([parent.key], parent.child_id("").lower()[len(parent.key):])
 
     def list_regional_event_subscriptions(self: Backend, subscription_id: str, resource_group: str | None,
-                                          location: str, topic_type: str | None) -> list[dict[str, Any]]:
+                                          location: str, topic_type: str | None) -> Listing | list[dict[str, Any]]:
         """The subscription- or resource-group-wide lists: the workspace-scope subscriptions of the workspaces in
         ``location`` of ``topic_type`` (any when None), ordered by name. Workspaces are regional resources, so the
         global lists (subscriptions on an Azure subscription or resource group) pass ``location="global"`` and
@@ -182,9 +187,52 @@ class SubscriptionsMixin:
         found = [w for w in self.world.workspaces
                  if (groups is None or w.resource_group.lower() in groups)
                  and w.location.lower() == location.lower()]
-        with self._tx() as (tx, _now):
-            docs = [d for w in found for d in tx.children(KIND, w.id.lower())]
-        return [views.event_subscription(d) for d in sorted(docs, key=lambda d: d["name"].lower())]
+        return self._listing([w.id.lower() for w in found], "/providers/microsoft.eventgrid/eventsubscriptions/")
+
+    def _listing(self: Backend, parents: list[str], suffix: str) -> Listing:
+        """The subscriptions under ``parents`` (each child's key is its parent, ``suffix`` and the lower-case name)
+        in name order; a page reads its rows by key in SQL and renders only them."""
+
+        def fetch(after: str | None, limit: int | None, filter_text: str | None) -> list[dict[str, Any]]:
+            where, params = to_sql(filter_text, {"name": "{tail}"}) if filter_text else ("", [])
+            with self._tx() as (tx, _now):
+                if len(parents) == 1:  # the common case: keyset paging on the index
+                    docs = tx.children_after(KIND, parents[0], parents[0] + suffix, after, limit, where, params)
+                else:
+                    docs = tx.children_after_in(KIND, parents, suffix, after, limit, where, params)
+            return [views.event_subscription(d) for d in docs]
+
+        return Listing(fetch)
+
+    def seed_event_subscriptions(self: Backend, tx: Tx) -> int:
+        """Write the seed's event subscriptions that are not stored yet (with their workspaces' system topics), in
+        the caller's transaction, as if created and provisioned at the seed time; returns how many it wrote."""
+        written = 0
+        for group in self.world.event_subscriptions:
+            ws = group.workspace
+            parent = Parent(ws.id.lower(), ws.id, azure_topic(ws.id), "Microsoft.EventGrid/eventSubscriptions",
+                            "Microsoft.EventGrid/eventSubscriptions", ws.resource_group, ws.location, ws)
+            try:
+                for name in group.names:
+                    validate_name(name)
+                # validated once per group, as a PUT's would be: the seeded ones share their properties
+                props = normalize_properties(copy.deepcopy(group.properties), now=_dt(SEED_TIME))
+            except ArmError as exc:
+                raise InvalidInputError(f"seed: an event subscription of workspace '{ws.name}' is invalid: "
+                                        f"{redact_text(exc.message)}", hint="Fix the seed file.") from None
+            self._ensure_topic(tx, ws, group.created_by, SEED_TIME)
+            data = system_data(self.world, group.created_by, SEED_TIME)
+            prefix = parent.child_id("").lower()
+            stored = {d["name"].lower() for d in tx.children_after(KIND, parent.key, prefix, None, None)}
+            rows = [(prefix + name.lower(), parent.key, {
+                "id": parent.child_id(name), "name": name, "type": parent.type,
+                "properties": {"topic": parent.topic, "provisioningState": "Succeeded", **props},
+                "systemData": data,
+                "_": {"kind": KIND, "parent": parent.key, "operationId": None, "scope": "workspace"},
+            }) for name in group.names if name.lower() not in stored]
+            tx.put_many(KIND, rows)
+            written += len(rows)
+        return written
 
     def put_event_subscription(self: Backend, ref: ParentRef, name: str, body: Any, caller: Caller | str,
                                fail_operation: Callable[[], bool]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -75,12 +75,16 @@ class Backend(SubscriptionsMixin, TopicsMixin):
         self._clock = clock or time.time
         with self.store.transaction() as tx:
             stored = tx.get_meta("seed")
-            if seed is not None or stored is None:
+            fresh = seed is not None or stored is None
+            if fresh:
                 world = load_seed(seed)
                 tx.set_meta("seed", json.dumps(world.document))
             else:
                 world = build_world(json.loads(stored))
         self.world: World = world
+        if fresh:  # a reopened state file keeps what its users did: deleted seeded subscriptions stay deleted
+            with self.store.transaction() as tx:
+                self.seed_event_subscriptions(tx)
 
     # --- lifecycle ------------------------------------------------------------------------------------------
 
@@ -89,6 +93,7 @@ class Backend(SubscriptionsMixin, TopicsMixin):
         with self.store.transaction() as tx:
             tx.clear()
             tx.set_meta("seed", json.dumps(self.world.document))
+            self.seed_event_subscriptions(tx)
 
     def close(self) -> None:
         """Release the database connection."""

@@ -259,6 +259,29 @@ def compile_filter(text: str, fields: tuple[str, ...]) -> Predicate:
     return build(node)
 
 
+def to_sql(text: str, columns: Mapping[str, str]) -> tuple[str, list[str]]:
+    """The SQL condition (with its parameters) equal to the filter ``text``, for fields whose lower-cased values
+    are held in the SQL expressions ``columns`` (lower-case field name -> expression); the same semantics as
+    ``compile_filter`` (values compared in lower case). Raises ``ODataError`` for a filter it does not map."""
+    node = parse(text)
+    compile_filter(text, tuple(columns))  # the same refusals, with the same messages, as the in-memory path
+    params: list[str] = []
+
+    def build(n: Node) -> str:
+        if isinstance(n, BinOp):
+            return f"({build(n.left)} {n.op.upper()} {build(n.right)})"
+        if isinstance(n, Not):
+            return f"(NOT {build(n.operand)})"
+        if isinstance(n, Compare):
+            params.append(n.value.lower())
+            return f"({columns[n.field.lower()]} {'=' if n.op == 'eq' else '<>'} ?)"
+        field, part = n.args  # contains(field, 'x'), checked by compile_filter
+        params.append(part.lower())  # type: ignore[union-attr]
+        return f"(instr({columns[field.name.lower()]}, ?) > 0)"  # type: ignore[union-attr]
+
+    return build(node), params
+
+
 @dataclass(frozen=True)
 class RoleAssignmentQuery:
     """What a role-assignments ``$filter`` asks for."""

@@ -27,6 +27,10 @@ A seed file (YAML or JSON) has the same shape as ``DEFAULT_SEED`` and replaces i
     resourceGroups:   [{name: amlevents-local, location: eastus}]
     workspaces:       [{name: local-workspace, resourceGroup: amlevents-local, location: eastus}]  # location
                                                       # defaults to the resource group's
+                      # optional eventSubscriptions per workspace, written at start (one transaction), each
+                      #   {name: s1, endpoint: "https://example.com/h"}  or  {name: s1, properties: {...}}  (ARM's
+                      #   PUT properties), or a generator {count: 10000, namePrefix: sub-, endpoint: ...} naming
+                      #   sub-00001 ... sub-10000; optional createdBy: a principal name (default: the first)
     principals:       {owner: {objectId: 1111…, type: User}}          # name -> object id (and principal type);
                       # optional clientId and clientSecret for the service-principal sign-in, and
                       # federatedCredentials: [{issuer, subject}] for workload identity (none: any is accepted)
@@ -51,6 +55,7 @@ from amlevents.core.workspace import PROVIDER, RESOURCE_TYPE, WorkspaceRef
 
 WORKSPACE_TYPE = f"{PROVIDER}/{RESOURCE_TYPE}"
 SEEDED_AT = "2024-01-01T00:00:00.0000000Z"  # a fixed, plausible creation time for seeded resources
+SEED_TIME = 1704067200.0  # SEEDED_AT as a POSIX time
 _NS = uuid.UUID("5b0c2a52-6d0e-4c38-9d0b-6a1e2f3c4d5e")  # namespace for derived, stable GUIDs
 
 DEFAULT_SEED: dict[str, Any] = {
@@ -134,6 +139,20 @@ class RoleAssignment:
     scope: str
 
 
+MAX_SEEDED_SUBSCRIPTIONS = 100_000  # per seed: a larger world is a typo, and would take minutes to write
+
+
+@dataclass(frozen=True)
+class SeededSubscriptions:
+    """Event subscriptions a seed puts on a workspace: their names, the PUT ``properties`` they share, and the
+    principal recorded as their creator."""
+
+    workspace: Workspace
+    names: tuple[str, ...]
+    properties: dict[str, Any]
+    created_by: str  # object id
+
+
 @dataclass(frozen=True)
 class World:
     """The static part of the emulator's state, built from a seed document."""
@@ -147,6 +166,7 @@ class World:
     role_definitions: dict[str, dict[str, Any]]  # lower-case GUID -> definition (seed shape)
     role_assignments: tuple[RoleAssignment, ...]
     document: dict[str, Any]  # the seed document it was built from
+    event_subscriptions: tuple[SeededSubscriptions, ...] = ()  # written into the store at start
 
     def principal(self, object_id: str) -> Principal | None:
         """The seeded principal with this object id (any case), or None."""
@@ -265,8 +285,45 @@ def build_world(doc: dict[str, Any]) -> World:
         definitions[r["name"].lower()] = {"type": "CustomRole", "description": "", "assignableScopes": ["/"], **r}
     assignments = tuple(_assignment(a, i, sub, principals, definitions)
                         for i, a in enumerate(doc.get("roleAssignments") or []))
+    seeded = _seeded_subscriptions(doc.get("workspaces") or [], tuple(workspaces.values()), principals)
     return World(sub, tenant, doc.get("subscriptionDisplayName") or "amlevents local", groups,
-                 tuple(workspaces.values()), principals, definitions, assignments, doc)
+                 tuple(workspaces.values()), principals, definitions, assignments, doc, seeded)
+
+
+def _seeded_subscriptions(entries: list[dict[str, Any]], workspaces: tuple[Workspace, ...],
+                          principals: dict[str, Principal]) -> tuple[SeededSubscriptions, ...]:
+    """The ``eventSubscriptions`` of each workspace entry (validated here for shape; the emulator validates the
+    properties as it would a PUT's)."""
+    found: list[SeededSubscriptions] = []
+    total = 0
+    for i, (entry, ws) in enumerate(zip(entries, workspaces)):
+        for j, e in enumerate(entry.get("eventSubscriptions") or []):
+            where = f"seed: workspaces[{i}].eventSubscriptions[{j}]"
+            if not isinstance(e, dict):
+                raise InvalidInputError(f"{where} must be a mapping")
+            if "count" in e:
+                count, prefix = e["count"], _need(e, "namePrefix", str, where)
+                if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+                    raise InvalidInputError(f"{where}: 'count' must be a positive integer")
+                width = len(str(count))  # zero-padded, so name order is number order
+                names = tuple(f"{prefix}{n:0{width}d}" for n in range(1, count + 1))
+            else:
+                names = (_need(e, "name", str, where),)
+            total += len(names)
+            if total > MAX_SEEDED_SUBSCRIPTIONS:
+                raise InvalidInputError(f"{where}: a seed may hold at most {MAX_SEEDED_SUBSCRIPTIONS} event "
+                                        "subscriptions")
+            if "properties" in e:
+                props = _need(e, "properties", dict, where)
+            else:
+                props = {"destination": {"endpointType": "WebHook",
+                                         "properties": {"endpointUrl": _need(e, "endpoint", str, where)}}}
+            who = e.get("createdBy") or next(iter(principals), None)
+            principal = principals.get(who) if isinstance(who, str) else None
+            if principal is None:
+                raise InvalidInputError(f"{where}: 'createdBy' must name a principal of the seed")
+            found.append(SeededSubscriptions(ws, names, props, principal.object_id))
+    return tuple(found)
 
 
 def _assignment(a: Any, i: int, sub: str, principals: dict[str, Principal],

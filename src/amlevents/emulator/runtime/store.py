@@ -87,6 +87,40 @@ class Tx:
         ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def children_after(self, kind: str, parent: str, prefix: str, after: str | None, limit: int | None,
+                       where: str = "", params: list[str] | tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """Up to ``limit`` (None: all) documents of ``kind`` under ``parent``, in key order, whose key is ``prefix``
+        followed by a tail that sorts after ``after`` (None: from the start). ``where`` is an extra SQL condition
+        in which ``{tail}`` stands for that tail, with its ``params``. Reads only the rows it returns (keyset paging
+        on the ``(kind, parent, key)`` index)."""
+        tail = f"substr(key, {len(prefix) + 1:d})"
+        condition = f" AND ({where.format(tail=tail)})" if where else ""
+        rows = self._conn.execute(
+            f"SELECT body FROM docs WHERE kind=? AND parent=? AND key > ?{condition} ORDER BY key LIMIT ?",
+            (kind, parent, prefix + (after or ""), *params, -1 if limit is None else limit),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def children_after_in(self, kind: str, parents: list[str], suffix: str, after: str | None, limit: int | None,
+                          where: str = "", params: list[str] | tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """``children_after`` over several parents at once: each key is its parent, ``suffix`` and a tail; the
+        documents come in tail order (then key order). One query, which reads only the keys of the rows it skips."""
+        tail = f"substr(key, length(parent) + {len(suffix) + 1:d})"
+        condition = f" AND ({where.format(tail=tail)})" if where else ""
+        rows = self._conn.execute(
+            f"SELECT body FROM docs WHERE kind=? AND parent IN (SELECT value FROM json_each(?)) AND {tail} > ?"
+            f"{condition} ORDER BY {tail}, key LIMIT ?",
+            (kind, json.dumps(parents), after or "", *params, -1 if limit is None else limit),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def put_many(self, kind: str, rows: list[tuple[str, str, dict[str, Any]]]) -> None:
+        """Insert or replace many documents (key, parent, body) in one statement."""
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO docs (kind, key, parent, body) VALUES (?, ?, ?, ?)",
+            ((kind, key, parent, json.dumps(body, separators=(",", ":"))) for key, parent, body in rows),
+        )
+
     def all(self, kind: str) -> list[dict[str, Any]]:
         """Every document of ``kind``, ordered by key."""
         rows = self._conn.execute("SELECT body FROM docs WHERE kind=? ORDER BY key", (kind,)).fetchall()

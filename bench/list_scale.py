@@ -1,0 +1,99 @@
+"""`subscription list` over many subscriptions in one workspace, as whole processes: wall time and peak RSS.
+
+Starts `amlevents emulator serve --seed FILE` with a seed holding COUNT event subscriptions on local-workspace
+(the seed's generator form, written in one transaction at start), then runs
+`amlevents subscription list -o json -w local-workspace` against it RUNS times (AMLEVENTS_EMULATOR/_CA from the
+ready line) and prints the medians: the client's wall time and peak RSS, and the emulator's CPU seconds spent
+serving the list (its getrusage before and after, read from /proc).
+
+Usage: python bench/list_scale.py [--count 10000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SEED = {
+    "subscriptionId": "00000000-0000-0000-0000-000000000000",
+    "tenantId": "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa",
+    "resourceGroups": [{"name": "amlevents-local", "location": "eastus"}],
+    "principals": {"owner": {"objectId": "11111111-1111-4111-8111-111111111111", "type": "User"}},
+    "roleAssignments": [{"principal": "owner", "role": "Owner", "scope": "/subscriptions/{subscriptionId}"}],
+}
+
+
+def amlevents_exe() -> list[str]:
+    exe = os.path.join(os.path.dirname(sys.executable), "amlevents")
+    return [exe] if os.path.exists(exe) else [sys.executable, "-m", "amlevents"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_client(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MiB, number of items printed) of one whole client process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"the client failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the largest child so far: only a new maximum shows, so runs report it once.
+    return wall, max(peak, before) / 1024, len(json.loads(proc.stdout))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    opts = parser.parse_args()
+    exe = amlevents_exe()
+    with tempfile.TemporaryDirectory() as tmp:
+        seed = dict(SEED, workspaces=[{"name": "local-workspace", "resourceGroup": "amlevents-local",
+                                       "eventSubscriptions": [{"count": opts.count, "namePrefix": "sub-",
+                                                               "endpoint": "https://example.com/h"}]}])
+        seed_path = Path(tmp, "seed.json")
+        seed_path.write_text(json.dumps(seed))
+        start = time.perf_counter()
+        server = subprocess.Popen([*exe, "emulator", "serve", "--seed", str(seed_path), "--cert-dir", tmp],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            ready = json.loads(server.stdout.readline())  # type: ignore[union-attr]
+            started = time.perf_counter() - start
+            env = {**os.environ, "AMLEVENTS_EMULATOR": ready["url"], "AMLEVENTS_EMULATOR_CA": ready["caCert"],
+                   "AMLEVENTS_CONFIG_DIR": tmp, "AMLEVENTS_DATA_DIR": tmp}
+            argv = [*exe, "subscription", "list", "-o", "json", "-w", "local-workspace", "-g", "amlevents-local",
+                    "-s", SEED["subscriptionId"]]
+            walls, peaks, cpus = [], [], []
+            for _ in range(opts.runs):
+                cpu_before = cpu_seconds(server.pid)
+                wall, peak, items = run_client(argv, env)
+                cpus.append(cpu_seconds(server.pid) - cpu_before)
+                walls.append(wall)
+                peaks.append(peak)
+                if items != opts.count:
+                    sys.exit(f"listed {items} subscriptions, seeded {opts.count}")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print(f"emulator ready with {opts.count} seeded subscriptions in {started:.2f} s")
+    print(f"subscription list: median wall {statistics.median(walls):.2f} s (runs: "
+          f"{', '.join(f'{w:.2f}' for w in walls)}), peak RSS {max(peaks):.0f} MiB, "
+          f"emulator CPU per list {statistics.median(cpus):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
