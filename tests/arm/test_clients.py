@@ -3,12 +3,19 @@ connects (Azure or an emulator)."""
 
 from __future__ import annotations
 
+import ssl
+from pathlib import Path
+
 import pytest
 
+from amlevents.arm.concurrency import concurrently
 from amlevents.arm.credentials import SharedCredential, build_credential
+from amlevents.arm.session import Session
 from amlevents.arm.settings import ConnectionSettings
+from amlevents.arm.transport import SharedContextAdapter, shared_ssl_context
 from amlevents.cli.wiring import DEFAULT_EMULATOR_WORKSPACE, connect
 from amlevents.core.errors import AuthenticationError, ExitCode, InvalidInputError
+from amlevents.emulator import EmulatorCredential
 
 AUTHORITY = "https://login.microsoftonline.com"
 EMULATOR = "https://127.0.0.1:8443"
@@ -235,3 +242,97 @@ def test_shared_credential_does_not_retry_a_refused_sign_in():
         with pytest.raises(ClientAuthenticationError, match="AADSTS7000215"):
             shared.get_token("https://management.azure.com/.default")
     assert Refusing.calls == 1
+
+
+# --- one SSL context per CA bundle per process (arm/transport.py) ----------------------------------------------
+
+def _list_workspace(session, emulator):
+    scope = DEFAULT_EMULATOR_WORKSPACE
+    return list(session.eventgrid(emulator.subscription_id).event_subscriptions.list_by_resource(
+        scope.resource_group, "Microsoft.MachineLearningServices", "workspaces", scope.name))
+
+
+def _owner_session(emulator, ca: str) -> Session:
+    return Session(emulator.url, ca, lambda: EmulatorCredential("owner", emulator.principals, emulator.tenant_id))
+
+
+def test_sessions_read_the_ca_file_once_per_process(emulator, tmp_path, monkeypatch):
+    ca = tmp_path / "ca.pem"  # a path no earlier test has loaded
+    ca.write_bytes(Path(emulator.ca_cert_path).read_bytes())
+    loads = []
+    original = ssl.SSLContext.load_verify_locations
+
+    def counting(self, *args, **kwargs):
+        loads.append(args or kwargs)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counting)
+    sessions = [_owner_session(emulator, str(ca)) for _ in range(2)]
+    try:
+        for session in sessions:  # two sessions: two pools, at least two connections, several threads each
+            assert concurrently([lambda s=session: _list_workspace(s, emulator) for _ in range(4)]) == [[]] * 4
+    finally:
+        for session in sessions:
+            session.close()
+    assert len(emulator.app.requests()) == 8
+    assert len(loads) == 1
+
+
+def test_the_shared_context_still_refuses_a_server_its_bundle_does_not_trust(emulator):
+    import certifi
+    from azure.core.exceptions import ServiceRequestError
+
+    session = _owner_session(emulator, certifi.where())  # public CAs only: not the emulator's
+    try:
+        with pytest.raises(ServiceRequestError, match="CERTIFICATE_VERIFY_FAILED"):
+            _list_workspace(session, emulator)
+    finally:
+        session.close()
+
+
+@pytest.mark.parametrize(("verify", "shared"), [(True, True), (False, False)])
+def test_verify_true_shares_the_context_of_requests_default_bundle(verify, shared):
+    import requests
+    from requests.utils import DEFAULT_CA_BUNDLE_PATH
+
+    request = requests.Request("GET", "https://management.azure.com/subscriptions").prepare()
+    _host, pool = SharedContextAdapter().build_connection_pool_key_attributes(request, verify)
+    assert (pool.get("ssl_context") is shared_ssl_context(DEFAULT_CA_BUNDLE_PATH)) is shared
+    assert "ca_certs" not in pool
+
+
+def test_a_ca_file_rewritten_in_place_is_read_again(tmp_path, emulator):
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(Path(emulator.ca_cert_path).read_bytes())
+    first = shared_ssl_context(str(ca))
+    assert shared_ssl_context(str(ca)) is first
+    ca.write_bytes(Path(emulator.ca_cert_path).read_bytes() * 2)  # as an emulator making new certificates would
+    assert shared_ssl_context(str(ca)) is not first
+
+
+def test_threads_asking_at_once_build_one_credential_and_one_client(emulator):
+    import threading
+
+    built = []
+    second_builder = threading.Barrier(2, timeout=0.5)  # passes only if a second thread builds one too
+
+    def factory():
+        built.append(1)
+        try:
+            second_builder.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return EmulatorCredential("owner", emulator.principals, emulator.tenant_id)
+
+    session = Session(emulator.url, emulator.ca_cert_path, factory)
+    try:
+        clients = concurrently([lambda: session.eventgrid(emulator.subscription_id) for _ in range(8)])
+    finally:
+        session.close()
+    assert len(built) == 1 and len({id(c) for c in clients}) == 1
+
+
+def test_a_missing_emulator_ca_file_is_bad_input(tmp_path):
+    with pytest.raises(InvalidInputError, match="AMLEVENTS_EMULATOR_CA '.*missing.pem' is not a file") as caught:
+        connect(ConnectionSettings(emulator_url=EMULATOR, emulator_ca=str(tmp_path / "missing.pem")))
+    assert caught.value.exit_code == ExitCode.INVALID_INPUT

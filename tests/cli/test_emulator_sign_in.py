@@ -6,6 +6,9 @@ No test credential is involved here: ``EmulatorCredential`` is made to fail if a
 
 from __future__ import annotations
 
+import stat
+from pathlib import Path
+
 import pytest
 
 from amlevents.arm.settings import ConnectionSettings
@@ -126,6 +129,7 @@ def test_workload_identity_signs_in_with_a_federated_token_file(run, cli_emulato
     assert [e["principal"] for e in puts] == ["eventsub-contributor"]
     token_file.write_text(federated_token(aud="https://wrong.example"))
     monkeypatch.setenv("AMLEVENTS_AUTH", "workload")  # forced: the same path, chosen explicitly
+    monkeypatch.setenv("AMLEVENTS_TOKEN_CACHE", "0")  # else the token kept by the first run is used, as az would
     refused = run("subscription", "list")
     assert refused.exit_code == 3
     assert "AADSTS700212" in refused.stderr
@@ -173,3 +177,51 @@ def test_local_mode_never_signs_in_for_real():
 ])
 def test_azure_mode_authority_honours_azure_authority_host_unless_a_cloud_is_given(cloud, env, authority):
     assert ConnectionSettings.from_env(cloud=cloud, env=env).authority == authority
+
+
+# --- the persistent token cache ------------------------------------------------------------------------------------
+
+def _token_posts(emulator):
+    return [e for e in _login_requests(emulator) if e["method"] == "POST" and e["path"].endswith("/token")]
+
+
+def test_the_next_process_reads_the_cached_token_instead_of_signing_in(run, cli_emulator, sign_in):
+    sign_in("owner")
+    run.ok("subscription", "list")
+    assert len(_token_posts(cli_emulator)) == 1
+    cli_emulator.app.clear_requests()
+    run.ok("subscription", "list")
+    assert _token_posts(cli_emulator) == []
+    assert {e["principal"] for e in _arm_requests(cli_emulator)} == {"owner"}
+
+
+def test_amlevents_token_cache_0_signs_in_every_time(run, cli_emulator, sign_in, monkeypatch):
+    sign_in("owner")
+    monkeypatch.setenv("AMLEVENTS_TOKEN_CACHE", "0")
+    run.ok("subscription", "list")
+    run.ok("subscription", "list")
+    assert len(_token_posts(cli_emulator)) == 2
+    assert not (Path.home() / ".IdentityService").exists()
+
+
+def test_the_token_cache_file_is_private(run, cli_emulator, sign_in):
+    sign_in("owner")
+    run.ok("subscription", "list")
+    caches = sorted((Path.home() / ".IdentityService").glob("amlevents.*cae"))
+    assert caches and {stat.S_IMODE(p.stat().st_mode) for p in caches} == {0o600}
+    assert stat.S_IMODE(caches[0].parent.stat().st_mode) == 0o700
+
+
+def test_a_cache_file_readable_by_others_is_made_private_again(run, cli_emulator, sign_in):
+    sign_in("owner")
+    run.ok("subscription", "list")
+    (cache,) = (Path.home() / ".IdentityService").glob("amlevents.*cae")
+    cache.chmod(0o644)
+    run.ok("subscription", "list")
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+
+
+def test_debug_shows_no_traceback_for_a_cache_without_a_keyring(run, cli_emulator, sign_in):
+    sign_in("owner")
+    result = run.ok("--debug", "subscription", "list")
+    assert "DEBUG " in result.stderr and "Traceback" not in result.stderr

@@ -10,8 +10,11 @@ from typing import Any
 
 from amlevents.core.errors import AuthenticationError
 
+TOKEN_CACHE_NAME = "amlevents"  # azure-identity's cache file: ~/.IdentityService/amlevents.nocae on Linux
 
-def build_credential(method: str | None, authority: str, *, authority_verify: str | bool | None = None) -> Any:
+
+def build_credential(method: str | None, authority: str, *, authority_verify: str | bool | None = None,
+                     token_cache: bool = True, transport: Any = None) -> Any:
     """The azure-identity credential for ``method`` (None = the documented chain).
 
     The chain, in order: environment (service principal secret or certificate: ``AZURE_CLIENT_ID``,
@@ -22,6 +25,10 @@ def build_credential(method: str | None, authority: str, *, authority_verify: st
     ``authority_verify`` (a CA path, or False/True) means the authority is a private token endpoint such as the
     emulator's: only the two service-principal methods can reach it, instance discovery is off (MSAL would ask
     login.microsoftonline.com about a host it does not know) and TLS trusts that CA.
+
+    ``token_cache`` keeps the service-principal and workload-identity tokens in azure-identity's persistent cache
+    (``persistent_token_cache``), so the next process reads its token instead of signing in again, as az does.
+    ``transport`` is the azure-core transport of the sign-in requests (the session's pooled connections).
     """
     from azure.identity import (
         AzureCliCredential,
@@ -34,6 +41,11 @@ def build_credential(method: str | None, authority: str, *, authority_verify: st
     options: dict[str, Any] = {"authority": authority}
     if authority_verify is not None:
         options.update(disable_instance_discovery=True, connection_verify=authority_verify)
+    if transport is not None:
+        options["transport"] = transport
+    cache = persistent_token_cache() if token_cache else None
+    if cache is not None:
+        options["cache_persistence_options"] = cache
 
     def workload() -> Any:
         return WorkloadIdentityCredential(**options)
@@ -61,6 +73,29 @@ def build_credential(method: str | None, authority: str, *, authority_verify: st
     if authority_verify is None:
         chain += [ManagedIdentityCredential(), AzureCliCredential()]
     return ChainedTokenCredential(*chain)
+
+
+def persistent_token_cache() -> Any:
+    """azure-identity's persistent token cache for amlevents, with the file kept private.
+
+    Encrypted where the platform can (Windows DPAPI, macOS Keychain, Linux libsecret); on Linux without a keyring,
+    a plain file as az's own token cache is: 0600 in a 0700 directory. msal-extensions creates a new file 0600 but
+    leaves an existing one as it is, so a loosened file is tightened here before it is used again. None (sign in
+    every time, as without a cache) when the home directory cannot hold the cache.
+    """
+    from azure.identity import TokenCachePersistenceOptions
+
+    if os.name == "posix":
+        directory = os.path.expanduser(os.path.join("~", ".IdentityService"))  # azure-identity's location
+        try:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            for suffix in (".nocae", ".cae"):
+                path = os.path.join(directory, TOKEN_CACHE_NAME + suffix)
+                if os.path.exists(path) and os.stat(path).st_mode & 0o077:
+                    os.chmod(path, 0o600)
+        except OSError:  # a read-only or foreign home: a cache is a speed-up, never a reason to fail
+            return None
+    return TokenCachePersistenceOptions(name=TOKEN_CACHE_NAME, allow_unencrypted_storage=True)
 
 
 class SharedCredential:

@@ -3,7 +3,8 @@
 ``Session`` is handed where to connect (a base URL, TLS verification) and how to sign in (a credential factory);
 it does not know whether the other end is Azure or an emulator. The composition root, ``amlevents.cli.wiring``,
 makes those choices. The session also wires azure-core's retry policy to the command's deadline and, with
-``debug``, turns on redacted HTTP logging for its lifetime.
+``debug``, turns on redacted HTTP logging for its lifetime. Its clients and credential share one pool of keep-alive
+connections (``arm.transport``), closed with the session.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ class Session:
     _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
     _memo_lock: Any = field(default_factory=threading.Lock, init=False, repr=False)
     _undo_debug: Callable[[], None] | None = field(default=None, init=False, repr=False)
+    _http: Any = field(default=None, init=False, repr=False)  # arm.transport.HttpSession, made on first use
+    # the workflow's threads ask for the credential and clients at once: each must be built once, not per thread
+    _build_lock: Any = field(default_factory=threading.RLock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         from amlevents.arm.retry import Deadline
@@ -62,15 +66,16 @@ class Session:
     @property
     def credential(self) -> Any:
         """The one credential of this process (its token cache serves every client and thread)."""
-        if self._credential is None:
-            quiet_azure_warnings()
-            try:
-                inner = self.credential_factory()
-            except ValueError as exc:  # azure-identity refuses malformed settings (an empty secret, a bad tenant id)
-                raise AuthenticationError(f"cannot sign in: {exc}",
-                                          hint="check AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET") from exc
-            self._credential = SharedCredential(inner)
-        return self._credential
+        with self._build_lock:
+            if self._credential is None:
+                quiet_azure_warnings()
+                try:
+                    inner = self.credential_factory()
+                except ValueError as exc:  # azure-identity refuses malformed settings (an empty secret, a bad tenant)
+                    raise AuthenticationError(f"cannot sign in: {exc}", hint="check AZURE_CLIENT_ID, AZURE_TENANT_ID "
+                                              "and AZURE_CLIENT_SECRET") from exc
+                self._credential = SharedCredential(inner)
+            return self._credential
 
     @property
     def max_wait(self) -> float:
@@ -85,6 +90,17 @@ class Session:
 
         return AdaptivePolling(deadline=self.deadline, max_wait=self.max_wait, notice=self.notice)
 
+    def transport(self, verify: str | bool | None = None) -> Any:
+        """An azure-core transport on this session's pooled connections, verifying TLS with ``verify`` (default:
+        the session's); the composition root hands one to the credential, so a sign-in at the same host reuses
+        the connection the clients then use."""
+        with self._build_lock:
+            if self._http is None:
+                from amlevents.arm.transport import HttpSession
+
+                self._http = HttpSession()
+            return self._http.transport(self.verify if verify is None else verify)
+
     def _common(self) -> dict[str, Any]:
         from amlevents.arm.retry import BoundedRetryPolicy
 
@@ -92,6 +108,7 @@ class Session:
             "base_url": self.base_url,
             "credential_scopes": self.scopes,
             "connection_verify": self.verify,
+            "transport": self.transport(),
             "logging_enable": self.debug,
             # azure-core's retry policy with capped, announced Retry-After waits and the command's deadline.
             "retry_policy": BoundedRetryPolicy(deadline=self.deadline, max_wait=self.max_wait,
@@ -102,20 +119,23 @@ class Session:
     def eventgrid(self, subscription_id: str) -> Any:
         """An ``EventGridManagementClient`` for the subscription (cached)."""
         key = ("eventgrid", subscription_id.lower())
-        if key not in self._clients:
-            from azure.mgmt.eventgrid import EventGridManagementClient
+        with self._build_lock:
+            if key not in self._clients:
+                from azure.mgmt.eventgrid import EventGridManagementClient
 
-            self._clients[key] = EventGridManagementClient(self.credential, subscription_id, **self._common())
-        return self._clients[key]
+                self._clients[key] = EventGridManagementClient(self.credential, subscription_id, **self._common())
+            return self._clients[key]
 
     def authorization(self, subscription_id: str) -> Any:
         """An ``AuthorizationManagementClient`` for the subscription (cached)."""
         key = ("authorization", subscription_id.lower())
-        if key not in self._clients:
-            from azure.mgmt.authorization import AuthorizationManagementClient
+        with self._build_lock:
+            if key not in self._clients:
+                from azure.mgmt.authorization import AuthorizationManagementClient
 
-            self._clients[key] = AuthorizationManagementClient(self.credential, subscription_id, **self._common())
-        return self._clients[key]
+                self._clients[key] = AuthorizationManagementClient(self.credential, subscription_id,
+                                                                   **self._common())
+            return self._clients[key]
 
     def token_claims(self) -> dict[str, Any]:
         """The claims of this process's ARM token (who we are), without verifying it."""
@@ -147,6 +167,9 @@ class Session:
         if self._credential is not None:
             self._credential.close()  # azure-identity's credentials hold their own HTTP sessions
             self._credential = None
+        if self._http is not None:
+            self._http.close()
+            self._http = None
         while self.on_close:
             self.on_close.pop()()
         if self._undo_debug is not None:
@@ -172,6 +195,14 @@ class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 _DEBUG_LOGGERS = ("azure", "amlevents")
 
 
+def _without_keyring_traceback(record: logging.LogRecord) -> bool:
+    """Keep azure-identity's line saying the token cache is not encrypted (no libsecret), without the two import
+    tracebacks it attaches: on a server without a keyring that is the expected case, not an error."""
+    if record.name == "azure.identity._persistent_cache":
+        record.exc_info, record.exc_text = None, None
+    return True
+
+
 def enable_debug_logging() -> Callable[[], None]:
     """Azure SDK HTTP logging on stderr, with URL query strings, tokens and secrets redacted.
 
@@ -181,6 +212,7 @@ def enable_debug_logging() -> Callable[[], None]:
     """
     handler = _CurrentStderrHandler()
     handler.addFilter(RedactingFilter())
+    handler.addFilter(_without_keyring_traceback)
     handler.setFormatter(logging.Formatter("DEBUG %(name)s: %(message)s"))
     saved = []
     for name in _DEBUG_LOGGERS:

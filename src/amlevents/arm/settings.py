@@ -3,8 +3,9 @@
 Three modes: **azure** (the public cloud, or ``--cloud``/``AMLEVENTS_CLOUD``), **local** (``--local``/
 ``AMLEVENTS_LOCAL=1``, state in ``AMLEVENTS_LOCAL_STATE``) and **emulator** (``--emulator URL``/
 ``AMLEVENTS_EMULATOR``, trusted through ``AMLEVENTS_EMULATOR_CA``, requests signed as
-``AMLEVENTS_EMULATOR_PRINCIPAL``). These are plain values; what each mode starts and which credential it signs
-with is decided by the composition root, ``amlevents.cli.wiring``.
+``AMLEVENTS_EMULATOR_PRINCIPAL``), and whether a sign-in keeps its token for the next process
+(``AMLEVENTS_TOKEN_CACHE=0`` turns the persistent token cache off). These are plain values; what each mode starts
+and which credential it signs with is decided by the composition root, ``amlevents.cli.wiring``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class ConnectionSettings:
     debug: bool = False
     timeout: float | None = None  # seconds for the whole command (--timeout / AMLEVENTS_TIMEOUT); None: unbounded
     max_retry_after: float | None = None  # the cap on one Retry-After wait (AMLEVENTS_MAX_RETRY_AFTER)
+    token_cache: bool = True  # azure-identity's persistent token cache (AMLEVENTS_TOKEN_CACHE=0: off)
 
     @classmethod
     def from_env(cls, *, local: bool = False, emulator_url: str | None = None, cloud: str | None = None,
@@ -73,6 +75,7 @@ class ConnectionSettings:
             timeout=_seconds("--timeout", timeout) if timeout is not None else
             _seconds("AMLEVENTS_TIMEOUT", env.get("AMLEVENTS_TIMEOUT")),
             max_retry_after=_seconds("AMLEVENTS_MAX_RETRY_AFTER", env.get("AMLEVENTS_MAX_RETRY_AFTER")),
+            token_cache=env.get("AMLEVENTS_TOKEN_CACHE", "").strip().lower() not in ("0", "false", "no", "off"),
         )
 
     @property

@@ -56,7 +56,10 @@ def connect(settings: ConnectionSettings, notice: Callable[[str], None] = lambda
                               "max_retry_after": settings.max_retry_after, "notice": notice}
     if settings.mode == "azure":
         base_url = CLOUDS[settings.cloud][0]
-        return Session(base_url, True, lambda: _azure_credential(settings), scopes=[f"{base_url}/.default"], **common)
+        # the credential signs in over the session's pooled connections (``azure`` is bound by the time it runs)
+        azure = Session(base_url, True, lambda: _azure_credential(settings, azure.transport()),
+                        scopes=[f"{base_url}/.default"], **common)
+        return azure
     server = None
     if settings.mode == "local":
         server = _start_local(settings)
@@ -68,12 +71,17 @@ def connect(settings: ConnectionSettings, notice: Callable[[str], None] = lambda
         base_url = settings.emulator_url or ""
         if not base_url.startswith("https://"):
             raise InvalidInputError(f"emulator URL '{base_url}' must start with https://")
+        if settings.emulator_ca and not Path(settings.emulator_ca).is_file():
+            raise InvalidInputError(f"AMLEVENTS_EMULATOR_CA '{settings.emulator_ca}' is not a file",
+                                    hint="give the caCert path from the emulator's ready line")
         verify = settings.emulator_ca or True
         default_workspace = DEFAULT_EMULATOR_WORKSPACE
     try:
-        return Session(base_url, verify, lambda: _emulator_credential(settings, base_url, verify, server),
-                       scopes=list(ARM_SCOPES), default_workspace=default_workspace, retry_backoff=0.1,
-                       on_close=[server.stop] if server is not None else [], **common)
+        session = Session(base_url, verify,
+                          lambda: _emulator_credential(settings, base_url, verify, server, session.transport),
+                          scopes=list(ARM_SCOPES), default_workspace=default_workspace, retry_backoff=0.1,
+                          on_close=[server.stop] if server is not None else [], **common)
+        return session
     except BaseException:
         if server is not None:
             server.stop()
@@ -96,21 +104,23 @@ def _start_local(settings: ConnectionSettings) -> EmulatorServer:
     return EmulatorServer(state_path=state, cert_dir=data / "certs").start()
 
 
-def _azure_credential(settings: ConnectionSettings) -> Any:
+def _azure_credential(settings: ConnectionSettings, transport: Any) -> Any:
     from amlevents.arm.credentials import build_credential
 
-    return build_credential(settings.auth, settings.authority)
+    return build_credential(settings.auth, settings.authority, token_cache=settings.token_cache, transport=transport)
 
 
 def _emulator_credential(settings: ConnectionSettings, base_url: str, verify: str | bool,
-                         server: EmulatorServer | None) -> Any:
+                         server: EmulatorServer | None, transport: Callable[[], Any]) -> Any:
     """The emulator's test credential for ``AMLEVENTS_EMULATOR_PRINCIPAL``, or, when ``--emulator`` signs in,
     azure-identity's service-principal credentials at the emulator's token endpoint (the authority is
-    ``AZURE_AUTHORITY_HOST``, default: the emulator)."""
+    ``AZURE_AUTHORITY_HOST``, default: the emulator), their tokens kept for the next process unless
+    ``AMLEVENTS_TOKEN_CACHE=0``."""
     if settings.emulator_sign_in:
         from amlevents.arm.credentials import build_credential
 
-        return build_credential(settings.auth, settings.authority_host or base_url, authority_verify=verify)
+        return build_credential(settings.auth, settings.authority_host or base_url, authority_verify=verify,
+                                token_cache=settings.token_cache, transport=transport())
     from amlevents.emulator import EmulatorCredential
 
     principals = None
@@ -130,8 +140,12 @@ def _emulator_world(url: str, verify: str | bool) -> tuple[dict[str, str] | None
     """Principal names and tenant of a running emulator (its seed may differ from the default one)."""
     import requests
 
+    from amlevents.arm.transport import SharedContextAdapter
+
     try:
-        info = requests.get(f"{url}/_emulator/info", verify=verify, timeout=10).json()
+        with requests.Session() as http:
+            http.mount("https://", SharedContextAdapter())  # the CA is read once, for this and the clients
+            info = http.get(f"{url}/_emulator/info", verify=verify, timeout=10).json()
         return info.get("principals"), info.get("tenantId")
     except (requests.RequestException, ValueError):
         return None, None  # not reachable yet: the first ARM request will say so clearly
