@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 import time
 import uuid
@@ -71,14 +70,7 @@ def fault_error(rule: FaultRule) -> ArmError:
 
 
 def _drop(environ: dict[str, Any]) -> None:
-    """Close the connection without an answer (werkzeug exposes the socket), then abort the request."""
-    sock = environ.get("werkzeug.socket")
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-    # werkzeug treats ConnectionError from the app as a dropped connection and logs nothing.
+    """Abort the request with no answer: the HTTP layer (``runtime/httpserver.py``) closes the connection."""
     raise ConnectionAbortedError("connection dropped by an injected emulator fault")
 
 
