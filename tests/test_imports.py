@@ -19,8 +19,8 @@ SRC = pathlib.Path(__file__).resolve().parents[1] / "src" / "amlevents"
 
 # The service's rules the emulator shares with the client (STYLE.md); never subscription/plan/manifest, so a client
 # mistake in building or updating a subscription is caught by the fake instead of mirrored by it.
-EMULATOR_MAY_USE_FROM_CORE = ("filters", "catalog", "workspace", "roles", "access", "names", "errors", "redact",
-                              "documents", "values")
+EMULATOR_MAY_USE_FROM_CORE = ("filters", "catalog", "samples", "workspace", "roles", "access", "names", "errors",
+                              "redact", "documents", "values", "delivery")
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ def test_core_subpackage_modules_do_not_import_their_own_face():
     assert_clean(own_face_imports(MODULES))
 
 
-@pytest.mark.parametrize("package", ["cli", "core", "emulator"])
+@pytest.mark.parametrize("package", ["cli", "core", "emulator", "receiver"])
 def test_only_arm_imports_azure(package):
     assert_clean(forbidden(MODULES, f"amlevents.{package}", "azure", "msal"))
 
@@ -195,6 +195,12 @@ def test_emulator_imports_nothing_from_the_cli_arm_typer_or_rich():
 
 def test_emulator_uses_only_the_services_rules_from_core():
     assert_clean(emulator_using_client_logic(MODULES))
+
+
+def test_the_receiver_imports_only_core():
+    """`amlevents listen`'s webhook receiver is the handler's side: core's rules and its HTTP server only."""
+    assert_clean(forbidden(MODULES, "amlevents.receiver", "amlevents.cli", "amlevents.arm", "amlevents.emulator",
+                           "typer", "rich"))
 
 
 # --- the checker itself: each rule catches a violation planted in a synthetic set of modules ---

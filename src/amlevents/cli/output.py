@@ -16,7 +16,7 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -125,6 +125,62 @@ def emit(
         return
     sys.stdout.write(_printable(text))
     sys.stdout.flush()
+
+
+def emit_items(
+    items: Iterable[Any],
+    fmt: OutputFormat | None,
+    *,
+    query: str | None = None,
+    columns: Sequence[Column] | None = None,
+) -> None:
+    """Render a list to stdout as its items arrive (a list of 10,000 is never held whole): JSON, YAML and TSV
+    are written item by item, byte for byte as ``emit`` writes the whole list. A ``--query`` and a table need
+    the whole list (a JMESPath expression may reorder or aggregate; a table sizes its columns).
+
+    If reading the items fails part way, a JSON array is closed before the error goes on (stdout stays one JSON
+    document: the items read so far; the exit code and stderr say that it is incomplete).
+    """
+    fmt = resolve_format(fmt)
+    if query or fmt is OutputFormat.table or (fmt is OutputFormat.tsv and not columns):
+        # (TSV without columns takes its columns from the keys of every item)
+        emit(list(items), fmt, query=query, columns=columns)
+        return
+    if fmt is OutputFormat.none:
+        for _item in items:  # still read every page: an error must still surface
+            pass
+        return
+    write = sys.stdout.write
+    if fmt is OutputFormat.tsv:
+        for item in items:
+            write(_printable(_tsv([item], columns)))
+    elif fmt is OutputFormat.yaml:
+        import yaml
+
+        empty = True
+        for item in items:
+            write(_printable(yaml.safe_dump([item], sort_keys=False, allow_unicode=True, default_flow_style=False)))
+            empty = False
+        if empty:
+            write("[]\n")
+    else:
+        _json_items(items, write)
+    sys.stdout.flush()
+
+
+def _json_items(items: Iterable[Any], write: Callable[[str], Any]) -> None:
+    """A JSON array written item by item, indented as ``json.dumps(list, indent=2)`` indents it (JSON strings
+    hold no raw newline, so re-indenting each item's lines is exact)."""
+    opened = False
+    try:
+        for item in items:
+            text = _json(item, indent=2)
+            if _printable(text) != text:  # stdout cannot encode some character: \uXXXX escapes are still JSON
+                text = _json(item, indent=2, ensure_ascii=True)
+            write(("[\n  " if not opened else ",\n  ") + text.replace("\n", "\n  "))
+            opened = True
+    finally:
+        write("\n]\n" if opened else "[]\n")
 
 
 def emit_raw(text: str) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 import typer
 
 from amlevents.cli.context import state
-from amlevents.cli.output import Column, Json, OutputFormat, emit
+from amlevents.cli.output import Column, Json, OutputFormat, emit, emit_items
 
 JsonT = TypeVar("JsonT", bound=Json)
 
@@ -127,10 +128,10 @@ def _emit_one(data: dict[str, Any], output: OutputFormat | None, query: str | No
         emit(data, fmt, query=query)
 
 
-def resources(ctx: typer.Context, items: list[dict[str, Any]], output: OutputFormat | None,
+def resources(ctx: typer.Context, items: Iterable[dict[str, Any]], output: OutputFormat | None,
               query: str | None) -> None:
-    """A list of subscriptions (``[]`` when there are none)."""
-    emit(redacted(ctx, items), output, query=query, columns=LIST_COLUMNS)
+    """A list of subscriptions (``[]`` when there are none), written as the pages arrive, each item redacted."""
+    emit_items((redacted(ctx, item) for item in items), output, query=query, columns=LIST_COLUMNS)
 
 
 def resource_or_request(ctx: typer.Context, data: dict[str, Any] | list[dict[str, Any]] | None,

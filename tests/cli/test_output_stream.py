@@ -1,0 +1,66 @@
+"""Lists are written as their items arrive, byte for byte as the whole list would be written."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+
+from amlevents.cli.output import Column, OutputFormat, emit, emit_items
+
+ITEMS = [
+    {"name": "a", "properties": {"labels": ["x", "y"], "n": 1, "empty": {}, "none": None}},
+    {"name": "b\u00e9", "properties": {"text": "line\nbreak \"quoted\"", "list": []}},
+    {"name": "c", "properties": {}},
+]
+COLUMNS = [Column("Name", "name"), Column("Props", lambda r: r.get("properties"))]
+
+
+def _capture(monkeypatch: pytest.MonkeyPatch, write) -> str:
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    write()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", [OutputFormat.json, OutputFormat.yaml, OutputFormat.tsv])
+@pytest.mark.parametrize("items", [ITEMS, ITEMS[:1], []], ids=["three", "one", "none"])
+def test_a_streamed_list_is_written_exactly_as_the_whole_list(monkeypatch, fmt, items) -> None:
+    whole = _capture(monkeypatch, lambda: emit(items, fmt, columns=COLUMNS))
+    streamed = _capture(monkeypatch, lambda: emit_items(iter(items), fmt, columns=COLUMNS))
+    assert streamed == whole
+
+
+def test_items_are_written_before_the_last_one_is_read(monkeypatch) -> None:
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    seen: list[str] = []
+
+    def pages():
+        yield ITEMS[0]
+        seen.append(out.getvalue())  # what stdout held when the second item was asked for
+        yield ITEMS[1]
+
+    emit_items(pages(), OutputFormat.json)
+    assert '"name": "a"' in seen[0]
+    assert json.loads(out.getvalue()) == ITEMS[:2]
+
+
+def test_a_list_that_fails_part_way_still_leaves_one_json_document(monkeypatch) -> None:
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+
+    def pages():
+        yield ITEMS[0]
+        raise RuntimeError("page 2 failed")
+
+    with pytest.raises(RuntimeError, match="page 2"):
+        emit_items(pages(), OutputFormat.json)
+    assert json.loads(out.getvalue()) == ITEMS[:1]
+
+
+def test_a_query_sees_the_whole_list(monkeypatch) -> None:
+    text = _capture(monkeypatch, lambda: emit_items(iter(ITEMS), OutputFormat.json, query="length(@)"))
+    assert json.loads(text) == 3
