@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+import requests
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -38,17 +40,22 @@ def main() -> None:
     info = json.loads(server.stdout.readline())
     env = {**os.environ, "AMLEVENTS_EMULATOR": info["url"], "AMLEVENTS_EMULATOR_CA": info["caCert"]}
     try:
-        samples = []
+        samples, counts = [], []
         for i in range(opts.runs):
+            requests.delete(info["url"] + "/_emulator/requests", verify=info["caCert"], timeout=30)
             start = time.perf_counter()
             proc = subprocess.run([sys.executable, "-m", "amlevents", "subscription", "create", f"bench-{i:03d}",
                                    "--endpoint", "https://example.com/hook", "-o", "none"], env=env,
                                   capture_output=True, text=True)
             samples.append(time.perf_counter() - start)
             assert proc.returncode == 0, proc.stderr
+            log = requests.get(info["url"] + "/_emulator/requests", verify=info["caCert"], timeout=30).json()
+            counts.append((len(log), sum("/operationsstatus/" in r["path"].lower() for r in log)))
         print(f"provisioning delay {opts.delay:g} s, {opts.runs} runs")
         print(f"| amlevents subscription create (whole process) | median {statistics.median(samples):.2f} s | "
               f"min {min(samples):.2f} s | max {max(samples):.2f} s |")
+        print(f"| requests per create (emulator request log; status checks) | median "
+              f"{statistics.median(c[0] for c in counts):g} ({statistics.median(c[1] for c in counts):g}) | | |")
         if not opts.skip_sdk_default:
             print(f"| SDK default poller, same create (1 run) | {sdk_default(info):.2f} s | | |")
     finally:

@@ -51,6 +51,17 @@ def manifest(workspaces: int, per_workspace: int) -> dict:
     }
 
 
+def request_counts(info: dict) -> dict[str, int]:
+    """What the emulator's request log holds (its admin API): all requests, status checks, subscription GETs."""
+    import requests
+
+    log = requests.get(info["url"] + "/_emulator/requests", verify=info["caCert"], timeout=30).json()
+    return {"requests": len(log),
+            "status checks": sum("/operationsstatus/" in r["path"].lower() for r in log),
+            "subscription GETs": sum(r["method"] == "GET" and "/eventsubscriptions/" in r["path"].lower()
+                                     for r in log)}
+
+
 def timed(argv: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> float:
     start = time.perf_counter()
     proc = subprocess.run(argv, env=env, capture_output=True, text=True)
@@ -73,7 +84,7 @@ def main() -> None:
         yaml.safe_dump(seed(opts.workspaces), f)
     with open(os.path.join(tmp, "manifest.yaml"), "w") as f:
         yaml.safe_dump(manifest(opts.workspaces, opts.per_workspace), f, sort_keys=False)
-    applies, plans = [], []
+    applies, plans, counts = [], [], []
     for run in range(opts.runs):
         server = subprocess.Popen(
             [sys.executable, "-m", "amlevents", "emulator", "serve", "--seed", os.path.join(tmp, "seed.yaml"),
@@ -86,6 +97,7 @@ def main() -> None:
         try:
             applies.append(timed(base + ["apply", "-f", os.path.join(tmp, "manifest.yaml"), "--yes", "-o", "none",
                                          "--concurrency", str(opts.concurrency)], env))
+            counts.append(request_counts(info))
             plans.append(timed(base + ["plan", "-f", os.path.join(tmp, "manifest.yaml"), "--detailed-exitcode",
                                        "-o", "none"], env))
         finally:
@@ -98,6 +110,9 @@ def main() -> None:
           f"min {min(applies):.2f} s | max {max(applies):.2f} s |")
     print(f"| plan, no changes (whole process) | median {statistics.median(plans):.2f} s | "
           f"min {min(plans):.2f} s | max {max(plans):.2f} s |")
+    for key in counts[0]:
+        print(f"| apply: {key} (emulator request log) | median {statistics.median(c[key] for c in counts):g} | "
+              f"min {min(c[key] for c in counts)} | max {max(c[key] for c in counts)} |")
 
 
 if __name__ == "__main__":

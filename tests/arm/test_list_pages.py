@@ -6,7 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ids import HOOK, RESOURCE_GROUP as RG, SUBSCRIPTION_ID as SUB, WORKSPACE as WS
+from ids import HOOK
+from ids import RESOURCE_GROUP as RG
+from ids import SUBSCRIPTION_ID as SUB
+from ids import WORKSPACE as WS
 
 from amlevents.arm.list_shape import shaped
 from amlevents.arm.subscriptions import WorkspaceSubscriptions, list_json
@@ -36,17 +39,15 @@ def _sdk_scope(api: WorkspaceSubscriptions, top: int = 100) -> list[dict[str, An
         RG, "Microsoft.MachineLearningServices", "workspaces", WS, top=top)]
 
 
-def test_scope_list_equals_the_sdk_model_round_trip(api):
-    assert api.list_scope() == _sdk_scope(api)
-    assert sorted(i["name"] for i in api.list_scope()) == sorted(k[0] for k in KINDS)
+def test_list_equals_the_sdk_model_round_trip(api):
+    assert api.list() == _sdk_scope(api)
 
 
-def test_topic_list_equals_the_sdk_model_round_trip(api):
-    topic = api.system_topic()
-    sdk = [s.serialize(keep_readonly=True) for s in
-           api.client.system_topic_event_subscriptions.list_by_system_topic(RG, topic["name"], top=100)]
-    assert api.list_topic() == sdk
-    assert sorted(i["name"] for i in sdk) == sorted(f"t-{k[0]}" for k in KINDS)
+def test_one_scope_list_holds_the_subscriptions_created_through_the_topic(api, emulator, sent_requests):
+    emulator.app.clear_requests()
+    assert sorted(i["name"] for i in api.list()) == sorted(n for k in KINDS for n in (k[0], f"t-{k[0]}"))
+    assert [r["path"] for r in sent_requests("GET", login=False)] == [
+        f"{api.workspace.id}/providers/Microsoft.EventGrid/eventSubscriptions"]
 
 
 def test_system_topic_equals_the_sdk_model_round_trip(api):
@@ -58,7 +59,7 @@ def test_every_page_is_followed(api, sent_requests):
     url = f"{api.workspace.id}/providers/Microsoft.EventGrid/eventSubscriptions?api-version={api.api_version}&$top=1"
     assert list(list_json(api.client, url, "EventSubscription")) == _sdk_scope(api, top=1)
     pages = [r for r in sent_requests("GET") if r["path"].endswith("/eventSubscriptions")]
-    assert len(pages) == 2 * len(KINDS)  # ours and the SDK's: one page per item
+    assert len(pages) == 2 * 2 * len(KINDS)  # ours and the SDK's: one page per item
 
 
 def test_no_sdk_models_are_built(api, monkeypatch):
@@ -75,7 +76,7 @@ def test_a_missing_workspace_is_not_found(cli_emulator, emulator_session):
     session = emulator_session()
     api = WorkspaceSubscriptions(session, WorkspaceRef(SUB, RG, "no-such-workspace"))
     with pytest.raises(NotFoundError, match="could not list the event subscriptions of workspace 'no-such-workspace'"):
-        api.list_scope()
+        api.list()
 
 
 @pytest.mark.parametrize("value", [

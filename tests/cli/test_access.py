@@ -6,7 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from ids import HOOK, RESOURCE_GROUP_ID as RG_ID, SUBSCRIPTION_ID as SUB, WORKSPACE_ID as WS_ID
+from ids import HOOK
+from ids import RESOURCE_GROUP_ID as RG_ID
+from ids import SUBSCRIPTION_ID as SUB
+from ids import WORKSPACE_ID as WS_ID
 
 WRITE = "Microsoft.EventGrid/eventSubscriptions/write"
 DELETE = "Microsoft.EventGrid/eventSubscriptions/delete"
@@ -87,7 +90,7 @@ def test_eventsub_contributor_may_not_update_a_system_topic_subscription(run, cl
                                                                           as_principal):
     assert run("subscription", "create", "topic-1", "--endpoint", HOOK, "--system-topic").exit_code == 0
     as_principal("eventsub-contributor")
-    result = run("subscription", "update", "topic-1", "--event-ttl", "5")
+    result = run("subscription", "update", "topic-1", "--system-topic", "--event-ttl", "5")
     assert result.exit_code == 4
     assert "Microsoft.EventGrid/systemTopics/eventSubscriptions/write" in result.stderr
     assert sent_requests() == []
@@ -169,12 +172,11 @@ def test_access_check_for_nobody_says_roles_are_unknown(run, cli_emulator, as_pr
     assert json.loads(result.stdout)["roles"] is None
 
 
-def test_list_without_system_topic_read_shows_the_workspace_scope_with_a_warning(run, cli_emulator, existing,
-                                                                                  as_principal):
+def test_list_without_system_topic_read_shows_every_subscription(run, cli_emulator, existing, as_principal):
+    # One collection per source: the workspace scope's list holds those created under the system topic.
     assert run("subscription", "create", "topic-1", "--endpoint", HOOK, "--system-topic").exit_code == 0
     as_principal("eventsub-contributor")
     result = run("subscription", "list", "-o", "json")
     assert result.exit_code == 0, result.stderr
-    assert [s["name"] for s in json.loads(result.stdout)] == ["hook-1"]
-    assert "showing the workspace-scope event subscriptions only" in result.stderr
-    assert "Microsoft.EventGrid/systemTopics/read" in result.stderr
+    assert [s["name"] for s in json.loads(result.stdout)] == ["hook-1", "topic-1"]
+    assert result.stderr == ""

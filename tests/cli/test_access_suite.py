@@ -37,7 +37,7 @@ MANIFESTS = {
     "apply: create under the system topic": _manifest(HOOK_1, TOPIC_1, {
         "name": "new-1", "systemTopic": True, "destination": {"endpointType": "eventhub", "endpoint": HUB}}),
     "apply: update": _manifest({**HOOK_1, "retry": {"maxDeliveryAttempts": 3}}, {**TOPIC_1, "labels": ["x"]}),
-    "apply: move between scope and topic": _manifest({**HOOK_1, "systemTopic": True}, TOPIC_1),
+    "apply: replace (new delivery schema)": _manifest({**HOOK_1, "deliverySchema": "cloudeventschemav1_0"}, TOPIC_1),
     "apply --prune: delete": _manifest(),
 }
 

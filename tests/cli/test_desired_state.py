@@ -119,7 +119,7 @@ def test_apply_creates_every_subscription_of_every_listed_workspace(run, world) 
 
 def test_apply_creates_the_system_topic_it_needs(run, world) -> None:
     apply_ok(run, write("manifest.yaml", manifest()))
-    audit = run.json("subscription", "show", "audit", "-w", WS)
+    audit = run.json("subscription", "show", "audit", "-w", WS, "--system-topic-name", f"{WS}-events")
     assert "/systemTopics/" in audit["id"]
 
 
@@ -278,10 +278,19 @@ def test_apply_of_a_new_webhook_code_converges(run, applied, monkeypatch) -> Non
     assert run("plan", "-f", applied, "--detailed-exitcode").exit_code == 0
 
 
-def test_moving_to_the_system_topic_replaces_the_subscription(run, applied) -> None:
+def test_moving_to_the_system_topic_changes_nothing(run, applied, sent_requests) -> None:
+    # One collection per source: the subscription is already under the workspace's (automatic) system topic.
     data = manifest()
     subscription(data, "storage")["systemTopic"] = True
     path = write("moved.yaml", data)
+    assert run("plan", "-f", path, "--detailed-exitcode").exit_code == 0
+    assert {r["action"] for r in apply_ok(run, path)} <= {"no-change"} and sent_requests() == []
+
+
+def test_a_new_delivery_schema_replaces_the_subscription(run, applied) -> None:
+    data = manifest()
+    subscription(data, "storage")["deliverySchema"] = "cloudeventschemav1_0"
+    path = write("schema.yaml", data)
     assert [(r["name"], r["action"]) for r in apply_ok(run, path)] == [("storage", "delete"), ("storage", "create")]
     assert run("plan", "-f", path, "--detailed-exitcode").exit_code == 0
 
@@ -317,7 +326,7 @@ def strays(run, applied, world) -> str:
 def test_prune_plans_the_delete_of_unnamed_subscriptions(run, strays) -> None:
     steps = plan_json(run, strays, "--prune")
     assert [(s["workspace"], s["name"], s["action"], s["kind"]) for s in steps if s["action"] != "no-change"] == [
-        (WS_ID, "stray", "delete", "workspace"), (WS_ID, "stray-on-topic", "delete", "system-topic")]
+        (WS_ID, "stray", "delete", "workspace"), (WS_ID, "stray-on-topic", "delete", "workspace")]
 
 
 def test_prune_deletes_only_in_the_listed_workspaces(run, strays, world) -> None:
@@ -475,9 +484,9 @@ def test_rerun_after_partial_failure_converges(run, world, sent_requests, partia
 
 def test_replacement_is_not_created_when_its_delete_fails(run, applied, world, sent_requests) -> None:
     data = manifest()
-    subscription(data, "storage")["systemTopic"] = True
+    subscription(data, "storage")["deliverySchema"] = "cloudeventschemav1_0"
     world.add_fault("fail-operation:count=1,method=DELETE,path=/eventSubscriptions/storage$")
-    result = run("apply", "-f", write("moved.yaml", data), "--yes", "-o", "json")
+    result = run("apply", "-f", write("schema.yaml", data), "--yes", "-o", "json")
     assert result.exit_code == 1
     assert [(r["action"], r["status"]) for r in json.loads(result.stdout)] == [("delete", "failed"),
                                                                                ("create", "not-run")]

@@ -14,8 +14,13 @@ from typing import Any
 
 import pytest
 import yaml
-from ids import RESOURCE_GROUP as RG, SUBSCRIPTION_ID as SUB, WORKSPACE as WS, WORKSPACE_2 as WS2
-from ids import WORKSPACE_2_ID as WS2_ID, WORKSPACE_ID as WS_ID, providers
+from ids import RESOURCE_GROUP as RG
+from ids import SUBSCRIPTION_ID as SUB
+from ids import WORKSPACE as WS
+from ids import WORKSPACE_2 as WS2
+from ids import WORKSPACE_2_ID as WS2_ID
+from ids import WORKSPACE_ID as WS_ID
+from ids import providers
 
 from amlevents.emulator.eventgrid.subscriptions import ParentRef
 
@@ -249,9 +254,10 @@ def test_show_secrets_prints_export_lines_not_secrets_in_the_manifest(run, deplo
     assert not any(secret in result.stdout for secret in SECRETS)
 
 
-def test_export_of_the_system_topic_subscription_names_its_topic(run, deployed) -> None:
+def test_export_holds_the_subscription_created_under_the_system_topic_as_the_scope_lists_it(run, deployed) -> None:
+    # One collection per source (arm-contract.md §2): the scope list holds it, in the scope's view.
     [workspace] = yaml.safe_load(run("export", "-w", WS).stdout)["workspaces"]
-    assert next(s for s in workspace["subscriptions"] if s["name"] == "on-topic")["systemTopic"] == "ws-events"
+    assert "systemTopic" not in next(s for s in workspace["subscriptions"] if s["name"] == "on-topic")
 
 
 def test_export_reads_only(run, deployed) -> None:
@@ -266,13 +272,13 @@ def test_export_of_a_missing_workspace_exits_5(run, cli_emulator) -> None:
     assert "no-such-workspace" in result.stderr
 
 
-def test_without_system_topic_read_the_workspace_scope_is_exported_with_a_warning(run, deployed, monkeypatch) -> None:
+def test_without_system_topic_read_every_subscription_is_exported(run, deployed, monkeypatch) -> None:
     monkeypatch.setenv("AMLEVENTS_EMULATOR_PRINCIPAL", "eventsub-contributor")
     result = run("export", "-w", WS)
     assert result.exit_code == 0, result.stderr
     [workspace] = yaml.safe_load(result.stdout)["workspaces"]
-    assert sorted(s["name"] for s in workspace["subscriptions"]) == sorted(DEPLOYED)
-    assert "exporting the workspace-scope event subscriptions only" in result.stderr
+    assert sorted(s["name"] for s in workspace["subscriptions"]) == WS_NAMES
+    assert "only" not in result.stderr
 
 
 def test_reader_may_not_export_webhook_secrets(run, deployed, monkeypatch) -> None:

@@ -64,3 +64,16 @@ def test_a_list_that_fails_part_way_still_leaves_one_json_document(monkeypatch) 
 def test_a_query_sees_the_whole_list(monkeypatch) -> None:
     text = _capture(monkeypatch, lambda: emit_items(iter(ITEMS), OutputFormat.json, query="length(@)"))
     assert json.loads(text) == 3
+
+
+def test_a_list_that_fails_before_its_first_item_writes_nothing(monkeypatch) -> None:
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+
+    def pages():
+        raise RuntimeError("sign-in refused")
+        yield  # pragma: no cover - a generator that fails at once
+
+    with pytest.raises(RuntimeError, match="sign-in"):
+        emit_items(pages(), OutputFormat.json)
+    assert out.getvalue() == ""

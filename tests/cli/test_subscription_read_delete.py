@@ -6,7 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from ids import HOOK, RESOURCE_GROUP as RG, SUBSCRIPTION_ID as SUB, WORKSPACE as WS
+from ids import HOOK
+from ids import RESOURCE_GROUP as RG
+from ids import SUBSCRIPTION_ID as SUB
+from ids import WORKSPACE as WS
 
 
 def create(run: Any, name: str, *args: str) -> None:
@@ -66,11 +69,12 @@ def both_kinds(run, cli_emulator):
     create(run, "topic-sub", "--system-topic", "--advanced-filter", "data.RunStatus", "StringIn", "Failed")
 
 
-def test_list_json_has_both_kinds(run, both_kinds):
+def test_list_json_holds_those_created_through_either_path_in_the_scope_view(run, both_kinds):
+    # One collection per source (arm-contract.md §2): the workspace scope's list holds the system topic's too.
     items = run.json("subscription", "list")
     assert [(i["name"], i["type"]) for i in items] == [
         ("scope-sub", "Microsoft.EventGrid/eventSubscriptions"),
-        ("topic-sub", "Microsoft.EventGrid/systemTopics/eventSubscriptions"),
+        ("topic-sub", "Microsoft.EventGrid/eventSubscriptions"),
     ]
 
 
@@ -80,19 +84,19 @@ def test_list_table_columns(run, both_kinds):
     lines = result.stdout.splitlines()
     header = next(line for line in lines if "Name" in line)
     assert [c.strip() for c in header.strip("┃│ ").split("┃")] == [
-        "Name", "Kind", "Destination", "Event types", "Filters", "State"]
+        "Name", "Destination", "Event types", "Filters", "State"]
     scope = next(line for line in lines if "scope-sub" in line)
     topic = next(line for line in lines if "topic-sub" in line)
-    for text in ("workspace", "WebHook: https://hooks.example.com/api/events", "ModelRegistered",
+    for text in ("WebHook: https://hooks.example.com/api/events", "ModelRegistered",
                  "subject begins 'models/churn'", "Succeeded"):
         assert text in scope
-    assert "system-topic" in topic and "1 advanced" in topic
+    assert "1 advanced" in topic
     assert "SECRET" not in result.stdout
 
 
 def test_list_tsv_one_row_per_subscription(run, both_kinds):
     rows = [line.split("\t") for line in run("subscription", "list", "-o", "tsv").stdout.splitlines()]
-    assert [(r[0], r[1]) for r in rows] == [("scope-sub", "workspace"), ("topic-sub", "system-topic")]
+    assert [r[0] for r in rows] == ["scope-sub", "topic-sub"]  # one collection: the topic's are listed too
 
 
 def test_empty_list_is_an_empty_json_array(run, cli_emulator):
@@ -151,11 +155,19 @@ def test_delete_missing_exits_5(run, cli_emulator):
     assert "'nope-1' does not exist" in result.stderr
 
 
-def test_delete_system_topic_subscription_under_its_topic(run, cli_emulator, sent_requests):
+def test_delete_with_the_topic_named_goes_through_the_topic_path(run, cli_emulator, sent_requests):
+    create(run, "topic-sub", "--system-topic-name", "ml-events")
+    assert run("subscription", "delete", "topic-sub", "--yes", "--system-topic-name", "ml-events").exit_code == 0
+    [delete] = sent_requests("DELETE")
+    assert "/providers/Microsoft.EventGrid/systemTopics/ml-events/eventSubscriptions/topic-sub" in delete["path"]
+    assert run.json("subscription", "list") == []
+
+
+def test_delete_by_name_of_one_created_under_the_topic_goes_through_the_scope(run, cli_emulator, sent_requests):
     create(run, "topic-sub", "--system-topic-name", "ml-events")
     assert run("subscription", "delete", "topic-sub", "--yes").exit_code == 0
     [delete] = sent_requests("DELETE")
-    assert "/providers/Microsoft.EventGrid/systemTopics/ml-events/eventSubscriptions/topic-sub" in delete["path"]
+    assert delete["path"].endswith(f"/workspaces/{WS}/providers/Microsoft.EventGrid/eventSubscriptions/topic-sub")
     assert run.json("subscription", "list") == []
 
 

@@ -14,7 +14,10 @@ import pytest
 from campaigns import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ids import HOOK, RESOURCE_GROUP_ID as RG, SUBSCRIPTION_ID as SUB, WORKSPACE_ID as WS_ID
+from ids import HOOK
+from ids import RESOURCE_GROUP_ID as RG
+from ids import SUBSCRIPTION_ID as SUB
+from ids import WORKSPACE_ID as WS_ID
 
 from amlevents.core.redact import REDACTED, redact_url
 from amlevents.emulator.eventgrid.subscriptions import ParentRef
@@ -226,7 +229,7 @@ def test_dry_run_prints_the_patch_and_sends_nothing(run, cli_emulator, sent_requ
 def test_system_topic_subscription_is_patched_under_its_topic(run, cli_emulator, sent_requests):
     before = create(run, "topic-sub", "--endpoint", HOOK, "--system-topic")
     cli_emulator.app.clear_requests()
-    assert update(run, "topic-sub", "--event-ttl", "90").exit_code == 0
+    assert update(run, "topic-sub", "--system-topic", "--event-ttl", "90").exit_code == 0
     [patch] = sent_requests()
     assert patch["method"] == "PATCH" and "/systemTopics/" in patch["path"]
     assert diff(before, show(run, "topic-sub")) == {"properties.retryPolicy.eventTimeToLiveInMinutes"}

@@ -4,7 +4,9 @@ The SDK's default waits ``polling_interval`` (30 s) between status checks unless
 ``Retry-After`` — which Event Grid does not — so every create takes 30 s or more however fast Event Grid is.
 Here the first check is immediate (azure-core's own loop), then the delay follows ``SCHEDULE`` and stays at its
 last value; a ``Retry-After`` header always wins. Event Grid usually provisions within a few seconds, so the
-schedule checks twice a second for about the first five seconds, then backs off to every 3 s.
+schedule checks twice a second for about the first five seconds, then backs off to every 3 s. Several operations
+at once are checked by ``arm.scheduler`` (the same schedule, counted from each check's sending so that round
+trips do not add up), which learns the duration from the first operation and aims the others' checks at it.
 
 Once Azure has accepted a write, a status check that fails (a dropped connection, a 5xx, after the pipeline's
 own retries) does not end the wait: the next check follows the schedule, and only after

@@ -2,10 +2,10 @@
 export.
 
 Reads run concurrently (one thread per workspace, then one per hidden value to fetch). Writes go through a
-bounded pool: the pool bounds the requests that start operations; each long-running operation is then
-watched by azure-core's poller in its own thread, so a slow provisioning does not hold a slot. Deletes run (and
-finish) before creates and updates, so a subscription that moves between the workspace scope and the system
-topic is gone before it is re-created.
+bounded pool: the pool bounds the requests that start operations; the long-running operations are then watched
+together by one ``arm.scheduler.PollScheduler`` (no thread per operation), so a slow provisioning holds no slot.
+Deletes run (and finish) before creates and updates, so a subscription that must be replaced (a new delivery schema) is gone
+before it is re-created.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from amlevents.arm.subscriptions import (
     Found,
     WorkspaceSubscriptions,
     get_json,
+    through_topic,
 )
 from amlevents.arm.ui import Ui
 from amlevents.core.catalog import TOPIC_TYPE
@@ -110,12 +111,15 @@ class DesiredStateService:
 
     def _read_one(self, state: WorkspaceState) -> None:
         api = WorkspaceSubscriptions(self.session, state.ref)
-        # Independent reads at once: its scope subscriptions (a 404 there means no such workspace: exit 5),
-        # its system topic (one listing per resource group, shared by the workspaces in it).
-        scope, topic = [unwrap(r) for r in concurrently([api.list_scope, lambda: self._system_topic(api, state)])]
+        # Independent reads at once: its subscriptions (one collection per source, whole on the scope path; a 404
+        # there means no such workspace: exit 5), its system topic (one listing per resource group, shared).
+        items, topic = [unwrap(r) for r in concurrently([api.list, lambda: self._system_topic(api, state)])]
         state.topic = None if topic is _UNREADABLE else topic
-        items = scope if topic is _UNREADABLE else scope + api.list_topic({i["name"].lower() for i in scope})
-        state.current = {item["name"]: item for item in items}
+        # Either path addresses the same subscription: hold each as the path the manifest names shows it, so the
+        # plan sees no change of parent and writes go through that path.
+        under = {n.lower() for n, d in state.desired.items() if d.system_topic is not False} if state.topic else ()
+        state.current = {item["name"]: through_topic(item, state.topic) if item["name"].lower() in under else item
+                         for item in items}
         urls, secret_names = hidden_values(state.desired, state.current)
         calls: list[Callable[[], Any]] = []
         for name in urls:
@@ -136,12 +140,10 @@ class DesiredStateService:
         under it (EventGrid EventSubscription Contributor on the workspace cannot read system topics)."""
         try:
             return api.system_topic()
-        except AccessDeniedError as exc:
+        except AccessDeniedError:
             if state.spec is None or any(d.system_topic is not False for d in state.spec.subscriptions):
                 raise
-            self.ui.warn(f"{state.ref.name}: planning the workspace-scope event subscriptions only; those under the "
-                         f"workspace's system topic cannot be read (nor pruned): {exc.message}")
-            return _UNREADABLE
+            return _UNREADABLE  # nothing is missed: the scope list holds the topic's subscriptions too
 
     @staticmethod
     def _found(state: WorkspaceState, name: str) -> Found:
@@ -233,31 +235,41 @@ class DesiredStateService:
         return ok
 
     def _run(self, batch: list[tuple[WorkspaceState, PlannedChange]], concurrency: int) -> list[StepResult]:
-        started: list[tuple[WorkspaceState, PlannedChange, Any, float]] = []
+        from amlevents.arm.scheduler import PollScheduler
+
+        scheduler = PollScheduler(deadline=self.session.deadline)
         results: list[StepResult] = []
 
-        def begin(state: WorkspaceState, step: PlannedChange) -> tuple[WorkspaceState, PlannedChange, Any, float]:
-            return state, step, self._begin(state, step), time.monotonic()
+        def begin(state: WorkspaceState, step: PlannedChange) -> tuple[Any, Any, float]:
+            api, poller = self._begin(state, step)
+            return api, poller, time.monotonic()  # when Azure accepted it: the expected completion counts from here
 
         outcomes = concurrently([lambda s=s, st=st: begin(s, st) for s, st in batch], workers=concurrency)
+        started: list[tuple[WorkspaceState, PlannedChange, Any]] = []
         for (state, step), outcome in zip(batch, outcomes):
             if isinstance(outcome, BaseException):
                 results.append(StepResult(step, "failed", _message(outcome)))
-            else:
-                started.append(outcome)
-        for state, step, poller, t0 in started:  # the pollers run in their own threads meanwhile
+                continue
+            api, poller, accepted_at = outcome
+            # No final GET per subscription: the operation's status decides applied or failed, and the apply
+            # reports no resource bodies (an unreadable status is settled by a GET, below).
+            watch = scheduler.watch(poller, self.session.polling(), api.client._client,
+                                    kind=step.action.value, final_get=False, accepted_at=accepted_at)
+            started.append((state, step, watch))
+        scheduler.run()  # every operation's status checks, from this thread (arm/scheduler.py)
+        for state, step, watch in started:
             api = WorkspaceSubscriptions(self.session, state.ref)
             try:
                 # A status that cannot be read is settled by reading the subscription: the summary says what
                 # Azure holds, not that an accepted write failed.
-                resource = api.settle(poller, step.action.value, step.name, self._where(state, step))
+                resource = api.settle(watch, step.action.value, step.name, self._where(state, step))
                 state_name = ((resource or {}).get("properties") or {}).get("provisioningState")
                 if state_name in ("Failed", "AwaitingManualAction"):
                     results.append(StepResult(step, "failed", f"ended in state {state_name}"))
                 else:
-                    results.append(StepResult(step, "applied", seconds=round(time.monotonic() - t0, 2)))
-                    self.ui.info(f"{step.action.value}d {_short(step.workspace_id)}/{step.name}"
-                                 f" ({time.monotonic() - t0:.1f} s)")
+                    seconds = watch.finished_at - watch.accepted_at
+                    results.append(StepResult(step, "applied", seconds=round(seconds, 2)))
+                    self.ui.info(f"{step.action.value}d {_short(step.workspace_id)}/{step.name} ({seconds:.1f} s)")
             except Exception as exc:  # noqa: BLE001 - every failure is reported per step
                 results.append(StepResult(step, "failed", _message(exc)))
         return results
@@ -268,17 +280,18 @@ class DesiredStateService:
             return (state.topic or {}).get("name") if step.kind == "system-topic" else None
         return self._found(state, step.name).topic
 
-    def _begin(self, state: WorkspaceState, step: PlannedChange) -> Any:
-        """Send the request that starts the step's operation; returns the poller (already polling)."""
+    def _begin(self, state: WorkspaceState, step: PlannedChange) -> tuple[WorkspaceSubscriptions, Any]:
+        """Send the request that starts the step's operation; returns the API and its poller, not polling
+        (``polling=False``: the caller's one scheduler checks every operation's status)."""
         api = WorkspaceSubscriptions(self.session, state.ref)
         topic = (state.topic or {}).get("name") if step.kind == "system-topic" else None
         with translate_errors(f"{step.action.value} event subscription '{step.name}'"):
             method, body = _write(step)
             if method == "DELETE":
-                return api.begin_delete(self._found(state, step.name), polling=self.session.polling())
+                return api, api.begin_delete(self._found(state, step.name), polling=False)
             if method == "PATCH":
-                return api.begin_patch(self._found(state, step.name), body, polling=self.session.polling())
-            return api.begin_put(step.name, body["properties"], topic=topic, polling=self.session.polling())
+                return api, api.begin_patch(self._found(state, step.name), body, polling=False)
+            return api, api.begin_put(step.name, body["properties"], topic=topic, polling=False)
 
     def requests(self, states: list[WorkspaceState]) -> list[dict[str, Any]]:
         """What ``apply --dry-run`` would send, in order (system topics first)."""
@@ -306,10 +319,7 @@ class DesiredStateService:
         def one(ref: WorkspaceRef) -> tuple[WorkspaceRef, list[dict[str, Any]]]:
             api = WorkspaceSubscriptions(self.session, ref)
             api.check_workspace()
-            # As `subscription list`: what can be read, and say what is missing.
-            items = api.list(on_topic_denied=lambda exc: self.ui.warn(
-                f"{ref.name}: exporting the workspace-scope event subscriptions only; those under the workspace's "
-                f"system topic cannot be read: {exc.message}"))
+            items = api.list()  # the whole collection: those created through the system topic too
             resources = []
             for item in items:
                 found = Found(item, topic_name_of(item))

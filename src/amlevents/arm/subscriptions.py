@@ -1,4 +1,8 @@
-"""Event subscriptions of one workspace, on the workspace scope and under the workspace's system topic.
+"""Event subscriptions of one workspace: one collection per source, addressed on the workspace scope or through
+the workspace's system topic (arm-contract.md §2: a scope subscription lives under the source's system topic).
+
+The scope path's list is the whole collection, so a list reads that one paged list, and a name is found with one
+GET on the scope path (through the topic path only when the user names the system topic).
 
 Bodies are sent as the exact wire JSON built by ``amlevents.core.subscription.properties`` (not SDK models), and results
 come back as the JSON the REST API returned, so what ``--dry-run`` prints and what ``-o json`` shows is what
@@ -10,7 +14,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,24 +69,34 @@ def list_json(client: Any, url: str, model: str) -> Iterator[dict[str, Any]]:
     The SDK's pagers deserialize each page into models before their ``cls`` hook runs, and turning those back into
     dicts cost ~8 s per 10,000 items; this sends the same requests through the client's own pipeline (retries,
     auth, transport) and follows ``nextLink`` the way the generated pagers do (with the client's api-version).
-    Errors are raised as the SDK raises them (``map_error``, then ``HttpResponseError`` in ARM's format).
+    The next page is requested as soon as a page arrives, so the service works on it while this one is shaped
+    and written (one page ahead: memory stays two pages). Errors are raised as the SDK raises them
+    (``map_error``, then ``HttpResponseError`` in ARM's format), in page order.
     """
-    from azure.core.exceptions import HttpResponseError, map_error
+    from concurrent.futures import ThreadPoolExecutor
+
     from azure.core.rest import HttpRequest
+
+    api_version = client._config.api_version  # noqa: SLF001
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="amlevents-next-page") as ahead:
+        pending = ahead.submit(_page, client, HttpRequest("GET", url))
+        while pending is not None:
+            page = pending.result()
+            next_link = page.get("nextLink")
+            pending = ahead.submit(_page, client, _next_request(next_link, api_version)) if next_link else None
+            yield from (shaped(item, model) for item in page.get("value") or [])
+
+
+def _page(client: Any, request: Any) -> dict[str, Any]:
+    """One page's JSON; an error status raised as the SDK's pagers raise it."""
+    from azure.core.exceptions import HttpResponseError, map_error
     from azure.mgmt.core.exceptions import ARMErrorFormat
 
-    request = HttpRequest("GET", url)
-    while True:
-        response = client._send_request(request)  # noqa: SLF001
-        if response.status_code != 200:
-            map_error(status_code=response.status_code, response=response, error_map=_list_errors())
-            raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-        page = response.json() or {}
-        yield from (shaped(item, model) for item in page.get("value") or [])
-        next_link = page.get("nextLink")
-        if not next_link:
-            return
-        request = _next_request(next_link, client._config.api_version)  # noqa: SLF001
+    response = client._send_request(request)  # noqa: SLF001
+    if response.status_code != 200:
+        map_error(status_code=response.status_code, response=response, error_map=_list_errors())
+        raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+    return response.json() or {}
 
 
 def _next_request(next_link: str, api_version: str) -> Any:
@@ -97,9 +111,18 @@ def _next_request(next_link: str, api_version: str) -> Any:
     return HttpRequest("GET", urljoin(next_link, parsed.path), params=params)
 
 
+def through_topic(resource: dict[str, Any], topic: dict[str, Any]) -> dict[str, Any]:
+    """A subscription as read on the scope path, as the system topic ``topic`` path shows the same subscription:
+    that path's id and type, and the topic's id as ``properties.topic`` (the swagger examples)."""
+    return {**resource, "id": f"{topic['id']}/eventSubscriptions/{resource['name']}",
+            "type": "Microsoft.EventGrid/systemTopics/eventSubscriptions",
+            "properties": {**(resource.get("properties") or {}), "topic": topic["id"]}}
+
+
 @dataclass(frozen=True)
 class Found:
-    """An existing event subscription and where it lives (``topic`` is None on the workspace scope)."""
+    """An existing event subscription and the path it was read through (``topic`` is None on the workspace scope);
+    later requests on it go through the same path."""
 
     resource: dict[str, Any]
     topic: str | None
@@ -183,8 +206,9 @@ class WorkspaceSubscriptions:
                                                f"?api-version={self.api_version}", "SystemTopic"))
 
     def find(self, name: str, topic: str | None = None) -> Found:
-        """The subscription called ``name`` on the workspace scope or under its system topic (exit 5 if neither)."""
-        found = self.get(name, topic) if topic else self.get(name) or self._get_under_topic(name)
+        """The subscription called ``name``, read on the workspace scope, or through the system topic ``topic``
+        when given (exit 5 when it does not exist)."""
+        found = self.get(name, topic)
         if found is None:
             raise NotFoundError(
                 f"event subscription '{name}' does not exist on workspace '{self.workspace.name}'",
@@ -207,45 +231,17 @@ class WorkspaceSubscriptions:
                 return None
         return Found(resource, topic)
 
-    def _get_under_topic(self, name: str) -> Found | None:
-        topic = self.system_topic()
-        return self.get(name, topic["name"]) if topic else None
+    def list(self) -> list[dict[str, Any]]:
+        """Every subscription of the workspace (``items`` read whole)."""
+        return list(self.items())
 
-    def list(self, on_topic_denied: Callable[[AccessDeniedError], None] | None = None) -> list[dict[str, Any]]:
-        """Both kinds, every page: workspace-scope subscriptions, then those of the system topic.
-
-        When the system topic (or its subscriptions) may not be read, ``on_topic_denied`` is called with the error
-        and the workspace-scope ones are returned; without it, the error is raised.
-        """
-        items = self.list_scope()
-        try:
-            return items + self.list_topic({i["name"].lower() for i in items})
-        except AccessDeniedError as exc:
-            if on_topic_denied is None:
-                raise
-            on_topic_denied(exc)
-            return items
-
-    def list_scope(self) -> list[dict[str, Any]]:
-        """The workspace-scope subscriptions, every page."""
+    def items(self) -> Iterator[dict[str, Any]]:
+        """Every subscription of the workspace as the pages of the scope list arrive (the scope list holds those
+        created through the system topic too); errors translated as they happen."""
         ws = self.workspace
         with translate_errors(f"list the event subscriptions of workspace '{ws.name}'"):
-            return list(list_json(self.client, f"{ws.id}/providers/Microsoft.EventGrid/eventSubscriptions"
-                                               f"?api-version={self.api_version}&$top=100", "EventSubscription"))
-
-    def list_topic(self, seen: Collection[str] = ()) -> list[dict[str, Any]]:
-        """The subscriptions under the workspace's system topic (none without one), except the ``seen`` names.
-
-        Azure may list a scope subscription under its topic too, hence ``seen`` (lower-case names).
-        """
-        topic = self.system_topic()
-        if not topic:
-            return []
-        with translate_errors(f"list the event subscriptions of system topic '{topic['name']}'"):
-            return [s for s in list_json(self.client, f"{self._group_path}/providers/Microsoft.EventGrid/systemTopics/"
-                                                      f"{topic['name']}/eventSubscriptions?api-version="
-                                                      f"{self.api_version}&$top=100", "EventSubscription")
-                    if s["name"].lower() not in seen]
+            yield from list_json(self.client, f"{ws.id}/providers/Microsoft.EventGrid/eventSubscriptions"
+                                              f"?api-version={self.api_version}&$top=100", "EventSubscription")
 
     def hydrate(self, found: Found) -> dict[str, Any]:
         """The subscription's properties with the webhook URL and secret attribute values filled in."""

@@ -17,7 +17,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-POOL_SIZE = 32  # connections kept per host: the widest thread pool of a command (16) plus the pollers
+POOL_SIZE = 32  # connections kept per host: the widest pool of a command (arm.scheduler's 32 status checks)
 
 _CONTEXTS: dict[tuple[str, int, int], ssl.SSLContext] = {}
 _CONTEXTS_LOCK = threading.Lock()

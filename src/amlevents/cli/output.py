@@ -139,7 +139,8 @@ def emit_items(
     the whole list (a JMESPath expression may reorder or aggregate; a table sizes its columns).
 
     If reading the items fails part way, a JSON array is closed before the error goes on (stdout stays one JSON
-    document: the items read so far; the exit code and stderr say that it is incomplete).
+    document: the items read so far; the exit code and stderr say that it is incomplete); a failure before the
+    first item writes nothing, as before.
     """
     fmt = resolve_format(fmt)
     if query or fmt is OutputFormat.table or (fmt is OutputFormat.tsv and not columns):
@@ -179,8 +180,11 @@ def _json_items(items: Iterable[Any], write: Callable[[str], Any]) -> None:
                 text = _json(item, indent=2, ensure_ascii=True)
             write(("[\n  " if not opened else ",\n  ") + text.replace("\n", "\n  "))
             opened = True
-    finally:
-        write("\n]\n" if opened else "[]\n")
+    except BaseException:
+        if opened:  # close what was written; a failure before the first item leaves stdout empty
+            write("\n]\n")
+        raise
+    write("\n]\n" if opened else "[]\n")
 
 
 def emit_raw(text: str) -> None:

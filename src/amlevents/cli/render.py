@@ -67,9 +67,10 @@ def _kind(resource: dict[str, Any]) -> str:
     return parent_of(resource)[0]
 
 
+# No "Kind" column: a workspace's subscriptions are one collection, listed on the scope (the topic path of one
+# is shown by `show --system-topic`).
 LIST_COLUMNS = [
     Column("Name", "name"),
-    Column("Kind", _kind),
     Column("Destination", _destination),
     Column("Event types", _event_types),
     Column("Filters", _filters),

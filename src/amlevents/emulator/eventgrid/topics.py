@@ -6,7 +6,8 @@ compares case-insensitively with ``Microsoft.MachineLearningServices.Workspaces`
 source is refused naming the existing one (which may be the hidden ``{workspace}-{guid}`` topic Azure created for
 a scope subscription); source and topic type cannot change. PUT answers 201 with an operation for a new topic,
 200 for an existing one (tags and identity update in place); PATCH updates tags/identity (200); DELETE is an
-operation that removes the topic's subscriptions with it.
+operation that removes the topic's subscriptions with it: every subscription of its source, whichever path created
+it, since a source has one collection (``subscriptions.py``, arm-contract.md §2).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from amlevents.emulator.runtime.errors import (
     invalid_request,
     resource_not_found,
 )
+from amlevents.emulator.runtime.seed import Workspace
 from amlevents.emulator.runtime.store import Tx
 
 if TYPE_CHECKING:  # the mixin names its host class; the one accepted cycle (see runtime/backend.py)
@@ -82,8 +84,14 @@ class TopicsMixin:
     def _put_topic(self, tx: Tx, doc: dict[str, Any]) -> None:
         tx.put(KIND, doc["id"].lower(), doc["_"]["parent"], doc)
 
-    def _remove_topic(self, tx: Tx, doc: dict[str, Any]) -> None:
-        for sub in tx.children("eventSubscription", doc["id"].lower()):
+    def _topic_source(self: Backend, doc: dict[str, Any]) -> Workspace:
+        """The seeded workspace a topic's ``source`` names (checked when the topic was created)."""
+        m = _SOURCE.fullmatch(doc["properties"]["source"].rstrip("/"))
+        return self.workspace(m["sub"], m["rg"], m["name"], m["ns"], m["type"])
+
+    def _remove_topic(self: Backend, tx: Tx, doc: dict[str, Any]) -> None:
+        # The source's subscriptions live under its one topic (arm-contract.md §2): they go with it.
+        for sub in tx.children("eventSubscription", self._topic_source(doc).id.lower()):
             tx.delete("eventSubscription", sub["id"].lower())
         tx.delete(KIND, doc["id"].lower())
 

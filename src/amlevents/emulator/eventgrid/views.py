@@ -57,10 +57,22 @@ def _destination(dest: dict[str, Any], reveal_secrets: bool, defaults: bool) -> 
             attr["value"] = HIDDEN
 
 
-def event_subscription(doc: dict[str, Any], *, reveal_secrets: bool = False, defaults: bool = True) -> dict[str, Any]:
-    """The ``EventSubscription`` JSON of a stored subscription."""
+TOPIC_CHILD_TYPE = "Microsoft.EventGrid/systemTopics/eventSubscriptions"
+
+
+def event_subscription(doc: dict[str, Any], *, reveal_secrets: bool = False, defaults: bool = True,
+                       topic_id: str | None = None) -> dict[str, Any]:
+    """The ``EventSubscription`` JSON of a stored subscription, as the path that asked sees it.
+
+    A subscription is stored once per source in its scope view (``{workspace}/providers/Microsoft.EventGrid/
+    eventSubscriptions/{name}``); read through the source's system topic (``topic_id``) it has that path's id, the
+    type ``Microsoft.EventGrid/systemTopics/eventSubscriptions`` and the topic's id as ``properties.topic``, as the
+    swagger examples show.
+    """
     stored = copy.deepcopy(doc["properties"])
-    props: dict[str, Any] = {"topic": stored.pop("topic"), "provisioningState": stored.pop("provisioningState")}
+    scope_topic = stored.pop("topic")
+    props: dict[str, Any] = {"topic": scope_topic if topic_id is None else topic_id,
+                             "provisioningState": stored.pop("provisioningState")}
     props["destination"] = None
     props.update(stored)
     for dest in destinations(props):
@@ -72,8 +84,11 @@ def event_subscription(doc: dict[str, Any], *, reveal_secrets: bool = False, def
             f.setdefault(key, value)
         props.setdefault("eventDeliverySchema", DEFAULT_SCHEMA)
         props["retryPolicy"] = {**RETRY_DEFAULTS, **(props.get("retryPolicy") or {})}
-    return {"properties": props, "systemData": doc.get("systemData"), "id": doc["id"], "name": doc["name"],
-            "type": doc["type"]}
+    if topic_id is None:
+        return {"properties": props, "systemData": doc.get("systemData"), "id": doc["id"], "name": doc["name"],
+                "type": doc["type"]}
+    return {"properties": props, "systemData": doc.get("systemData"),
+            "id": f"{topic_id}/eventSubscriptions/{doc['name']}", "name": doc["name"], "type": TOPIC_CHILD_TYPE}
 
 
 def system_topic(doc: dict[str, Any]) -> dict[str, Any]:
