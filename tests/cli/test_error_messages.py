@@ -9,7 +9,14 @@ from __future__ import annotations
 import time
 
 import pytest
-from ids import HOOK, RESOURCE_GROUP, SUBSCRIPTION_ID, SUBSCRIPTION_SCOPE, WORKSPACE, WORKSPACE_ID
+from ids import (
+    HOOK,
+    RESOURCE_GROUP,
+    SUBSCRIPTION_ID,
+    SUBSCRIPTION_SCOPE,
+    WORKSPACE,
+    WORKSPACE_ID,
+)
 
 NAME = "hook-1"
 READER = "33333333-3333-4333-8333-333333333333"  # the object id of the emulator's seeded principal 'reader'

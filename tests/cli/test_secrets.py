@@ -12,7 +12,10 @@ import sys
 from typing import Any
 
 import pytest
-from ids import RESOURCE_GROUP as RG, SUBSCRIPTION_ID as SUB, WORKSPACE as WS, providers
+from ids import RESOURCE_GROUP as RG
+from ids import SUBSCRIPTION_ID as SUB
+from ids import WORKSPACE as WS
+from ids import providers
 
 HOOK = "https://hooks.example.com/api/events?code=SECRET&sig=SIG2"
 SECRETS = ("SECRET", "SIG2", "ATTRVALUE")

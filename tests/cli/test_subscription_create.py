@@ -578,4 +578,4 @@ def test_tsv_output_is_one_line(run, cli_emulator):
     result = run("subscription", "create", NAME, "--endpoint", HOOK, "-o", "tsv")
     assert result.exit_code == 0, result.stderr
     (line,) = result.stdout.splitlines()
-    assert line.split("\t")[:3] == [NAME, "workspace", f"WebHook: {HOOK}"]
+    assert line.split("\t")[:2] == [NAME, f"WebHook: {HOOK}"]

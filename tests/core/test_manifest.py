@@ -14,7 +14,8 @@ from campaigns import examples
 from hypothesis import example as hypothesis_example
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ids import SUBSCRIPTION_ID as SUB, providers
+from ids import SUBSCRIPTION_ID as SUB
+from ids import providers
 
 from amlevents.core.errors import FilterSyntaxError, InvalidInputError
 from amlevents.core.filters.shortcuts import AmlShortcuts

@@ -54,7 +54,9 @@ def test_bad_fault_specs_are_400(emulator):
 
 
 def test_config_at_run_time(emulator):
-    assert admin(emulator, "GET", "config").json() == {"provisioningDelay": 0.0, "latencyMs": 0}
+    config = admin(emulator, "GET", "config").json()
+    assert (config["provisioningDelay"], config["latencyMs"], config["timeScale"], config["validateEndpoints"],
+            config["allowHttpLoopback"]) == (0.0, 0, 1.0, "loopback", False)
     assert admin(emulator, "PUT", "config", {"provisioningDelay": 30}).json()["provisioningDelay"] == 30.0
     response = raw(emulator, "PUT", f"{EVENT_SUBS}/runs", body=webhook_body())
     assert raw(emulator, "GET", f"{EVENT_SUBS}/runs").json()["properties"]["provisioningState"] == "Creating"

@@ -19,7 +19,7 @@ from amlevents.arm.access import (
 )
 from amlevents.arm.concurrency import concurrently, unwrap
 from amlevents.arm.dry_run import request
-from amlevents.arm.errors import ConcurrentChangeError
+from amlevents.arm.errors import ConcurrentChangeError, translate_errors
 from amlevents.arm.session import Session
 from amlevents.arm.subscriptions import WorkspaceSubscriptions
 from amlevents.arm.ui import Ui
@@ -59,6 +59,8 @@ class SubscriptionService:
     session: Session
     ui: Ui = field(default_factory=Ui)
     identity_label: str | None = None
+    # True when the session's target is the emulator: an http:// loopback webhook is left for it to judge
+    allow_http_loopback: bool = False
 
     def __post_init__(self) -> None:
         self.access = AccessChecker(self.session, label=self.identity_label)
@@ -121,12 +123,10 @@ class SubscriptionService:
                              "which has no endpoint URL to include")
         return resource
 
-    def list(self, workspace: WorkspaceRef) -> list[dict[str, Any]]:
-        """Both kinds; when the system topic may not be read (EventGrid EventSubscription Contributor on the
-        workspace cannot), the workspace-scope ones with a warning rather than nothing."""
-        return self.api(workspace).list(on_topic_denied=lambda exc: self.ui.warn(
-            f"showing the workspace-scope event subscriptions only; those under the workspace's system topic are "
-            f"not listed: {exc.message}"))
+    def list(self, workspace: WorkspaceRef) -> Iterator[dict[str, Any]]:
+        """Every event subscription of the workspace as the pages arrive: one paged list on the workspace scope,
+        which holds those created through its system topic too (one collection per source)."""
+        return self.api(workspace).items()
 
     # --- writes ------------------------------------------------------------------------------------------------
 
@@ -137,13 +137,21 @@ class SubscriptionService:
         check_name(name)
         if system_topic:
             check_topic_name(system_topic)
-        properties = build_properties(options, event_filter)  # bad input fails before any request
+        # bad input fails before any request
+        properties = build_properties(options, event_filter, allow_http_loopback=self.allow_http_loopback)
         api = self.api(workspace)
         use_topic = system_topic is not None
-        # The reads before a create are independent: send them at once (each is a TLS round trip to ARM).
+        # Only reads that decide something the PUT's own answer cannot (a PUT is an upsert that says nothing of
+        # what it replaced); they are independent, so they go out at once, one round trip in all.
         calls: dict[str, Callable[[], Any]] = {
-            "workspace": api.check_workspace, "topic": api.system_topic, "scope": lambda: api.get(name)}
-        if check_access:
+            "workspace": api.check_workspace,  # exit 5 before any write or --dry-run; a new topic's location
+            # The name is free (exit 2 without --overwrite, else the PUT replaces): one GET on the scope finds it
+            # whichever path created it (one collection per source).
+            "scope": lambda: api.get(name),
+        }
+        if use_topic:  # which system topic the create goes under, and whether it must be created first
+            calls["topic"] = api.system_topic
+        if check_access:  # exit 4 naming the identity, action and roles before the write, not Azure's bare 403
             calls["permissions"] = lambda: self.access.permissions(workspace, resource_group_scope=use_topic)
         got = dict(zip(calls, concurrently(list(calls.values()))))
         workspace_resource = unwrap(got["workspace"])  # exit 5 before anything else, --dry-run included
@@ -157,25 +165,11 @@ class SubscriptionService:
                              f"one per source): creating the subscription under it, not under '{system_topic}'")
         if check_access:
             self.ensure_access(workspace, "create", system_topic=use_topic, create_topic=use_topic and not topic)
-        # A name is unique per source: look on the workspace scope and under the system topic alike.
-        existing = api.get(name, topic["name"]) if topic else None
-        if existing is None and not isinstance(got["scope"], AccessDeniedError):
-            existing = unwrap(got["scope"])
-        known_topic = got["topic"] if not isinstance(got["topic"], Exception) else None
-        if existing is None and not use_topic and known_topic:
-            existing = api.get(name, known_topic["name"])
+        existing = None if isinstance(got["scope"], AccessDeniedError) else unwrap(got["scope"])
         if existing is not None and not overwrite:
-            where = f"under system topic '{existing.topic}'" if existing.topic else "on the workspace scope"
             raise InvalidInputError(
-                f"event subscription '{name}' already exists {where} of workspace '{workspace.name}'",
+                f"event subscription '{name}' already exists on workspace '{workspace.name}'",
                 hint="pass --overwrite to replace it, or use `amlevents subscription update` to change it",
-            )
-        if existing is not None and (existing.topic is not None) != use_topic:
-            where = f"under system topic '{existing.topic}'" if existing.topic else "on the workspace scope"
-            raise InvalidInputError(
-                f"event subscription '{name}' exists {where}; --overwrite cannot move it between the workspace "
-                "scope and the system topic",
-                hint="delete it first, then create it where you want it",
             )
         writes = []
         topic_name = topic["name"] if topic else (system_topic or api.default_topic_name) if use_topic else None
@@ -192,8 +186,11 @@ class SubscriptionService:
         with self.ui.progress(f"Creating event subscription '{name}'"):
             if use_topic and not topic:
                 api.ensure_system_topic(topic_name, location=writes[0]["body"]["location"])
-            resource = api.put(name, properties, topic=topic_name, wait=wait)
-        accepted = api.accepted_state if wait else ((resource or {}).get("properties") or {}).get("provisioningState")
+            if wait:
+                resource, accepted = self._put_and_wait(api, name, properties, topic_name)
+            else:
+                resource = api.put(name, properties, topic=topic_name, wait=False)
+                accepted = ((resource or {}).get("properties") or {}).get("provisioningState")
         if existing is None and accepted == "Updating":
             raise ConcurrentChangeError(
                 f"event subscription '{name}' was created by another client between amlevents' check and its write; "
@@ -203,6 +200,28 @@ class SubscriptionService:
         if wait:
             _check_holds(name, properties, resource)
         return self._outcome(resource, wait)
+
+    def _put_and_wait(self, api: WorkspaceSubscriptions, name: str, properties: dict[str, Any],
+                      topic: str | None) -> tuple[dict[str, Any] | None, str | None]:
+        """PUT the subscription and wait for it: the resource after the operation and the ``provisioningState`` the
+        PUT was answered with."""
+        with translate_errors(f"create event subscription '{name}'"):
+            poller = api.begin_put(name, properties, topic=topic, polling=False)
+        # The final GET after Succeeded is kept: only a read after the operation shows whether another writer's
+        # PUT landed after ours (``_check_holds``, exit 6); the operation's status and the PUT's answer cannot.
+        return self._wait(api, poller, "create", name, topic)
+
+    def _wait(self, api: WorkspaceSubscriptions, poller: Any, action: str, name: str,
+              topic: str | None) -> tuple[dict[str, Any] | None, str | None]:
+        """Wait on this thread for the operation ``poller`` (from ``begin_*(..., polling=False)``) started, with
+        ``arm.scheduler`` (no poller thread), and settle it (``arm.outcome``): the resource after it and the
+        ``provisioningState`` the write was answered with."""
+        from amlevents.arm.scheduler import PollScheduler
+
+        scheduler = PollScheduler(deadline=self.session.deadline, senders=1)
+        watch = scheduler.watch(poller, self.session.polling(), api.client._client)
+        scheduler.run()
+        return api.settle(watch, action, name, topic), watch.accepted_state
 
     def update(self, workspace: WorkspaceRef, name: str, options: SubscriptionOptions, flags: FilterFlags, *,
                topic: str | bool | None = None, dry_run: bool = False, wait: bool = True,
@@ -216,7 +235,7 @@ class SubscriptionService:
         if check_access:
             self.ensure_access(workspace, "update", system_topic=found.topic is not None)
         current = api.hydrate(found) if needs_hydration(options) else props
-        body, changed = merge_update(current, options, new_filter)
+        body, changed = merge_update(current, options, new_filter, allow_http_loopback=self.allow_http_loopback)
         if not changed:
             self.ui.warn(f"nothing to change: event subscription '{name}' already has these settings")
             return found.resource
@@ -227,10 +246,15 @@ class SubscriptionService:
         if dry_run:
             return request(method, api.url(name, found.topic), payload)
         with self.ui.progress(f"Updating event subscription '{name}' ({', '.join(changed)})"):
-            if method == "PUT":
-                resource = api.put(name, payload["properties"], topic=found.topic, wait=wait, verb="update")
+            if not wait and method == "PUT":
+                resource = api.put(name, payload["properties"], topic=found.topic, wait=False, verb="update")
+            elif not wait:
+                resource = api.patch(found, body, wait=False)
             else:
-                resource = api.patch(found, body, wait=wait)
+                with translate_errors(f"update event subscription '{name}'"):
+                    poller = (api.begin_put(name, payload["properties"], topic=found.topic, polling=False)
+                              if method == "PUT" else api.begin_patch(found, body, polling=False))
+                resource, _ = self._wait(api, poller, "update", name, found.topic)
         return self._outcome(resource, wait)
 
     def delete(self, workspace: WorkspaceRef, name: str, *, topic: str | bool | None = None, yes: bool = False,
@@ -259,7 +283,12 @@ class SubscriptionService:
             if not self.ui.confirm(f"Delete event subscription '{name}' from workspace '{workspace.name}'?"):
                 raise InvalidInputError("deletion cancelled; nothing was changed")
         with self.ui.progress(f"Deleting event subscription '{name}'"):
-            api.delete(found, wait=wait)
+            if not wait:
+                api.delete(found, wait=False)
+                return None
+            with translate_errors(f"delete event subscription '{name}'"):
+                poller = api.begin_delete(found, polling=False)
+            self._wait(api, poller, "delete", found.name, found.topic)
         return None
 
     def _outcome(self, resource: dict[str, Any], waited: bool) -> dict[str, Any]:
@@ -276,7 +305,7 @@ class SubscriptionService:
 
 
 def topic_name(api: WorkspaceSubscriptions, topic: str | bool | None) -> str | None:
-    """Where a lookup by name looks: None (workspace scope, then system topic), a system topic's name, or True
+    """Where a lookup by name looks: None (the workspace scope), a system topic's name, or True
     (``--system-topic``): the workspace's own system topic, found by its source (exit 5 when it has none)."""
     if topic is not True:
         return topic or None
@@ -307,5 +336,5 @@ def _check_holds(name: str, sent: dict[str, Any], resource: dict[str, Any] | Non
 
 
 def _paths(topic: str | bool | None) -> list[dict[str, bool]]:
-    """The access-check paths a lookup by name may have needed: the system topic only, or scope then topic."""
-    return [{"system_topic": True}] if topic else [{"system_topic": False}, {"system_topic": True}]
+    """The access-check path a lookup by name used: the system topic's, or the workspace scope's."""
+    return [{"system_topic": bool(topic)}]

@@ -17,7 +17,7 @@ from amlevents.cli.errors import AmlEventsGroup
 
 # name -> (module with a Typer `app`, one-line help for the root listing). The desired-state commands are
 # top-level commands of one module's app rather than a group.
-TOP_LEVEL = {"plan", "apply", "export"}
+TOP_LEVEL = {"plan", "apply", "export", "listen"}
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("amlevents.cli.desired_state", "Show what `apply` would change to match a manifest."),
     "apply": ("amlevents.cli.desired_state", "Make workspaces match a manifest (concurrently, re-runnable)."),
@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "events": ("amlevents.cli.events", "The Azure ML event catalog, samples and offline filter tests."),
     "manifest": ("amlevents.cli.manifest", "Desired-state manifests: JSON Schema and offline validation."),
     "emulator": ("amlevents.cli.emulator", "Run the local Azure Resource Manager emulator."),
+    "listen": ("amlevents.cli.listen", "Receive Event Grid deliveries locally and print each event."),
 }
 
 

@@ -91,11 +91,18 @@ def identity_label(ctx: typer.Context) -> str | None:
     return wiring.identity_label(settings(ctx))
 
 
+def emulated(ctx: typer.Context) -> bool:
+    """True in the emulator modes (``--local``, ``--emulator``), where an ``http://`` loopback webhook is the
+    emulator's to accept (``--allow-http-loopback``) or refuse; Azure refuses every ``http://``."""
+    return settings(ctx).mode != "azure"
+
+
 def service(ctx: typer.Context) -> SubscriptionService:
     """The ``SubscriptionService`` with this terminal's spinner, confirmation prompt and warnings."""
     from amlevents.arm.workflow import SubscriptionService
 
-    return SubscriptionService(session(ctx), ui(ctx), identity_label=identity_label(ctx))
+    return SubscriptionService(session(ctx), ui(ctx), identity_label=identity_label(ctx),
+                               allow_http_loopback=emulated(ctx))
 
 
 def desired_state_service(ctx: typer.Context) -> DesiredStateService:

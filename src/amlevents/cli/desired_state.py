@@ -73,10 +73,11 @@ PLAN_COLUMNS = [
 ]
 
 
-def _load(file: str) -> Manifest:
+def _load(file: str, ctx: typer.Context) -> Manifest:
+    from amlevents.cli.context import emulated
     from amlevents.core.manifest import load_manifest
 
-    return load_manifest(file)
+    return load_manifest(file, allow_http_loopback=emulated(ctx))  # the emulator judges http:// loopback hooks
 
 
 def _summary_line(steps: list[Any]) -> str:
@@ -107,7 +108,7 @@ def plan_command(
     from amlevents.core.plan import Action, to_json
 
     try:
-        states = desired_state_service(ctx).plan(_load(file), prune=prune)
+        states = desired_state_service(ctx).plan(_load(file, ctx), prune=prune)
     except AmlEventsError as exc:
         if detailed_exitcode:
             exc.exit_code = ExitCode.ERROR  # Terraform: 1 means error, whatever it was
@@ -147,7 +148,7 @@ def apply_command(
     from amlevents.core.plan import Action
 
     svc = desired_state_service(ctx)
-    states = svc.plan(_load(file), prune=prune)
+    states = svc.plan(_load(file, ctx), prune=prune)
     steps = [step for s in states for step in s.steps]
     changing = [s for s in steps if s.action is not Action.NO_CHANGE]
     if dry_run:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from enum import Enum
+from typing import Annotated
 
 import typer
 
@@ -10,6 +11,14 @@ from amlevents.cli.options import sub_app
 
 app = sub_app("The local Azure Resource Manager emulator: event subscriptions, system topics, workspaces, RBAC.",
               no_args_is_help=True)
+
+
+class ValidateMode(str, Enum):
+    """Values of ``--validate-endpoints``."""
+
+    loopback = "loopback"
+    all = "all"
+    none = "none"
 
 
 @app.callback()
@@ -21,12 +30,12 @@ def _group() -> None:
 def serve(
     port: Annotated[int, typer.Option("--port", help="TCP port on 127.0.0.1; 0 picks a free one.")] = 0,
     state: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--state", help="SQLite state file, created if absent, shared safely by several processes. "
                      "Default: in memory.", show_default=False),
     ] = None,
     seed: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--seed", help="YAML or JSON file describing the seeded world (see README).", show_default=False),
     ] = None,
     provisioning_delay: Annotated[
@@ -34,15 +43,49 @@ def serve(
     ] = 0.0,
     latency: Annotated[int, typer.Option("--latency", help="Milliseconds added to every ARM request.", min=0)] = 0,
     faults: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--fault", help="Fault to inject, e.g. throttle:count=2,retry_after=1, error503:rate=0.2, "
                      "drop:count=1, fail-operation:count=1, seed=42. Repeatable.", show_default=False),
     ] = None,
     cert_dir: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--cert-dir", help="Where the local CA and server certificate live (reused across runs). "
                      "Default: the user data directory.", show_default=False),
     ] = None,
+    time_scale: Annotated[
+        float,
+        typer.Option("--time-scale", help="Real seconds per emulated second of event delivery: 0.001 makes the "
+                     "10 s first retry 10 ms and the 30 s response timeout 30 ms (at least 0.25 s).", min=0.000001),
+    ] = 1.0,
+    dead_letter_dir: Annotated[
+        str | None,
+        typer.Option("--dead-letter-dir", help="Folder standing in for dead-letter blob containers: "
+                     "<account>/<container>/<subscription>/<event id>.json. Default: dead-letter/ next to the "
+                     "--state file, else in the user data directory.", show_default=False),
+    ] = None,
+    spool_dir: Annotated[
+        str | None,
+        typer.Option("--spool-dir", help="Folder of the spool files (one JSONL file per destination resource id) "
+                     "for Event Hub, Service Bus, Storage queue and Hybrid Connection destinations. Default: spool/ "
+                     "next to the --state file, else in the user data directory.", show_default=False),
+    ] = None,
+    route_functions: Annotated[
+        list[str] | None,
+        typer.Option("--route-function", help="Deliver to an AzureFunction destination over HTTP at a local URL "
+                     "instead of spooling: RESOURCE_ID=URL (e.g. the function's id=http://localhost:7071/runtime/"
+                     "webhooks/EventGrid?functionName=OnModel). Repeatable.", show_default=False),
+    ] = None,
+    validate_endpoints: Annotated[
+        ValidateMode,
+        typer.Option("--validate-endpoints", help="Which webhooks get the validation handshake on create and on an "
+                     "endpoint change: loopback (handlers on this machine; other hosts, e.g. example.com, are "
+                     "accepted without one), all, or none.", case_sensitive=False),
+    ] = ValidateMode.loopback,
+    allow_http_loopback: Annotated[
+        bool,
+        typer.Option("--allow-http-loopback", help="Accept http:// webhooks on 127.0.0.1/localhost/::1 (a local "
+                     "handler without TLS). A deviation: Azure refuses every http:// endpoint."),
+    ] = False,
 ) -> None:
     """Serve the emulator over HTTPS on 127.0.0.1 until SIGINT/SIGTERM.
 
@@ -53,6 +96,9 @@ def serve(
     Besides ARM it serves what a sign-in needs: cloud metadata for `az cloud register`, and OpenID configuration
     and token endpoints (client credentials) for azure-identity and `az login --service-principal`.
 
+    It also delivers events published with `amlevents events publish --emulator URL` (or POST /_emulator/events)
+    to the subscriptions' endpoints, as Event Grid does: schema, batching, headers, retries, dead-lettering.
+
     Example: amlevents emulator serve --port 8443 --state /tmp/arm.sqlite3 --provisioning-delay 3
     """
     import signal
@@ -60,13 +106,14 @@ def serve(
     from pathlib import Path
 
     from amlevents.cli.output import emit_line
+    from amlevents.core.paths import data_dir
     from amlevents.emulator import EmulatorServer
 
     if cert_dir is None:
-        from amlevents.core.paths import data_dir
-
         cert_dir = str(data_dir() / "emulator" / "certs")
     Path(cert_dir).mkdir(parents=True, exist_ok=True)
+    files = Path(state).parent if state else data_dir() / "emulator"
+    routes = _function_routes(route_functions or [])
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -78,6 +125,12 @@ def serve(
         latency_ms=latency,
         faults=list(faults or ()),
         cert_dir=cert_dir,
+        time_scale=time_scale,
+        dead_letter_dir=dead_letter_dir or files / "dead-letter",
+        spool_dir=spool_dir or files / "spool",
+        function_routes=routes,
+        validate_endpoints=validate_endpoints.value,
+        allow_http_loopback=allow_http_loopback,
     ).start()
     try:
         emit_line(server.ready_info())
@@ -85,3 +138,18 @@ def serve(
             pass
     finally:
         server.stop()
+
+
+def _function_routes(items: list[str]) -> dict[str, str]:
+    """``--route-function RESOURCE_ID=URL`` values as a mapping; ``InvalidInputError`` for a malformed one."""
+    from amlevents.core.errors import InvalidInputError
+    from amlevents.core.redact import redact_text
+
+    routes = {}
+    for item in items:
+        resource_id, _, url = item.partition("=")
+        if not resource_id.strip().startswith("/subscriptions/") or not url.startswith(("http://", "https://")):
+            raise InvalidInputError(f"--route-function '{redact_text(item)}' is not RESOURCE_ID=URL",
+                                    hint="give the function's ARM id, '=', and an http(s) URL")
+        routes[resource_id.strip()] = url
+    return routes

@@ -247,3 +247,95 @@ def test(
     )
     if check and not all(r["delivered"] for r in results):
         raise typer.Exit(1)
+
+
+def _publish_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """One table row per (subscription, event): matched or not (the first failing check) and the outcome."""
+    rows = []
+    for record in result["deliveries"]:
+        failed = record.get("failedChecks") or []
+        attempts = record.get("attempts") or []
+        rows.append({
+            "subscription": record["subscription"],
+            "event": str(record.get("eventType") or "").rsplit(".", 1)[-1],
+            "matched": "yes" if record["matched"] else "no",
+            "why": f"{failed[0]['check']}: {failed[0]['reason']}" if failed else "",
+            "outcome": record["outcome"] + (f" ({record['reason']})" if record.get("reason") else ""),
+            "attempts": len(attempts),
+            "status": attempts[-1]["status"] if attempts else None,
+        })
+    return rows
+
+
+@app.command("publish")
+def publish(
+    ctx: typer.Context,
+    event_type: Annotated[str | None, typer.Argument(
+        help="Azure ML event type to publish from the catalog's sample (short or full name); or give --event.",
+        show_default=False)] = None,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a field of the event(s): KEY=VALUE with a dotted KEY "
+                     "(data.modelName=churn). VALUE is JSON when it parses as JSON, else a string. Repeatable.",
+                     show_default=False),
+    ] = None,
+    event: Annotated[str | None, typer.Option(
+        "--event", "-e", help="JSON file with one Event Grid event or an array of them; - reads stdin.",
+        show_default=False)] = None,
+    casing: Annotated[
+        Casing, typer.Option("--casing", help="Data keys of the sample: as live events send them (modelName) or "
+                             "as documented (ModelName).", case_sensitive=False),
+    ] = Casing.live,
+    workspace: Annotated[str | None, typer.Option("--workspace", "-w", help="Workspace to publish on.",
+                                                     show_default=False)] = None,
+    resource_group: Annotated[str | None, typer.Option(
+        "--resource-group", "-g", help="Resource group of the workspace.", show_default=False)] = None,
+    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for deliveries to settle (delivered, "
+                                        "dead-lettered, dropped or spooled).", min=0)] = 30.0,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="Return once published, with the match report; "
+                                          "with --local, the embedded emulator stops (and delivers no more) "
+                                          "when the command ends.")] = False,
+    output: OutputOpt = None,
+    query: QueryOpt = None,
+) -> None:
+    """Publish Azure ML events on a workspace of the emulator, and show who gets them.
+
+    Every event subscription of the workspace (scope and system topic) is evaluated with the filter engine of
+    `events test`; matched ones are delivered as Event Grid does (schema, batching, headers, retries,
+    dead-lettering). Per subscription and event it prints: matched or not (the first failing check) and the
+    delivery outcome: delivered, retrying, deadLettered, dropped or spooled.
+
+    Exit 0 when every matched subscription got the events (delivered, or spooled for non-webhook destinations;
+    with --no-wait, once published); exit 1 otherwise. Works with --local or --emulator only.
+
+    Example: amlevents --local events publish ModelRegistered --set data.modelName=churn -w local-workspace
+    """
+    from amlevents.cli.context import address, session, settings
+    from amlevents.cli.wiring import publish_events
+    from amlevents.core.documents import load_json_file
+    from amlevents.core.errors import InvalidInputError
+
+    if settings(ctx).mode == "azure":
+        raise InvalidInputError("publish works on the emulator: use --local or --emulator")
+    if (event_type is None) == (event is None):
+        raise InvalidInputError("give an event type or --event, not both" if event else
+                                "give an event type (e.g. ModelRegistered) or --event FILE",
+                                hint="see `amlevents events list` for the types")
+    body: dict[str, Any] = {"set": list(assignments or [])}
+    if event is not None:
+        document = load_json_file(event, what="event")
+        body["events"] = document if isinstance(document, list) else [document]
+    else:
+        body.update(type=event_type, casing=casing.value)
+    ws = address(ctx, workspace, resource_group, None, None)
+    body["workspace"] = ws.id
+    result = publish_events(session(ctx), body, None if no_wait else wait)
+    if not any(r["matched"] for r in result["deliveries"]):
+        warn("no event subscription of the workspace matched the event(s)")
+    emit(result, output, query=query, rows=_publish_rows, columns=[
+        Column("Subscription", "subscription"), Column("Event", "event"), Column("Matched", "matched"),
+        Column("Failing check", "why"), Column("Outcome", "outcome"), Column("Attempts", "attempts"),
+        Column("Status", "status")])
+    done = {"delivered", "spooled"}
+    if not no_wait and not all(r["outcome"] in done for r in result["deliveries"] if r["matched"]):
+        raise typer.Exit(1)

@@ -8,6 +8,7 @@ import typer
 
 from amlevents.cli import render
 from amlevents.cli.argv import split_tokens
+from amlevents.cli.check_endpoint import CheckEndpointOpt, check_before_write
 from amlevents.cli.context import address, service
 from amlevents.cli.options import (
     AadAppOpt,
@@ -67,15 +68,15 @@ app = sub_app("Create, update, show, list and delete the event subscriptions of 
 NameArg = Annotated[str, typer.Argument(help="Event subscription name (3-64 letters, digits, hyphens).")]
 # `--system-topic` is a flag and never takes a value: a name, where one is needed, is `--system-topic-name`.
 SystemTopicLookupOpt = Annotated[bool, typer.Option(
-    "--system-topic", help="Look only under the workspace's system topic (default: the workspace scope, then its "
-    "system topic).")]
+    "--system-topic", help="Address it through the workspace's system topic (default: the workspace scope; both "
+    "paths reach the same subscriptions).")]
 SystemTopicNameLookupOpt = Annotated[Optional[str], typer.Option(
-    "--system-topic-name", help="Look only under the system topic of this name (implies --system-topic).",
+    "--system-topic-name", help="Address it through the system topic of this name (implies --system-topic).",
     show_default=False)]
 
 
 def _lookup(flag: bool, name: str | None) -> str | bool | None:
-    """Where show/update/delete look: a named system topic, the workspace's own (True), or both kinds (None)."""
+    """Where show/update/delete address it: a named system topic, the workspace's own (True), or the scope (None)."""
     return name or (True if flag else None)
 
 
@@ -119,7 +120,7 @@ def create(
     workspace: WorkspaceOpt = None, resource_group: ResourceGroupOpt = None, subscription: SubscriptionIdOpt = None,
     workspace_id: WorkspaceIdOpt = None,
     dry_run: DryRunOpt = False, no_wait: NoWaitOpt = False, skip_access_check: SkipAccessOpt = False,
-    output: OutputOpt = None, query: QueryOpt = None,
+    check_endpoint: CheckEndpointOpt = False, output: OutputOpt = None, query: QueryOpt = None,
 ) -> None:
     """Create an event subscription on a workspace, after checking that you may.
 
@@ -150,6 +151,8 @@ def create(
         deadletter_identity_user_id=deadletter_identity_user_id, max_delivery_attempts=max_delivery_attempts,
         event_ttl_minutes=event_ttl_minutes, expiration=expiration, labels=_labels(labels),
         delivery_schema=delivery_schema)
+    if check_endpoint:
+        check_before_write(ctx, name, endpoint=endpoint, endpoint_type=endpoint_type, schema=delivery_schema)
     result = service(ctx).create(
         address(ctx, workspace, resource_group, subscription, workspace_id), name, options, event_filter,
         system_topic=system_topic_name or ("" if system_topic else None), overwrite=overwrite, dry_run=dry_run,
@@ -203,7 +206,7 @@ def update(
     workspace: WorkspaceOpt = None, resource_group: ResourceGroupOpt = None, subscription: SubscriptionIdOpt = None,
     workspace_id: WorkspaceIdOpt = None,
     dry_run: DryRunOpt = False, no_wait: NoWaitOpt = False, skip_access_check: SkipAccessOpt = False,
-    output: OutputOpt = None, query: QueryOpt = None,
+    check_endpoint: CheckEndpointOpt = False, output: OutputOpt = None, query: QueryOpt = None,
 ) -> None:
     """Change only what you name on an existing subscription; everything else is kept.
 
@@ -232,12 +235,23 @@ def update(
         subject_case_sensitive=subject_case_sensitive, advanced_filters=advanced_filters,
         enable_arrays=enable_arrays, shortcuts=shortcuts, add_filters=add_filters, remove_keys=remove_keys,
         clear_advanced=clear_advanced, clear_subject=clear_subject)
+    if check_endpoint:
+        check_before_write(ctx, name, endpoint=endpoint, endpoint_type=endpoint_type, schema=delivery_schema,
+                           current_schema=lambda: _current_schema(ctx, name, workspace, resource_group, subscription,
+                                                                  workspace_id, _lookup(system_topic, system_topic_name)))
     result = service(ctx).update(
         address(ctx, workspace, resource_group, subscription, workspace_id), name, options, flags,
         topic=_lookup(system_topic, system_topic_name), dry_run=dry_run, wait=not no_wait,
         check_access=not skip_access_check,
     )
     render.resource_or_request(ctx, result, output, query)
+
+
+def _current_schema(ctx: typer.Context, name: str, workspace: str | None, resource_group: str | None,
+                    subscription: str | None, workspace_id: str | None, topic: str | bool | None) -> str | None:
+    """The subscription's ``eventDeliverySchema`` (which handshake ``--check-endpoint`` sends on update)."""
+    resource = service(ctx).show(address(ctx, workspace, resource_group, subscription, workspace_id), name, topic=topic)
+    return (resource.get("properties") or {}).get("eventDeliverySchema")
 
 
 @app.command("show")
@@ -268,7 +282,7 @@ def list_subscriptions(
     workspace_id: WorkspaceIdOpt = None,
     output: OutputOpt = None, query: QueryOpt = None,
 ) -> None:
-    """List a workspace's event subscriptions: workspace scope and system topic, every page.
+    """List a workspace's event subscriptions (those created through its system topic too), every page.
 
     Example: amlevents subscription list -w my-workspace -g my-rg -o table
     """

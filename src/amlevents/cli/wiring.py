@@ -43,6 +43,16 @@ def local_data_dir() -> Path:
     return data_dir() / "local"
 
 
+def listener_certificates(cert_dir: str | Path | None = None) -> tuple[str, str, str]:
+    """``(ca, certificate, key)`` paths for ``listen --https``: a certificate for 127.0.0.1/localhost signed by
+    the ``--local`` emulator's CA (``cert_dir``, default the ``--local`` one), so the emulator, which trusts its own
+    CA, delivers to it. Azure would refuse it: it is not signed by a public CA."""
+    from amlevents.emulator.runtime.tls import ensure_certificates
+
+    paths = ensure_certificates(cert_dir or local_data_dir() / "certs")
+    return str(paths.ca_cert), str(paths.server_cert), str(paths.server_key)
+
+
 def connect(settings: ConnectionSettings, notice: Callable[[str], None] = lambda _message: None) -> Session:
     """The ``Session`` for ``settings``: Azure, an embedded emulator (started here), or a running emulator.
 
@@ -96,12 +106,17 @@ def identity_label(settings: ConnectionSettings) -> str | None:
 
 
 def _start_local(settings: ConnectionSettings) -> EmulatorServer:
+    import os
+
     from amlevents.emulator import EmulatorServer
 
     data = local_data_dir()
     state = Path(settings.local_state) if settings.local_state else data / "state.sqlite3"
+    # AMLEVENTS_LOCAL_ALLOW_HTTP_LOOPBACK=1: as `emulator serve --allow-http-loopback`, accept http:// webhooks on
+    # 127.0.0.1/localhost/::1 (a handler run without TLS, e.g. Functions Core Tools on 7071); Azure refuses them
+    allow_http = os.environ.get("AMLEVENTS_LOCAL_ALLOW_HTTP_LOOPBACK", "").strip().lower() in ("1", "true", "yes")
     # the store creates missing directories 0700 itself: the state file holds webhook keys
-    return EmulatorServer(state_path=state, cert_dir=data / "certs").start()
+    return EmulatorServer(state_path=state, cert_dir=data / "certs", allow_http_loopback=allow_http).start()
 
 
 def _azure_credential(settings: ConnectionSettings, transport: Any) -> Any:
@@ -134,6 +149,44 @@ def _emulator_credential(settings: ConnectionSettings, base_url: str, verify: st
         return EmulatorCredential(settings.emulator_principal, principals, **kwargs)
     except ValueError as exc:
         raise AuthenticationError(f"AMLEVENTS_EMULATOR_PRINCIPAL: {exc}") from None
+
+
+def publish_events(session: Session, body: dict[str, Any], wait: float | None) -> dict[str, Any]:
+    """Publish through the emulator's admin API (``POST /_emulator/events``) of ``session``; unless ``wait`` is
+    None, then read the publish's delivery records once they settle, waiting at most ``wait`` seconds.
+
+    Returns ``{"publishId", "workspace", "events", "deliveries", "settled"}``. An emulator that refuses the events
+    raises ``InvalidInputError`` with its message; one that cannot be reached, ``ServiceError``.
+    """
+    import requests
+
+    from amlevents.arm.transport import SharedContextAdapter
+    from amlevents.core.errors import ServiceError
+    from amlevents.core.redact import redact_text
+
+    base = session.base_url.rstrip("/")
+    try:
+        with requests.Session() as http:
+            http.mount("https://", SharedContextAdapter())
+            answer = http.post(f"{base}/_emulator/events", json=body, verify=session.verify, timeout=60)
+            if answer.status_code == 400:
+                message = (answer.json().get("error") or {}).get("message") or answer.text
+                raise InvalidInputError(f"the emulator refused the events: {redact_text(str(message))}")
+            if answer.status_code != 200:
+                raise ServiceError(f"the emulator answered {answer.status_code} to the publish",
+                                   hint="is it an amlevents emulator of this version?")
+            result: dict[str, Any] = answer.json()
+            result["settled"] = None
+            if wait is not None:
+                records = http.get(f"{base}/_emulator/deliveries", params={"publish": result["publishId"],
+                                                                          "wait": str(wait)},
+                                   verify=session.verify, timeout=wait + 30).json()
+                result["deliveries"] = records
+                result["settled"] = all(r["outcome"] not in ("pending", "retrying") for r in records)
+            return result
+    except requests.RequestException as exc:
+        raise ServiceError(f"cannot reach the emulator at {base}: {redact_text(str(exc))}",
+                           hint="start it with `amlevents emulator serve`, or use --local") from None
 
 
 def _emulator_world(url: str, verify: str | bool) -> tuple[dict[str, str] | None, str | None]:

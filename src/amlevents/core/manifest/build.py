@@ -87,10 +87,13 @@ class _Layer:
 
 class Builder:
     """Builds the workspaces of a checked, expanded ``Document``; ``secrets`` (value -> variable) keeps secret
-    values out of messages, ``now`` is what expiration dates must lie after."""
+    values out of messages, ``now`` is what expiration dates must lie after; ``allow_http_loopback`` (the target
+    is the emulator) accepts ``http://`` loopback webhooks."""
 
-    def __init__(self, doc: Document, secrets: dict[str, str], now: datetime | None) -> None:
+    def __init__(self, doc: Document, secrets: dict[str, str], now: datetime | None, *,
+                 allow_http_loopback: bool = False) -> None:
         self.doc, self.secrets, self.now = doc, secrets, now
+        self.allow_http_loopback = allow_http_loopback
         self.defaults = _Layer(doc.get(("defaults",), {}), ("defaults",))
         self.seen_workspaces: dict[tuple[str | None, ...], Path] = {}
 
@@ -154,7 +157,8 @@ class Builder:
         options = _options(spec, self._attributes(spec, own, scope))
         with self._located(spec, own, scope):
             event_filter = new_filter(flags)
-            properties = build_properties(options, event_filter, now=self.now)
+            properties = build_properties(options, event_filter, now=self.now,
+                                          allow_http_loopback=self.allow_http_loopback)
         return DesiredSubscription(spec["name"], spec.get("systemTopic", False), event_filter, options, properties,
                                    self.doc.position(own.path))
 

@@ -48,8 +48,10 @@ __all__ = [
 ]
 
 
-def load_manifest(path: str, env: Mapping[str, str] | None = None, *, now: datetime | None = None) -> Manifest:
-    """Read and check the manifest file at ``path``; ``env`` (default ``os.environ``) resolves ``${VAR}``."""
+def load_manifest(path: str, env: Mapping[str, str] | None = None, *, now: datetime | None = None,
+                  allow_http_loopback: bool = False) -> Manifest:
+    """Read and check the manifest file at ``path``; ``env`` (default ``os.environ``) resolves ``${VAR}``;
+    ``allow_http_loopback`` as in ``parse_manifest``."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_MANIFEST_BYTES + 1)  # no more than the limit is ever read into memory
@@ -59,14 +61,15 @@ def load_manifest(path: str, env: Mapping[str, str] | None = None, *, now: datet
         text = data.decode("utf-8")
     except (OSError, ValueError) as exc:  # UnicodeDecodeError, or a NUL in the path
         raise InvalidInputError(f"cannot read manifest '{path}': {getattr(exc, 'strerror', None) or exc}") from None
-    return parse_manifest(text, source=path, env=env, now=now)
+    return parse_manifest(text, source=path, env=env, now=now, allow_http_loopback=allow_http_loopback)
 
 
 def parse_manifest(text: str, *, source: str = "<manifest>", env: Mapping[str, str] | None = None,
-                   now: datetime | None = None) -> Manifest:
+                   now: datetime | None = None, allow_http_loopback: bool = False) -> Manifest:
     """Check a manifest's YAML ``text`` (named ``source`` in errors) and build its desired subscriptions.
 
-    ``now`` (default: the current UTC time) is what expiration dates must lie after.
+    ``now`` (default: the current UTC time) is what expiration dates must lie after. ``allow_http_loopback``
+    (the manifest is applied to the emulator) accepts ``http://`` loopback webhooks, as ``subscription create``.
     """
     doc = Document(text, source)
     found = violations(doc.data)
@@ -74,7 +77,7 @@ def parse_manifest(text: str, *, source: str = "<manifest>", env: Mapping[str, s
         first = min(found, key=lambda v: (v.missing, doc.position(v.path, key=v.at_key)))
         raise doc.error(first.path, first.message, hint=first.hint, key=first.at_key)
     secrets = _Expander(doc, os.environ if env is None else env).expand_all()
-    builder = Builder(doc, secrets, now)
+    builder = Builder(doc, secrets, now, allow_http_loopback=allow_http_loopback)
     workspaces = tuple(builder.workspace(i) for i in range(len(doc.data["workspaces"])))
     return Manifest(workspaces, source, frozenset(secrets))
 

@@ -4,7 +4,8 @@ Wire JSON means the ARM REST shapes of API 2025-02-15 (camelCase). The checks ar
 ``az eventgrid event-subscription create``
 (https://github.com/Azure/azure-cli/blob/dev/src/azure-cli/azure/cli/command_modules/eventgrid/custom.py)
 without az's silent mistakes: a batch of 0, a queue TTL of 0, a storage queue id without a queue and an
-``http://`` webhook are refused. Error messages name the option the value came from.
+``http://`` webhook are refused (except, when the caller says the target is the emulator, one on a loopback host:
+the emulator decides). Error messages name the option the value came from.
 
 ``delivery_fields`` and ``dead_letter_fields`` apply a ``SubscriptionOptions`` to the current properties (empty
 for a new subscription), carrying over every current setting the user did not name.
@@ -142,15 +143,18 @@ def endpoint_type_wire(name: str) -> str:
     return wire
 
 
-def parse_endpoint(endpoint_type: str, endpoint: str) -> dict[str, str]:
+def parse_endpoint(endpoint_type: str, endpoint: str, *, allow_http_loopback: bool = False) -> dict[str, str]:
     """The endpoint fields of a destination's ``properties`` for ``--endpoint`` (``endpoint_type``: the wire name).
 
-    A webhook takes an absolute https URL (``endpointUrl``); a storage queue takes the queue's id, split into the
-    account id (``resourceId``) and ``queueName``; the other types take the ARM id of their own resource type.
+    A webhook takes an absolute https URL (``endpointUrl``); with ``allow_http_loopback`` (the caller targets the
+    emulator, never Azure, which refuses every ``http://``) also an ``http://`` URL on 127.0.0.1, localhost or
+    ::1, left for the emulator to accept (``--allow-http-loopback``) or refuse. A storage queue takes the queue's
+    id, split into the account id (``resourceId``) and ``queueName``; the other types take the ARM id of their own
+    resource type.
     """
     endpoint = endpoint.strip()
     if endpoint_type == "WebHook":
-        return {"endpointUrl": _webhook_url(endpoint)}
+        return {"endpointUrl": _webhook_url(endpoint, allow_http_loopback)}
     if endpoint_type == "StorageQueue":
         account, sep, queue = _split_ci(endpoint, _QUEUE_SEP)
         if not sep or not _full_match(_STORAGE_ACCOUNT, account) or not queue or "/" in queue:
@@ -165,13 +169,21 @@ def parse_endpoint(endpoint_type: str, endpoint: str) -> dict[str, str]:
     return {"resourceId": endpoint}
 
 
-def _webhook_url(url: str) -> str:
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _webhook_url(url: str, allow_http_loopback: bool = False) -> str:
     parts = urlsplit(url)
+    plain_local = allow_http_loopback and (parts.hostname or "").lower() in LOOPBACK_HOSTS
+    if parts.scheme.lower() == "http" and plain_local and not any(c.isspace() for c in url):
+        return url
     if parts.scheme.lower() == "http":
+        hint = "Serve it over https: Event Grid wants 'a proper HTTPS URL like https://www.example.com'."
+        if (parts.hostname or "").lower() in LOOPBACK_HOSTS:
+            hint += (" For a handler on this machine, use --local or --emulator: the emulator accepts http:// on "
+                     "loopback when started with --allow-http-loopback.")
         raise InvalidInputError(
-            f"--endpoint '{url}' is an http URL: Event Grid delivers only over https and refuses it",
-            hint="Serve it over https: Event Grid wants 'a proper HTTPS URL like https://www.example.com'.",
-        )
+            f"--endpoint '{url}' is an http URL: Event Grid delivers only over https and refuses it", hint=hint)
     if parts.scheme.lower() != "https" or not parts.hostname or any(c.isspace() for c in url):
         hint = "Write an absolute https URL such as https://example.com/api/events."
         if url.startswith("/subscriptions/"):
@@ -232,16 +244,18 @@ def make_destination(endpoint_type: str, endpoint_fields: dict[str, Any], option
     return {"endpointType": endpoint_type, "properties": props}
 
 
-def delivery_fields(current: dict[str, Any], o: SubscriptionOptions) -> dict[str, Any] | None:
+def delivery_fields(current: dict[str, Any], o: SubscriptionOptions, *,
+                    allow_http_loopback: bool = False) -> dict[str, Any] | None:
     """``{"destination": ...}`` or ``{"deliveryWithResourceIdentity": ...}`` after the options; None if untouched.
 
     ``current`` holds the current writable properties. The identity stays as it is unless
     ``--delivery-identity`` is given (``none`` moves the destination out of the identity wrapper).
+    ``allow_http_loopback``: see ``parse_endpoint``.
     """
     if not touches_destination(o):
         return None
     wrapper = current.get("deliveryWithResourceIdentity")
-    destination = merge_destination(destination_of(current), o)
+    destination = merge_destination(destination_of(current), o, allow_http_loopback=allow_http_loopback)
     identity = wrapper.get("identity") if wrapper else None
     if o.delivery_identity is not None or o.delivery_identity_user_id is not None:
         identity = identity_wire(o.delivery_identity, o.delivery_identity_user_id, option="--delivery-identity")
@@ -258,12 +272,13 @@ def touches_destination(o: SubscriptionOptions) -> bool:
     return any(value is not None and value is not False for value in (getattr(o, a) for a in _DESTINATION_ATTRS))
 
 
-def merge_destination(current: dict[str, Any] | None, o: SubscriptionOptions) -> dict[str, Any]:
+def merge_destination(current: dict[str, Any] | None, o: SubscriptionOptions, *,
+                      allow_http_loopback: bool = False) -> dict[str, Any]:
     """The destination after the options, carrying over the current settings the (new) endpoint type still has.
 
     Without ``--endpoint-type`` the current type stays (a new subscription: WebHook); changing the type needs
     ``--endpoint``. Given delivery attribute mappings replace those of the same name and add the others;
-    ``clear_delivery_attributes`` drops the current ones first.
+    ``clear_delivery_attributes`` drops the current ones first. ``allow_http_loopback``: see ``parse_endpoint``.
     """
     current_type = current.get("endpointType") if current else None
     current_props = (current or {}).get("properties") or {}
@@ -274,7 +289,7 @@ def merge_destination(current: dict[str, Any] | None, o: SubscriptionOptions) ->
             hint="Replace it with --endpoint-type and --endpoint, or edit it with the Azure portal.",
         )
     if o.endpoint is not None:
-        endpoint = parse_endpoint(new_type, o.endpoint)
+        endpoint = parse_endpoint(new_type, o.endpoint, allow_http_loopback=allow_http_loopback)
     elif current is None:
         raise InvalidInputError("--endpoint is required: there is no current destination to change")
     elif new_type != current_type:

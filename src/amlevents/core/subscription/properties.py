@@ -40,13 +40,15 @@ _CLEARS = {
 
 
 def build_properties(
-    options: SubscriptionOptions, event_filter: EventFilter, *, now: datetime | None = None
+    options: SubscriptionOptions, event_filter: EventFilter, *, now: datetime | None = None,
+    allow_http_loopback: bool = False,
 ) -> dict[str, Any]:
     """The ``properties`` object of the PUT body that creates a subscription.
 
     Requires ``options.endpoint``. ``filter`` and ``retryPolicy`` are always present (defaults 30/1440, as az
     sends them); labels, schema, expiration and dead-lettering only when given. ``now`` (default: the current
-    UTC time) is what an expiration must lie after.
+    UTC time) is what an expiration must lie after. ``allow_http_loopback`` (the target is the emulator) lets an
+    ``http://`` loopback webhook through (``destination.parse_endpoint``).
     """
     for attr, (flag, _, _) in _CLEARS.items():
         if getattr(options, attr):
@@ -58,7 +60,7 @@ def build_properties(
             "--endpoint is required to create a subscription",
             hint="Pass a webhook https URL, or a resource id together with --endpoint-type.",
         )
-    return desired_properties({}, options, event_filter, now=now)
+    return desired_properties({}, options, event_filter, now=now, allow_http_loopback=allow_http_loopback)
 
 
 def desired_properties(
@@ -67,6 +69,7 @@ def desired_properties(
     event_filter: EventFilter | None,
     *,
     now: datetime | None = None,
+    allow_http_loopback: bool = False,
 ) -> dict[str, Any]:
     """``base`` (writable properties, see ``writable_properties``) with ``options`` and ``event_filter`` applied.
 
@@ -78,7 +81,7 @@ def desired_properties(
     _check_conflicts(options)
     out = dict(base)
     creating = not base
-    delivery = delivery_fields(base, options)
+    delivery = delivery_fields(base, options, allow_http_loopback=allow_http_loopback)
     if delivery is not None:
         out.pop("destination", None)
         out.pop("deliveryWithResourceIdentity", None)

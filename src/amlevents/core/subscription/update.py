@@ -52,8 +52,11 @@ def merge_update(
     event_filter: EventFilter | None,
     *,
     now: datetime | None = None,
+    allow_http_loopback: bool = False,
 ) -> tuple[dict[str, Any], list[str]]:
     """The PATCH body and the names of the top-level fields that change; ``({}, [])`` when nothing changes.
+
+    ``allow_http_loopback`` (the target is the emulator) lets a new ``http://`` loopback webhook through.
 
     ``current`` is the subscription's ``properties`` from a GET, hydrated by the caller: the webhook's
     ``endpointUrl`` from getFullUrl and secret delivery attribute values from getDeliveryAttributes (read-only
@@ -88,7 +91,7 @@ def merge_update(
     before = writable_properties(current)
     if options.delivery_schema is not None:
         _check_schema_change(before.get("eventDeliverySchema") or DEFAULT_SCHEMA, schema_wire(options.delivery_schema))
-    after = desired_properties(before, options, None, now=now)
+    after = desired_properties(before, options, None, now=now, allow_http_loopback=allow_http_loopback)
     if event_filter is not None and not same_filter(before.get("filter"), event_filter):
         after["filter"] = filter_wire(event_filter)
     changed = [key for key in WRITABLE if not _same(key, before.get(key), after.get(key))]

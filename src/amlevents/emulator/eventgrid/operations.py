@@ -10,11 +10,15 @@ Outcomes:
 - ``Succeeded``: the resource's ``provisioningState`` becomes Succeeded (a deleted resource is removed).
 - ``Failed``: the resource's ``provisioningState`` becomes Failed, the status carries ARM's
   ``ResourceOperationFailure`` error (webhook validation failure or an injected ``fail-operation`` fault).
-- ``AwaitingManualAction`` (a webhook host ending in ``.manual.invalid``): after the delay the resource and the
-  operation status both read ``AwaitingManualAction``, as the service reports it (hashicorp/go-azure-sdk#1049:
-  ``op.Status was "AwaitingManualAction"``). That status is not terminal, so a poller keeps polling, as against
-  Azure. Nobody can open the validation URL here, so once the service's 10-minute manual-validation window
-  has passed the operation ends Failed with a "Url validation" detail.
+- ``Validating``: a webhook whose validation handshake runs now (``emulator/delivery/handshake.py``, in a
+  thread of the serving process); the operation stays in progress until ``resolve_validation`` gives it one
+  of the other outcomes, and it never ends before the provisioning delay either.
+- ``AwaitingManualAction`` (the endpoint answered the handshake without the code, or a host ending in
+  ``.manual.invalid``): after the delay the resource and the operation status both read
+  ``AwaitingManualAction``, as the service reports it (hashicorp/go-azure-sdk#1049: ``op.Status was
+  "AwaitingManualAction"``). That status is not terminal, so a poller keeps polling, as against Azure. A GET of
+  the ``validationUrl`` within the manual-validation window (10 minutes, time-scaled) makes it Succeeded;
+  after the window it ends Failed with a "Url validation" detail.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from amlevents.emulator.runtime.store import Tx
 KIND = "operation"
 MANUAL_VALIDATION_WINDOW = 600.0  # seconds; the service's manual validation window
 SUCCEEDED, FAILED, MANUAL, IN_PROGRESS = "Succeeded", "Failed", "AwaitingManualAction", "InProgress"
+VALIDATING = "Validating"  # an outcome still being decided by the webhook's handshake
 # A resource's provisioningState while an operation on it runs: writes to it get 409 Conflict.
 BUSY = ("Creating", "Updating", "Deleting")
 TERMINAL_FAILURE = "The resource operation completed with terminal provisioning state 'Failed'."
@@ -49,6 +54,41 @@ def url_validation_error(url: str, when: float, manual: bool = False) -> dict[st
               f"https://aka.ms/esvalidation. Activity id:{uuid.uuid4()}, timestamp: {_timestamp(when)} (UTC).")
     return {"code": "ResourceOperationFailure", "message": TERMINAL_FAILURE,
             "details": [{"code": "Url validation", "message": detail}]}
+
+
+def handshake_error(message: str, when: float) -> dict[str, Any]:
+    """ARM's error for a handshake that failed, with the handshake's own account of why (its status)."""
+    detail = f"{message} Activity id:{uuid.uuid4()}, timestamp: {_timestamp(when)} (UTC)."
+    return {"code": "ResourceOperationFailure", "message": TERMINAL_FAILURE,
+            "details": [{"code": "Url validation", "message": detail}]}
+
+
+def resolve_validation(tx: Tx, op_id: str, outcome: str, *, error: dict[str, Any] | None = None,
+                       token: str | None = None, window: float = MANUAL_VALIDATION_WINDOW, now: float) -> bool:
+    """Give a ``Validating`` operation the handshake's outcome (``token`` is what the manual validation URL
+    must carry); False when the operation is gone or was decided already."""
+    op = get(tx, op_id)
+    if op is None or op["outcome"] != VALIDATING:
+        return False
+    op.update(outcome=outcome, error=error, token=token, window=window, validatedAt=now)
+    tx.put(KIND, op["id"], "pending", op)
+    return True
+
+
+def validate_manually(tx: Tx, op_id: str, token: str, now: float) -> bool:
+    """A GET of the validation URL: the operation awaiting it succeeds (True), if the token is its own and its
+    window is open."""
+    op = get(tx, op_id)
+    if (op is None or op["outcome"] != MANUAL or not op.get("token") or op["token"] != token
+            or now >= _window_end(op)):
+        return False
+    op["outcome"] = SUCCEEDED
+    tx.put(KIND, op["id"], "pending", op)
+    return True
+
+
+def _window_end(op: dict[str, Any]) -> float:
+    return op.get("validatedAt", op["startedAt"]) + op.get("window", MANUAL_VALIDATION_WINDOW)
 
 
 def injected_failure_error() -> dict[str, Any]:
@@ -97,7 +137,7 @@ def _set_state(tx: Tx, op: dict[str, Any], state: str) -> None:
 def settle(tx: Tx, now: float, remove: Callable[[Tx, dict[str, Any]], None]) -> None:
     """Apply every pending operation whose time has come; ``remove`` deletes a resource whose delete succeeded."""
     for op in tx.children(KIND, "pending"):
-        if now < op["completesAt"]:
+        if now < op["completesAt"] or op["outcome"] == VALIDATING:
             continue
         if op["outcome"] == SUCCEEDED:
             if op["action"] == "delete":
@@ -107,7 +147,7 @@ def settle(tx: Tx, now: float, remove: Callable[[Tx, dict[str, Any]], None]) -> 
             else:
                 _set_state(tx, op, SUCCEEDED)
             op["status"] = SUCCEEDED
-        elif op["outcome"] == MANUAL and now < op["startedAt"] + MANUAL_VALIDATION_WINDOW:
+        elif op["outcome"] == MANUAL and now < _window_end(op):
             if op["status"] != MANUAL:  # write once, not on every read while it waits
                 _set_state(tx, op, MANUAL)
                 op["status"] = MANUAL

@@ -92,12 +92,25 @@ def validate_name(name: str) -> None:
         ) from None
 
 
-def check_https_url(url: Any) -> str:
-    """The webhook URL if it is an absolute https URL with a host; the service's URL error otherwise."""
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url``'s host is this machine (a handler on localhost)."""
+    return (urlsplit(url).hostname or "").lower() in LOOPBACK_HOSTS
+
+
+def check_https_url(url: Any, *, allow_http_loopback: bool = False) -> str:
+    """The webhook URL if it is an absolute https URL with a host; the service's URL error otherwise.
+
+    ``allow_http_loopback`` (the emulator's ``--allow-http-loopback``, a documented deviation) also accepts
+    ``http://`` to a loopback host, for handlers run locally without TLS (Azure refuses every ``http://``)."""
     if not isinstance(url, str) or not url.strip():
         raise invalid_subscription(URL_INVALID)
     parts = urlsplit(url.strip())
-    if parts.scheme.lower() != "https" or not parts.hostname:
+    scheme = parts.scheme.lower()
+    plain_local = scheme == "http" and allow_http_loopback and is_loopback(url.strip())
+    if (scheme != "https" and not plain_local) or not parts.hostname:
         raise invalid_subscription(URL_INVALID)
     return url.strip()
 
@@ -149,7 +162,8 @@ def _mappings(value: Any, endpoint_type: str) -> list[dict[str, Any]]:
     return out
 
 
-def normalize_destination(value: Any, what: str = "destination") -> dict[str, Any]:
+def normalize_destination(value: Any, what: str = "destination", *, allow_http_loopback: bool = False,
+                          ) -> dict[str, Any]:
     """A checked ``EventSubscriptionDestination`` with canonical endpointType and only its known fields."""
     dest = _object(value, what)
     endpoint_type = _canonical(dest.get("endpointType"), ENDPOINT_TYPES)
@@ -165,7 +179,7 @@ def normalize_destination(value: Any, what: str = "destination") -> dict[str, An
         raise invalid_subscription(f"Delivery attribute mappings are not supported for {endpoint_type} destinations.")
     props = {k: given[k] for k in ENDPOINT_FIELDS[endpoint_type] if given.get(k) is not None}
     if endpoint_type == "WebHook":
-        props["endpointUrl"] = check_https_url(given.get("endpointUrl"))
+        props["endpointUrl"] = check_https_url(given.get("endpointUrl"), allow_http_loopback=allow_http_loopback)
         tls = props.get("minimumTlsVersionAllowed")
         if tls is not None and tls not in TLS_VERSIONS:
             raise invalid_subscription(f"minimumTlsVersionAllowed must be 1.0, 1.1 or 1.2, got {tls!r}.")
@@ -250,7 +264,8 @@ def _expiration(value: Any, now: datetime) -> str:
     return str(value)
 
 
-def normalize_properties(props: Any, *, now: datetime, check_expiration: bool = True) -> dict[str, Any]:
+def normalize_properties(props: Any, *, now: datetime, check_expiration: bool = True,
+                         allow_http_loopback: bool = False) -> dict[str, Any]:
     """The stored form of a complete event subscription's ``properties``; raises 400 ``ArmError`` when invalid."""
     props = props if props is not None else {}
     if not isinstance(props, dict):
@@ -260,12 +275,13 @@ def normalize_properties(props: Any, *, now: datetime, check_expiration: bool = 
     if has_dest and has_identity:
         raise invalid_subscription("Only one of destination or deliveryWithResourceIdentity can be specified.")
     if has_dest:
-        out["destination"] = normalize_destination(props["destination"])
+        out["destination"] = normalize_destination(props["destination"], allow_http_loopback=allow_http_loopback)
     elif has_identity:
         d = _object(props["deliveryWithResourceIdentity"], "deliveryWithResourceIdentity")
         out["deliveryWithResourceIdentity"] = {
             "identity": _identity(d.get("identity"), "deliveryWithResourceIdentity.identity"),
-            "destination": normalize_destination(d.get("destination"), "deliveryWithResourceIdentity.destination"),
+            "destination": normalize_destination(d.get("destination"), "deliveryWithResourceIdentity.destination",
+                                                 allow_http_loopback=allow_http_loopback),
         }
     else:
         raise invalid_subscription("Either destination or deliveryWithResourceIdentity must be specified.")

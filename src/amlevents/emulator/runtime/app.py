@@ -6,6 +6,7 @@ as a gateway would), the bearer token (401), ``api-version`` (400 MissingApiVers
 (405; a path no route serves answers as ARM does: ``SubscriptionNotFound``/``ResourceGroupNotFound``, 400
 ``NoRegisteredProviderFound``, 404 ``InvalidResourceType``), RBAC for the route's action (403), then the
 handler. Requests under ``/_emulator/`` go to the admin API (``admin.py``): no auth, no faults, not logged.
+The app owns the emulator's ``Dispatcher`` (``emulator/delivery``), which ``POST /_emulator/events`` publishes to.
 
 As a local server facing whatever runs on the machine: the body is read only after the token is accepted, and
 never past ARM's 4 MB (413 RequestContentTooLarge); every refusal, even of a request the app crashes on, is ARM's
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
 import time
 import uuid
@@ -29,6 +31,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from amlevents.core.redact import redact_resource, redact_text
+from amlevents.emulator.delivery import Dispatcher
+from amlevents.emulator.eventgrid.operations import MANUAL_VALIDATION_WINDOW
+from amlevents.emulator.eventgrid.subscriptions import ValidationRequest
 from amlevents.emulator.identity.auth import authenticate, authenticate_caller
 from amlevents.emulator.identity.endpoints import Identity, audiences, is_identity_path
 from amlevents.emulator.runtime import admin, routes, wirejson
@@ -98,14 +103,41 @@ class EmulatorApp:
     """The emulator's WSGI callable over a ``Backend``."""
 
     def __init__(self, backend: Backend, faults: Faults | Iterable[FaultRule | str] = (), latency_ms: int = 0,
-                 ) -> None:
+                 delivery: Dispatcher | None = None) -> None:
         self.backend = backend
+        # the data plane (publish, deliver); the server starts and stops its threads
+        self.delivery = delivery if delivery is not None else Dispatcher()
         self.faults = faults if isinstance(faults, Faults) else Faults(faults)
         self.latency_ms = latency_ms
         self.identity = Identity(backend.world)
+        self.base_url: str | None = None  # set by the server once it listens: validation URLs point here
+        backend.validator = self._validate_endpoint
         self._log: deque[tuple[dict[str, Any], int]] = deque()
         self._log_bytes = 0
         self._log_lock = threading.Lock()
+
+    # --- the webhook handshake -------------------------------------------------------------------------------
+
+    def _validate_endpoint(self, request: ValidationRequest) -> None:
+        """Run a webhook's validation handshake in the background, as the service does while the subscription
+        is Creating/Updating; its outcome settles the operation. Without running delivery threads (an app
+        driven without its server) the endpoint is accepted as before."""
+        if not self.delivery.running:
+            self.backend.resolve_validation(request.operation_id, "Succeeded", None, None, 0.0)
+            return
+        threading.Thread(target=self._handshake, args=(request,), name="amlevents-handshake", daemon=True).start()
+
+    def _handshake(self, request: ValidationRequest) -> None:
+        token = secrets.token_urlsafe(24)
+        url = (f"{self.base_url}/_emulator/validate?id={request.operation_id}&token={token}" if self.base_url
+               else None)
+        try:
+            outcome = self.delivery.handshake(request.url, request.schema, request.name, request.topic, url)
+            state, message = outcome.state, outcome.message
+        except Exception as exc:  # noqa: BLE001 - a handshake that cannot run fails the operation, never the server
+            state, message = "Failed", f"Webhook validation handshake failed: {redact_text(str(exc))}."
+        window = self.delivery.clock.real(MANUAL_VALIDATION_WINDOW)
+        self.backend.resolve_validation(request.operation_id, state, message, token, window)
 
     # --- the request log ------------------------------------------------------------------------------------
 

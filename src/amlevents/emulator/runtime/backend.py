@@ -26,7 +26,10 @@ from typing import Any
 from amlevents.emulator.authorization import rbac
 from amlevents.emulator.authorization import views as authorization_views
 from amlevents.emulator.eventgrid import operations
-from amlevents.emulator.eventgrid.subscriptions import SubscriptionsMixin
+from amlevents.emulator.eventgrid.subscriptions import (
+    SubscriptionsMixin,
+    ValidationRequest,
+)
 from amlevents.emulator.eventgrid.topics import TopicsMixin
 from amlevents.emulator.runtime import workspaces
 from amlevents.emulator.runtime.errors import (
@@ -72,6 +75,12 @@ class Backend(SubscriptionsMixin, TopicsMixin):
     ) -> None:
         self.store = Store(state_path)
         self.provisioning_delay = float(provisioning_delay)
+        # Deviations a user opts into (``emulator serve`` options) and the webhook handshake: which endpoints get
+        # one (loopback | all | none) and who performs it (the serving app installs ``validator``; without one,
+        # e.g. a Backend used alone, webhooks are accepted without a handshake).
+        self.allow_http_loopback = False
+        self.validate_endpoints = "loopback"
+        self.validator: Callable[[ValidationRequest], None] | None = None
         self._clock = clock or time.time
         with self.store.transaction() as tx:
             stored = tx.get_meta("seed")

@@ -10,6 +10,14 @@ reachable from other machines). TLS uses a certificate from a local CA (``tls.py
 cheroot) keeps HTTP/1.1 connections alive with ``TCP_NODELAY``, does each TLS handshake in a worker thread and
 times idle connections out, so one stuck client cannot stall the server; what it refuses before the app sees a
 request (414, 431, 400 ...) is answered in ARM's JSON error format too, never with an HTML or text page.
+
+It also runs the data plane (``emulator/delivery``): ``time_scale`` compresses delivery time (retries, timeouts),
+dead-lettered events go under ``dead_letter_dir`` and spooled ones under ``spool_dir`` (both default to
+``dead-letter/`` and ``spool/`` next to the state file, or to a temporary directory removed on ``stop()``), and
+``function_routes`` maps Azure Function resource ids to local URLs. Webhooks get the validation handshake on
+create and on an endpoint change: loopback endpoints by default (``validate_endpoints="loopback"``; ``"all"``
+tries every endpoint, ``"none"`` none); ``allow_http_loopback`` accepts ``http://`` loopback webhooks (Azure
+refuses every ``http://``: a documented deviation for handlers run locally without TLS).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from amlevents.emulator.delivery import Dispatcher
 from amlevents.emulator.runtime.app import EmulatorApp
 from amlevents.emulator.runtime.backend import Backend
 from amlevents.emulator.runtime.faults import FaultRule, Faults
@@ -47,9 +56,26 @@ class EmulatorServer:
         latency_ms: int = 0,
         faults: Any = (),
         cert_dir: str | Path | None = None,
+        time_scale: float = 1.0,
+        dead_letter_dir: str | Path | None = None,
+        spool_dir: str | Path | None = None,
+        function_routes: dict[str, str] | None = None,
+        validate_endpoints: str = "loopback",
+        allow_http_loopback: bool = False,
     ) -> None:
         self.backend = Backend(state_path, seed, provisioning_delay)
-        self.app = EmulatorApp(self.backend, faults, latency_ms)
+        self.backend.validate_endpoints = validate_endpoints
+        self.backend.allow_http_loopback = allow_http_loopback
+        # Delivery files default next to the state file, or to a temporary directory made on start() and removed
+        # on stop() (an in-memory emulator keeps nothing either).
+        base = Path(state_path).parent if state_path is not None else None
+        self._own_files: Path | None = None
+        self.delivery = Dispatcher(time_scale=time_scale,
+                                   dead_letter_dir=dead_letter_dir or (base and base / "dead-letter"),
+                                   spool_dir=spool_dir or (base and base / "spool"),
+                                   function_routes=function_routes)
+        self._given_dirs = (self.delivery.dead_letter_dir, self.delivery.spool_dir)
+        self.app = EmulatorApp(self.backend, faults, latency_ms, self.delivery)
         self.ready = threading.Event()
         self._port = port
         self._cert_dir = Path(cert_dir) if cert_dir is not None else None
@@ -73,6 +99,12 @@ class EmulatorServer:
         self._thread = threading.Thread(target=server.serve, name=f"amlevents-emulator-{server.port}",
                                         daemon=True)
         self._thread.start()
+        if self.delivery.dead_letter_dir is None or self.delivery.spool_dir is None:
+            self._own_files = Path(tempfile.mkdtemp(prefix="amlevents-delivery-"))
+            self.delivery.dead_letter_dir = self.delivery.dead_letter_dir or self._own_files / "dead-letter"
+            self.delivery.spool_dir = self.delivery.spool_dir or self._own_files / "spool"
+        self.delivery.start(ca_cert=self._certs.ca_cert)  # handlers may serve a certificate of our local CA
+        self.app.base_url = self.url  # validation URLs of webhook handshakes point here
         self.ready.set()
         return self
 
@@ -84,7 +116,12 @@ class EmulatorServer:
                 self._thread.join(timeout=10)
             self._server = self._thread = None
         self.ready.clear()
+        self.delivery.stop()
         self.backend.close()
+        if self._own_files is not None:
+            shutil.rmtree(self._own_files, ignore_errors=True)
+            self.delivery.dead_letter_dir, self.delivery.spool_dir = self._given_dirs
+            self._own_files = None
         if self._own_cert_dir and self._cert_dir is not None:
             shutil.rmtree(self._cert_dir, ignore_errors=True)
 
