@@ -81,14 +81,15 @@ def list_json(client: Any, url: str, model: str) -> Iterator[dict[str, Any]]:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="amlevents-next-page") as ahead:
         pending = ahead.submit(_page, client, HttpRequest("GET", url))
         while pending is not None:
-            page = pending.result()
+            # Parsed here, not in the fetching thread: two threads both busy in Python only take turns at the GIL.
+            page = pending.result().json() or {}
             next_link = page.get("nextLink")
             pending = ahead.submit(_page, client, _next_request(next_link, api_version)) if next_link else None
             yield from (shaped(item, model) for item in page.get("value") or [])
 
 
-def _page(client: Any, request: Any) -> dict[str, Any]:
-    """One page's JSON; an error status raised as the SDK's pagers raise it."""
+def _page(client: Any, request: Any) -> Any:
+    """One page's response, read; an error status raised as the SDK's pagers raise it."""
     from azure.core.exceptions import HttpResponseError, map_error
     from azure.mgmt.core.exceptions import ARMErrorFormat
 
@@ -96,7 +97,7 @@ def _page(client: Any, request: Any) -> dict[str, Any]:
     if response.status_code != 200:
         map_error(status_code=response.status_code, response=response, error_map=_list_errors())
         raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-    return response.json() or {}
+    return response
 
 
 def _next_request(next_link: str, api_version: str) -> Any:

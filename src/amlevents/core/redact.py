@@ -12,6 +12,7 @@ export, which turns each secret piece into a ``${VAR}`` reference instead.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -148,7 +149,12 @@ def redact_resource(data: Any) -> Any:
 
 
 def _secret_key(key: Any) -> bool:
-    return isinstance(key, str) and key.lower().replace("_", "").replace("-", "") in _SECRET_KEYS
+    return isinstance(key, str) and _secret_name(key)
+
+
+@functools.lru_cache(maxsize=4096)  # the same few dozen keys recur in every item of a list
+def _secret_name(key: str) -> bool:
+    return key.lower().replace("_", "").replace("-", "") in _SECRET_KEYS
 
 
 def redact_query(params: Mapping[str, Any]) -> dict[str, Any]:
