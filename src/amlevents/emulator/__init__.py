@@ -2,8 +2,9 @@
 
 It serves, over HTTPS on 127.0.0.1, the Event Grid event subscriptions of Azure Machine Learning workspaces
 (on the workspace scope and under system topics), system topics, the operations behind their long-running
-requests, the seeded workspaces, and the Microsoft.Authorization reads (permissions, role assignments, role
-definitions). The real SDK clients work against it unchanged: same paths, status codes (201-only PUT/PATCH,
+requests, the seeded workspaces (of one or many Azure subscriptions), the Microsoft.Authorization reads
+(permissions, role assignments, role definitions) and Resource Graph's workspace discovery queries, optionally
+throttled as ARM throttles. The real SDK clients work against it unchanged: same paths, status codes (201-only PUT/PATCH,
 202 + ``Location`` DELETE), ``Azure-AsyncOperation`` polling, ``nextLink`` paging, ARM error bodies, secrets
 hidden as the service hides them, RBAC on every request. It is an independent implementation of the service's
 contract: it reuses only the service's own rules from ``amlevents.core`` (the filter engine, the event catalog,
@@ -15,11 +16,14 @@ Layout, grouped by what it fakes (learned from moto's server mode, with HTTP kep
     eventgrid/      Microsoft.EventGrid: contract.py (the service's facts), validation.py, subscriptions.py,
                     topics.py, operations.py, views.py, handlers.py
     authorization/  Microsoft.Authorization: rbac.py, views.py (role assignments and definitions), handlers.py
+    resourcegraph/  Microsoft.ResourceGraph: query.py (the KQL subset), service.py (scope, access, paging),
+                    quota.py (the per-user quota), handlers.py
     identity/       Entra ID: auth.py (tokens, EmulatorCredential), caller.py (the caller and its systemData),
                     endpoints.py (sign-in endpoints)
     runtime/        the machinery: server.py, tls.py, app.py, admin.py (/_emulator/), routes.py, handlers.py,
-                    backend.py (the domain, raising errors.ArmError), store.py (SQLite), seed.py, workspaces.py,
-                    faults.py, errors.py (ARM's error format), wirejson.py, paging.py, odata.py
+                    backend.py (the domain, raising errors.ArmError), store.py (SQLite), seed.py, fleet.py (the
+                    generated fleet form of a seed), workspaces.py, faults.py, throttling.py (ARM's token buckets),
+                    errors.py (ARM's error format), wirejson.py, paging.py, odata.py
 
 Entry points: ``EmulatorServer`` (embeddable server), ``EmulatorApp``/``Backend`` (WSGI app and domain without a
 server), ``EmulatorCredential`` and ``mint_token`` (bearer tokens the emulator accepts).

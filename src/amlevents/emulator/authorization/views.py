@@ -8,9 +8,11 @@ from amlevents.core.access import Permission
 from amlevents.emulator.runtime.seed import SEEDED_AT, RoleAssignment, World
 
 
-def role_definition_id(world: World, guid: str, at_subscription: bool = True) -> str:
-    """The role definition's ARM id, at the subscription (as ARM returns it there) or at the root."""
-    prefix = f"/subscriptions/{world.subscription_id}" if at_subscription else ""
+def role_definition_id(world: World, guid: str, at_subscription: bool | str = True) -> str:
+    """The role definition's ARM id, at a subscription (as ARM returns it there: ``at_subscription`` names it, or
+    True for the first seeded one) or at the root."""
+    sub = at_subscription if isinstance(at_subscription, str) else world.subscription_id
+    prefix = f"/subscriptions/{sub}" if at_subscription else ""
     return f"{prefix}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
 
 
@@ -21,7 +23,7 @@ def role_assignment(a: RoleAssignment, world: World) -> dict[str, Any]:
         "name": a.name,
         "type": "Microsoft.Authorization/roleAssignments",
         "properties": {
-            "roleDefinitionId": role_definition_id(world, a.role_definition),
+            "roleDefinitionId": role_definition_id(world, a.role_definition, _subscription_of(a.scope) or True),
             "principalId": a.principal_id,
             "principalType": a.principal_type,
             "scope": a.scope,
@@ -37,7 +39,12 @@ def role_assignment(a: RoleAssignment, world: World) -> dict[str, Any]:
     }
 
 
-def role_definition(definition: dict[str, Any], world: World, at_subscription: bool = True) -> dict[str, Any]:
+def _subscription_of(scope: str) -> str | None:
+    parts = scope.split("/")
+    return parts[2] if len(parts) > 2 and parts[1].lower() == "subscriptions" else None
+
+
+def role_definition(definition: dict[str, Any], world: World, at_subscription: bool | str = True) -> dict[str, Any]:
     """The ``RoleDefinition`` JSON of a built-in or seeded custom role."""
     return {
         "id": role_definition_id(world, definition["name"], at_subscription),

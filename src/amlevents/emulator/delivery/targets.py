@@ -52,7 +52,8 @@ def find_workspace(backend: Backend, text: str, resource_group: str | None = Non
              if w.id.lower() == wanted or (w.name.lower() == wanted and (
                  resource_group is None or w.resource_group.lower() == resource_group.lower()))]
     if not found:
-        names = ", ".join(sorted(w.name for w in backend.world.workspaces)) or "none"
+        every = sorted(w.name for w in backend.world.workspaces)
+        names = (", ".join(every[:20]) + (f" and {len(every) - 20} more" if len(every) > 20 else "")) or "none"
         raise InvalidInputError(f"no seeded workspace '{text}' (workspaces: {names})")
     if len(found) > 1:
         raise InvalidInputError(f"the workspace name '{text}' is in several resource groups; give its ARM id "
@@ -75,7 +76,7 @@ def _target(backend: Backend, ref: ParentRef, resource: dict[str, Any]) -> Targe
 
 def workspace_targets(backend: Backend, ws: Workspace) -> list[Target]:
     """Every event subscription of ``ws``: scope ones first, then those under its system topics, by name."""
-    subscription = backend.world.subscription_id
+    subscription = ws.subscription_id
     refs = [ParentRef(subscription, ws.resource_group, resource_name=ws.name)]
     for topic in backend.list_system_topics(subscription, ws.resource_group):
         if str(topic["properties"].get("source", "")).lower() == ws.id.lower():

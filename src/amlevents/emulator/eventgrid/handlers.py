@@ -15,7 +15,8 @@ from amlevents.emulator.runtime.handlers import Context, Reply, paged
 
 
 def _operation_headers(ctx: Context, op: dict[str, Any], with_location: bool = False) -> dict[str, str]:
-    base = (f"/subscriptions/{ctx.backend.world.subscription_id}/providers/Microsoft.EventGrid/"
+    # the operation is polled in the Azure subscription the request addressed (every route here starts with it)
+    base = (f"/subscriptions/{ctx.path.split('/')[2]}/providers/Microsoft.EventGrid/"
             f"locations/{quote(op['location'])}")
     headers = {"Azure-AsyncOperation": ctx.url(f"{base}/operationsStatus/{op['id'].upper()}")}
     if with_location:

@@ -240,25 +240,24 @@ class SubscriptionsMixin:
 
     def list_regional_event_subscriptions(self: Backend, subscription_id: str, resource_group: str | None,
                                           location: str, topic_type: str | None) -> Listing | list[dict[str, Any]]:
-        """The subscription- or resource-group-wide lists: the workspace-scope subscriptions of the workspaces in
-        ``location`` of ``topic_type`` (any when None), ordered by name. Workspaces are regional resources, so the
-        global lists (subscriptions on an Azure subscription or resource group) pass ``location="global"`` and
-        find none."""
-        if resource_group is not None:
-            groups = [self.resource_group(subscription_id, resource_group).name.lower()]
-        else:
-            self.check_subscription(subscription_id)
-            groups = None
+        """The subscription- or resource-group-wide lists: the workspace-scope subscriptions of the workspaces of
+        that Azure subscription (or resource group) in ``location``, of ``topic_type`` (any when None), ordered by
+        name (then id). Workspaces are regional resources, so the global lists (subscriptions on an Azure
+        subscription or resource group) pass ``location="global"`` and find none: the swagger's examples of the
+        global lists hold only global sources, and az refuses ``--location global`` for a regional topic type."""
+        sub = self.azure_subscription(subscription_id).subscription_id
+        group = None if resource_group is None else self.resource_group(subscription_id, resource_group).name
         if topic_type is not None and topic_type.lower() != TOPIC_TYPE.lower():
             return []
         found = [w for w in self.world.workspaces
-                 if (groups is None or w.resource_group.lower() in groups)
+                 if w.subscription_id == sub and (group is None or w.resource_group == group)
                  and w.location.lower() == location.lower()]
         return self._listing([w.id.lower() for w in found])
 
     def _listing(self: Backend, parents: list[str], topic_id: str | None = None) -> Listing:
-        """The subscriptions of the sources ``parents`` (lower-case workspace ids) in name order, in the scope view
-        or through the system topic ``topic_id``; a page reads its rows by key in SQL and renders only them."""
+        """The subscriptions of the sources ``parents`` (lower-case workspace ids), in the scope view or through
+        the system topic ``topic_id``; a page reads its rows by key in SQL and renders only them, in name order.
+        Names repeat across sources, so a list of several resumes after the last item's key (its skip token)."""
         suffix = _ON_SCOPE.lower()
 
         def fetch(after: str | None, limit: int | None, filter_text: str | None) -> list[dict[str, Any]]:
@@ -267,10 +266,12 @@ class SubscriptionsMixin:
                 if len(parents) == 1:  # the common case: keyset paging on the index
                     docs = tx.children_after(KIND, parents[0], parents[0] + suffix, after, limit, where, params)
                 else:
-                    docs = tx.children_after_in(KIND, parents, suffix, after, limit, where, params)
+                    docs = tx.children_in_name_order(KIND, parents, suffix, after, limit, where, params)
             return [views.event_subscription(d, topic_id=topic_id) for d in docs]
 
-        return Listing(fetch)
+        if len(parents) == 1:
+            return Listing(fetch)
+        return Listing(fetch, token_of=lambda item: item["id"].lower())
 
     def seed_event_subscriptions(self: Backend, tx: Tx) -> int:
         """Write the seed's event subscriptions that are not stored yet (with their workspaces' system topics), in
@@ -399,7 +400,7 @@ class SubscriptionsMixin:
         if self._topic_for_source(tx, ws.id.lower()) is not None:
             return
         name = f"{ws.name}-{uuid.uuid4()}"
-        topic_id = self._topic_id(ws.resource_group, name)
+        topic_id = self._topic_id(ws.subscription_id, ws.resource_group, name)
         doc = self._topic_document(topic_id, name, ws.resource_group, ws.location, ws.id, TOPIC_TYPE, None,
                                    system_data(self.world, caller, now), "Succeeded", auto=True)
         self._put_topic(tx, doc)

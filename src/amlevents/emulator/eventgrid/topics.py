@@ -48,22 +48,26 @@ def _region(location: str) -> str:
 class TopicsMixin:
     """System topic operations of ``Backend``."""
 
-    def _group_key(self: Backend, resource_group: str) -> str:
-        return f"/subscriptions/{self.world.subscription_id}/resourcegroups/{resource_group}".lower()
+    @staticmethod
+    def _group_key(topic_id: str) -> str:
+        """The store's parent key of a topic: its resource group's id, lower-cased."""
+        return topic_id[:topic_id.lower().index("/providers/")].lower()
 
-    def _topic_id(self: Backend, resource_group: str, name: str) -> str:
+    def _topic_id(self: Backend, subscription_id: str, resource_group: str, name: str) -> str:
         """The ARM id of a system topic in a seeded resource group (``resource_group`` as seeded)."""
-        return f"/subscriptions/{self.world.subscription_id}/resourceGroups/{resource_group}/providers/{TYPE}/{name}"
+        sub = self.azure_subscription(subscription_id).subscription_id
+        return f"/subscriptions/{sub}/resourceGroups/{resource_group}/providers/{TYPE}/{name}"
 
     def _topic_doc(self: Backend, tx: Tx, subscription_id: str, resource_group: str, name: str) -> dict[str, Any]:
         group = self.resource_group(subscription_id, resource_group)
-        doc = tx.get(KIND, self._topic_id(group.name, name).lower())
+        doc = tx.get(KIND, self._topic_id(subscription_id, group.name, name).lower())
         if doc is None:
             raise resource_not_found(TYPE, name, resource_group)
         return doc
 
     def _topic_for_source(self, tx: Tx, source_key: str) -> dict[str, Any] | None:
-        return next((t for t in tx.all(KIND) if t["properties"]["source"].lower() == source_key), None)
+        # on the store's index of topic sources: a fleet seed ensures a topic per workspace, in one transaction
+        return tx.topic_by_source(KIND, source_key)
 
     def _topic_document(self, topic_id: str, name: str, resource_group: str, location: str, source: str,
                         topic_type: str, tags: Any, system_data: dict[str, Any], state: str,
@@ -77,7 +81,7 @@ class TopicsMixin:
             "id": topic_id,
             "name": name,
             "type": TYPE,
-            "_": {"kind": KIND, "parent": self._group_key(resource_group), "resourceGroup": resource_group,
+            "_": {"kind": KIND, "parent": self._group_key(topic_id), "resourceGroup": resource_group,
                   "auto": auto, "operationId": None},
         }
 
@@ -105,10 +109,11 @@ class TopicsMixin:
         """The system topics of a resource group, or of the subscription, ordered by name."""
         with self._tx() as (tx, _now):
             if resource_group is None:
-                self.check_subscription(subscription_id)
-                docs = tx.all(KIND)
+                prefix = f"/subscriptions/{self.azure_subscription(subscription_id).subscription_id}/".lower()
+                docs = [d for d in tx.all(KIND) if d["_"]["parent"].startswith(prefix)]
             else:
-                docs = tx.children(KIND, self._group_key(self.resource_group(subscription_id, resource_group).name))
+                group = self.resource_group(subscription_id, resource_group)
+                docs = tx.children(KIND, self._group_key(self._topic_id(subscription_id, group.name, "x")))
         return [views.system_topic(d) for d in sorted(docs, key=lambda d: d["name"].lower())]
 
     def _check_source(self: Backend, body: Any) -> tuple[str, str, str]:
@@ -146,7 +151,7 @@ class TopicsMixin:
                                       "characters long and contain only letters, digits, hyphens and underscores."
                                       ) from None
             location, source, topic_type = self._check_source(body)
-            topic_id = self._topic_id(group.name, name)
+            topic_id = self._topic_id(subscription_id, group.name, name)
             existing = tx.get(KIND, topic_id.lower())
             if existing is not None:
                 if existing["properties"]["source"].lower() != source.lower():
@@ -196,7 +201,7 @@ class TopicsMixin:
         """Start deleting a topic and its subscriptions: the operation, or None when it does not exist."""
         with self._tx() as (tx, now):
             group = self.resource_group(subscription_id, resource_group)
-            doc = tx.get(KIND, self._topic_id(group.name, name).lower())
+            doc = tx.get(KIND, self._topic_id(subscription_id, group.name, name).lower())
             if doc is None:
                 return None
             state = doc["properties"]["provisioningState"]

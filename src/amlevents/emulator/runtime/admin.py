@@ -6,17 +6,21 @@ path                  method  effect
 ``requests``          GET     the request log: ``[{method, path, query, status, principal, time}]``, and
                               the redacted ``body`` of writes (``bodyBytes`` over 64 KB); newest 10k / 16 MB
 ``requests``          DELETE  clear the log
-``reset``             POST    state back to the seed, log cleared, faults cleared
+``reset``             POST    state back to the seed, log cleared, faults cleared, throttling buckets full
 ``faults``            GET     ``{"seed", "rules": [...]}``
 ``faults``            POST    add rules: ``{"spec": "throttle:count=2"}``, ``{"specs": [...]}``, a rule object
                               (``{"kind": "error503", "rate": 0.2}``) or a list of specs/rule objects
 ``faults``            DELETE  remove every rule
 ``config``            GET     ``{"provisioningDelay": seconds, "latencyMs": ms, "timeScale": real seconds per
                               emulated second, "deadLetterDir", "spoolDir", "functionRoutes",
-                              "validateEndpoints", "allowHttpLoopback"}`` (URLs redacted)
+                              "validateEndpoints", "allowHttpLoopback", "armThrottling",
+                              "resourceGraphQuota"}`` (URLs redacted)
 ``config``            PUT     change ``provisioningDelay``, ``latencyMs``, ``timeScale``, ``validateEndpoints``
                               (``loopback``/``all``/``none``: which webhooks get a real handshake) or
-                              ``allowHttpLoopback`` (true: accept ``http://`` loopback webhooks, unlike Azure)
+                              ``allowHttpLoopback`` (true: accept ``http://`` loopback webhooks, unlike Azure),
+                              ``armThrottling`` (true/false or ``{"enabled", "reads"|"writes"|"deletes":
+                              {"burst", "perSecond"}}``: ``runtime/throttling.py``) or ``resourceGraphQuota``
+                              (``{"enforced", "queries", "windowSeconds"}``: ``resourcegraph/quota.py``)
 ``validate``          GET     a webhook's ``validationUrl`` (``?id=OPERATION&token=...``): completes a manual
                               validation within its window (200), else 404
 ``info``              GET     subscription, tenant, principals and workspaces of the seeded world
@@ -50,6 +54,7 @@ from amlevents.emulator.runtime import wirejson
 from amlevents.emulator.runtime.backend import Backend
 from amlevents.emulator.runtime.errors import ArmError
 from amlevents.emulator.runtime.faults import FaultRule, Faults
+from amlevents.emulator.runtime.throttling import ArmThrottle
 
 
 class Steerable(Protocol):
@@ -60,6 +65,7 @@ class Steerable(Protocol):
     faults: Faults
     latency_ms: int
     delivery: Dispatcher
+    throttle: ArmThrottle
 
     def requests(self) -> list[dict[str, Any]]: ...
 
@@ -110,17 +116,22 @@ def _config(app: Steerable) -> dict[str, Any]:
             "timeScale": d.clock.scale, "deadLetterDir": str(d.dead_letter_dir) if d.dead_letter_dir else None,
             "spoolDir": str(d.spool_dir) if d.spool_dir else None,
             "functionRoutes": {k: redact_url(v) for k, v in d.function_routes.items()},  # a URL may hold a key
-            "validateEndpoints": app.backend.validate_endpoints, "allowHttpLoopback": app.backend.allow_http_loopback}
+            "validateEndpoints": app.backend.validate_endpoints, "allowHttpLoopback": app.backend.allow_http_loopback,
+            "armThrottling": app.throttle.to_dict(), "resourceGraphQuota": app.backend.graph_quota.to_dict()}
 
 
 def _set_config(app: Steerable, body: Any) -> None:
     if not isinstance(body, dict):
         raise InvalidInputError("config must be a JSON object")
     unknown = sorted(set(body) - {"provisioningDelay", "latencyMs", "timeScale", "validateEndpoints",
-                                  "allowHttpLoopback"})
+                                  "allowHttpLoopback", "armThrottling", "resourceGraphQuota"})
     if unknown:
         raise InvalidInputError(f"unknown config field(s): {', '.join(unknown)}")
     body = dict(body)
+    if "armThrottling" in body:
+        app.throttle.configure(body.pop("armThrottling"))
+    if "resourceGraphQuota" in body:
+        _set_graph_quota(app, body.pop("resourceGraphQuota"))
     if "validateEndpoints" in body:
         mode = body.pop("validateEndpoints")
         if mode not in VALIDATE_MODES:
@@ -142,6 +153,20 @@ def _set_config(app: Steerable, body: Any) -> None:
         app.latency_ms = int(body["latencyMs"])
     if "timeScale" in body:
         app.delivery.clock.scale = float(body["timeScale"])
+
+
+def _set_graph_quota(app: Steerable, value: Any) -> None:
+    """``resourceGraphQuota``: ``{"enforced"?: bool, "queries"?: n, "windowSeconds"?: s}`` (counts start over)."""
+    if not isinstance(value, dict) or set(value) - {"enforced", "queries", "windowSeconds"}:
+        raise InvalidInputError("resourceGraphQuota must be an object with enforced, queries and windowSeconds")
+    enforced, queries, window = value.get("enforced"), value.get("queries"), value.get("windowSeconds")
+    if enforced is not None and not isinstance(enforced, bool):
+        raise InvalidInputError("resourceGraphQuota.enforced must be true or false")
+    if queries is not None and (isinstance(queries, bool) or not isinstance(queries, int) or queries < 1):
+        raise InvalidInputError("resourceGraphQuota.queries must be an integer of 1 or more")
+    if window is not None and (isinstance(window, bool) or not isinstance(window, (int, float)) or window <= 0):
+        raise InvalidInputError("resourceGraphQuota.windowSeconds must be a number above 0")
+    app.backend.graph_quota.configure(enforced, queries, None if window is None else float(window))
 
 
 def _sample(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -204,6 +229,7 @@ def handle(app: Steerable, request: Request, path: str) -> Response:
             app.backend.reset()
             app.clear_requests()
             app.faults.clear()
+            app.throttle.reset()
             app.delivery.reset()
             return _json({"reset": True})
         if name == "faults" and method == "GET":

@@ -4,7 +4,8 @@ Usable without the HTTPS server (``EmulatorApp(Backend())`` is a plain WSGI call
 client). Per ARM request, in order: injected latency and response faults (a fault answers before anything else,
 as a gateway would), the bearer token (401), ``api-version`` (400 MissingApiVersionParameter), the route
 (405; a path no route serves answers as ARM does: ``SubscriptionNotFound``/``ResourceGroupNotFound``, 400
-``NoRegisteredProviderFound``, 404 ``InvalidResourceType``), RBAC for the route's action (403), then the
+``NoRegisteredProviderFound``, 404 ``InvalidResourceType``), the subscription (404), ARM's throttling when on
+(``throttling.py``: 429, and the remaining count on the answer), RBAC for the route's action (403), then the
 handler. Requests under ``/_emulator/`` go to the admin API (``admin.py``): no auth, no faults, not logged.
 The app owns the emulator's ``Dispatcher`` (``emulator/delivery``), which ``POST /_emulator/events`` publishes to.
 
@@ -48,6 +49,7 @@ from amlevents.emulator.runtime.errors import (
 )
 from amlevents.emulator.runtime.faults import FaultRule, Faults
 from amlevents.emulator.runtime.handlers import Context, Reply, query_param
+from amlevents.emulator.runtime.throttling import ArmThrottle
 
 log = logging.getLogger("amlevents.emulator")
 LOG_LIMIT = 10_000
@@ -103,8 +105,9 @@ class EmulatorApp:
     """The emulator's WSGI callable over a ``Backend``."""
 
     def __init__(self, backend: Backend, faults: Faults | Iterable[FaultRule | str] = (), latency_ms: int = 0,
-                 delivery: Dispatcher | None = None) -> None:
+                 delivery: Dispatcher | None = None, arm_throttling: bool = False) -> None:
         self.backend = backend
+        self.throttle = ArmThrottle(arm_throttling)  # ARM's token buckets per subscription and principal (off)
         # the data plane (publish, deliver); the server starts and stops its threads
         self.delivery = delivery if delivery is not None else Dispatcher()
         self.faults = faults if isinstance(faults, Faults) else Faults(faults)
@@ -154,7 +157,8 @@ class EmulatorApp:
             self._log_bytes = 0
 
     def info(self) -> dict[str, Any]:
-        """The seeded world as clients need it (ids, principals, workspaces)."""
+        """The seeded world as clients need it (ids, principals, workspaces); the top-level subscription fields are
+        the first Azure subscription's, ``subscriptions`` lists every one."""
         world = self.backend.world
         groups = list(world.resource_groups.values())
         return {
@@ -165,8 +169,11 @@ class EmulatorApp:
                         for name, p in world.principals.items()},
             "resourceGroup": groups[0].name if groups else None,
             "resourceGroups": [g.name for g in groups],
-            "workspaces": [{"name": w.name, "resourceGroup": w.resource_group, "location": w.location, "id": w.id}
-                           for w in world.workspaces],
+            "workspaces": [{"name": w.name, "resourceGroup": w.resource_group, "location": w.location, "id": w.id,
+                            "subscriptionId": w.subscription_id, "tags": dict(w.tags)} for w in world.workspaces],
+            "subscriptions": [{"subscriptionId": s.subscription_id, "displayName": s.display_name,
+                               "resourceGroups": [g.name for g in s.resource_groups.values()]}
+                              for s in world.subscriptions.values()],
         }
 
     # --- WSGI -----------------------------------------------------------------------------------------------
@@ -289,13 +296,22 @@ class EmulatorApp:
             raise self._unrouted(path, api_version) from None
         # ARM finds the subscription before it authorizes: an unknown one is 404 for everybody.
         segments = path.split("/")
+        ratelimit: dict[str, str] = {}
         if len(segments) > 2 and segments[1].lower() == "subscriptions":
             self.backend.check_subscription(segments[2])
-        if route.action is not None:
-            self.backend.authorize(principal, route.action, path)
-        ctx = Context(self.backend, request, principal, request.host_url.rstrip("/"), path, api_version,
-                      lambda: self.faults.take_operation_failure(request.method, path), caller)
-        return route.handler(ctx, **params)
+            # ARM counts a request against its subscription's bucket before it authorizes it (429 when empty)
+            ratelimit = self.throttle.take(segments[2], principal, request.method)
+        try:
+            if route.action is not None:
+                self.backend.authorize(principal, route.action, path)
+            ctx = Context(self.backend, request, principal, request.host_url.rstrip("/"), path, api_version,
+                          lambda: self.faults.take_operation_failure(request.method, path), caller)
+            reply = route.handler(ctx, **params)
+        except ArmError as exc:
+            exc.headers.update(ratelimit)
+            raise
+        reply.headers.update(ratelimit)
+        return reply
 
     def _unrouted(self, path: str, api_version: str) -> ArmError:
         """ARM's answer for a path no route serves: its subscription and resource group must exist, then its

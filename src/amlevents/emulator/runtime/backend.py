@@ -5,8 +5,8 @@ SQLite transaction (``store.py``) that first settles due operations (``eventgrid
 checks and writes. Refusals are ``ArmError`` s. Resource JSON comes from ``eventgrid/views.py``,
 ``authorization/views.py`` and ``workspaces.py``.
 
-The seeded world (``seed.py``: subscription, resource groups, workspaces, principals, role assignments) is
-static; the state that changes (system topics, event subscriptions, operations) lives in the store.
+The seeded world (``seed.py``: Azure subscriptions, resource groups, workspaces, principals, role assignments) is
+static, and every lookup takes the Azure subscription the request names; the state that changes (system topics, event subscriptions, operations) lives in the store.
 ``reset()`` empties the store, which restores the seeded state. System topics are in ``eventgrid/topics.py`` and
 event subscriptions in ``eventgrid/subscriptions.py``, as mixins of this class; they name ``Backend`` only for type
 checking (``TYPE_CHECKING``), the one accepted cycle, so that each half of the domain reads on its own.
@@ -31,6 +31,7 @@ from amlevents.emulator.eventgrid.subscriptions import (
     ValidationRequest,
 )
 from amlevents.emulator.eventgrid.topics import TopicsMixin
+from amlevents.emulator.resourcegraph.quota import UserQuota
 from amlevents.emulator.runtime import workspaces
 from amlevents.emulator.runtime.errors import (
     ArmError,
@@ -42,6 +43,7 @@ from amlevents.emulator.runtime.errors import (
 from amlevents.emulator.runtime.odata import RoleAssignmentQuery
 from amlevents.emulator.runtime.seed import (
     WORKSPACE_TYPE,
+    AzureSubscription,
     ResourceGroup,
     Workspace,
     World,
@@ -82,6 +84,7 @@ class Backend(SubscriptionsMixin, TopicsMixin):
         self.validate_endpoints = "loopback"
         self.validator: Callable[[ValidationRequest], None] | None = None
         self._clock = clock or time.time
+        self.graph_quota = UserQuota()  # Resource Graph's per-user query quota (reported; enforced on request)
         with self.store.transaction() as tx:
             stored = tx.get_meta("seed")
             fresh = seed is not None or stored is None
@@ -103,6 +106,7 @@ class Backend(SubscriptionsMixin, TopicsMixin):
             tx.clear()
             tx.set_meta("seed", json.dumps(self.world.document))
             self.seed_event_subscriptions(tx)
+        self.graph_quota.reset()
 
     def close(self) -> None:
         """Release the database connection."""
@@ -140,15 +144,20 @@ class Backend(SubscriptionsMixin, TopicsMixin):
 
     # --- the seeded world -----------------------------------------------------------------------------------
 
-    def check_subscription(self, subscription_id: str) -> None:
-        """Raise 404 SubscriptionNotFound unless this is the seeded subscription."""
-        if subscription_id.lower() != self.world.subscription_id.lower():
+    def azure_subscription(self, subscription_id: str) -> AzureSubscription:
+        """The seeded Azure subscription; 404 SubscriptionNotFound otherwise."""
+        found = self.world.subscription(subscription_id)
+        if found is None:
             raise subscription_not_found(subscription_id)
+        return found
+
+    def check_subscription(self, subscription_id: str) -> None:
+        """Raise 404 SubscriptionNotFound unless this is a seeded subscription."""
+        self.azure_subscription(subscription_id)
 
     def resource_group(self, subscription_id: str, name: str) -> ResourceGroup:
         """The seeded resource group; 404 SubscriptionNotFound / ResourceGroupNotFound otherwise."""
-        self.check_subscription(subscription_id)
-        group = self.world.resource_groups.get(name.lower())
+        group = self.azure_subscription(subscription_id).resource_groups.get(name.lower())
         if group is None:
             raise resource_group_not_found(name)
         return group
@@ -156,28 +165,36 @@ class Backend(SubscriptionsMixin, TopicsMixin):
     def resource_group_view(self, subscription_id: str, name: str) -> dict[str, Any]:
         """The ``Microsoft.Resources/resourceGroups`` JSON of a seeded group."""
         g = self.resource_group(subscription_id, name)
-        return {"id": f"/subscriptions/{self.world.subscription_id}/resourceGroups/{g.name}", "name": g.name,
+        sub = self.azure_subscription(subscription_id).subscription_id
+        return {"id": f"/subscriptions/{sub}/resourceGroups/{g.name}", "name": g.name,
                 "type": "Microsoft.Resources/resourceGroups", "location": g.location,
                 "properties": {"provisioningState": "Succeeded"}}
 
     def subscription_view(self, subscription_id: str) -> dict[str, Any]:
-        """The ``Microsoft.Resources/subscriptions`` JSON of the seeded subscription."""
-        self.check_subscription(subscription_id)
-        w = self.world
-        return {"id": f"/subscriptions/{w.subscription_id}", "authorizationSource": "RoleBased",
-                "managedByTenants": [], "subscriptionId": w.subscription_id, "tenantId": w.tenant_id,
-                "displayName": w.display_name, "state": "Enabled",
+        """The ``Microsoft.Resources/subscriptions`` JSON of a seeded subscription."""
+        s = self.azure_subscription(subscription_id)
+        return {"id": f"/subscriptions/{s.subscription_id}", "authorizationSource": "RoleBased",
+                "managedByTenants": [], "subscriptionId": s.subscription_id, "tenantId": self.world.tenant_id,
+                "displayName": s.display_name, "state": "Enabled",
                 "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01",
                                          "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off"}}
 
+    def readable_subscriptions(self, principal_id: str) -> list[str]:
+        """The seeded subscription ids in which the caller holds a role anywhere (at, above or below the
+        subscription), in seed order: what ARM lists as the caller's subscriptions."""
+        oid = principal_id.lower()
+        mine = [a.scope for a in self.world.role_assignments if a.principal_id.lower() == oid]
+        found = []
+        for s in self.world.subscriptions.values():
+            scope = f"/subscriptions/{s.subscription_id}"
+            if any(rbac.scope_contains(a, scope) or rbac.scope_contains(scope, a) for a in mine):
+                found.append(s.subscription_id)
+        return found
+
     def list_subscriptions(self, principal_id: str) -> list[dict[str, Any]]:
-        """``GET /subscriptions``: the seeded subscription when the caller holds a role anywhere in it (as ARM
-        lists the subscriptions a caller has access to), else nothing."""
-        subscription = f"/subscriptions/{self.world.subscription_id}"
-        visible = any(a.principal_id.lower() == principal_id.lower()
-                      and (rbac.scope_contains(a.scope, subscription) or rbac.scope_contains(subscription, a.scope))
-                      for a in self.world.role_assignments)
-        return [self.subscription_view(self.world.subscription_id)] if visible else []
+        """``GET /subscriptions``: the seeded subscriptions the caller holds a role in (as ARM lists the
+        subscriptions a caller has access to)."""
+        return [self.subscription_view(s) for s in self.readable_subscriptions(principal_id)]
 
     def tenants(self) -> list[dict[str, Any]]:
         """``GET /tenants``: the seeded tenant."""
@@ -194,7 +211,7 @@ class Backend(SubscriptionsMixin, TopicsMixin):
         group = self.resource_group(subscription_id, resource_group)
         found = None
         if f"{provider}/{resource_type}".lower() == WORKSPACE_TYPE.lower():
-            found = self.world.workspace(group.name, name)
+            found = self.world.workspace(group.name, name, subscription_id)
         if found is None:
             raise resource_not_found(f"{provider}/{resource_type}", name, resource_group)
         return found
@@ -205,12 +222,11 @@ class Backend(SubscriptionsMixin, TopicsMixin):
 
     def list_workspaces(self, subscription_id: str, resource_group: str | None = None) -> list[dict[str, Any]]:
         """The workspaces of the subscription, or of one resource group."""
-        if resource_group is None:
-            self.check_subscription(subscription_id)
-            found = list(self.world.workspaces)
-        else:
+        sub = self.azure_subscription(subscription_id).subscription_id
+        found = [w for w in self.world.workspaces if w.subscription_id == sub]
+        if resource_group is not None:
             group = self.resource_group(subscription_id, resource_group)
-            found = [w for w in self.world.workspaces if w.resource_group == group.name]
+            found = [w for w in found if w.resource_group == group.name]
         return [workspaces.workspace(w, self.world) for w in sorted(found, key=lambda w: w.name.lower())]
 
     # --- authorization --------------------------------------------------------------------------------------
@@ -218,6 +234,10 @@ class Backend(SubscriptionsMixin, TopicsMixin):
     def _permissions(self, principal_id: str, scope: str) -> list[rbac.Permission]:
         return rbac.effective_permissions(self.world.role_assignments, self.world.role_definitions,
                                           principal_id, scope)
+
+    def allowed(self, principal_id: str, action: str, scope: str) -> bool:
+        """Whether the principal's roles at ``scope`` (or above) allow ``action``."""
+        return rbac.is_allowed(self._permissions(principal_id, scope), action)
 
     def authorize(self, principal_id: str, action: str, scope: str) -> None:
         """Raise 403 AuthorizationFailed unless the principal's roles at ``scope`` (or above) allow ``action``."""
@@ -249,6 +269,13 @@ class Backend(SubscriptionsMixin, TopicsMixin):
                 found.append(authorization_views.role_assignment(a, self.world))
         return found
 
+    @staticmethod
+    def _at(scope: str) -> bool | str:
+        """Where role definition ids are rooted for a read at ``scope``: its subscription, True for a scope below
+        the root without one, False at the root."""
+        m = _SCOPE.match(rbac.normalize_path(scope))
+        return m["sub"] if m else bool(scope.strip("/"))
+
     def role_definition(self, scope: str, guid: str) -> dict[str, Any]:
         """One role definition by GUID; 404 RoleDefinitionDoesNotExist otherwise."""
         self.check_scope(scope)
@@ -256,7 +283,7 @@ class Backend(SubscriptionsMixin, TopicsMixin):
         if definition is None:
             raise ArmError(404, "RoleDefinitionDoesNotExist",
                            f"The specified role definition with ID '{guid}' does not exist.")
-        return authorization_views.role_definition(definition, self.world, at_subscription=bool(scope.strip("/")))
+        return authorization_views.role_definition(definition, self.world, at_subscription=self._at(scope))
 
     def role_definitions(self, scope: str, accept: Callable[[dict[str, str]], bool] | None = None,
                          ) -> list[dict[str, Any]]:
@@ -265,7 +292,7 @@ class Backend(SubscriptionsMixin, TopicsMixin):
         out = []
         for d in self.world.role_definitions.values():
             if accept is None or accept({"rolename": d["roleName"], "type": d.get("type", "BuiltInRole")}):
-                out.append(authorization_views.role_definition(d, self.world, at_subscription=bool(scope.strip("/"))))
+                out.append(authorization_views.role_definition(d, self.world, at_subscription=self._at(scope)))
         return out
 
     # --- operations -----------------------------------------------------------------------------------------

@@ -59,8 +59,10 @@ Fetch = Callable[[str | None, int | None, str | None], list[dict[str, Any]]]
 class Listing:
     """A list read from the store page by page; iterating it reads (and renders) every item."""
 
-    def __init__(self, fetch: Fetch) -> None:
+    def __init__(self, fetch: Fetch, token_of: Callable[[dict[str, Any]], str] | None = None) -> None:
         self.fetch = fetch
+        # what the next page resumes after: the last item's lower-case name, or e.g. its key when names repeat
+        self.token_of = token_of or (lambda item: item["name"].lower())
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.fetch(None, None, None))
@@ -83,7 +85,9 @@ def page(items: list[dict[str, Any]] | Listing, top: int, skip_token: str | None
             found = [i for i in found if i["name"].lower() > after]
     chunk = found[:top]
     more = len(found) > top
-    return chunk, (encode_token(chunk[-1]["name"]) if more else None)
+    if not more:
+        return chunk, None
+    return chunk, encode_token(items.token_of(chunk[-1]) if isinstance(items, Listing) else chunk[-1]["name"])
 
 
 def next_link(base_url: str, path: str, params: Mapping[str, str | None]) -> str:

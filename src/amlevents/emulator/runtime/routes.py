@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from amlevents.emulator.authorization import handlers as authz
 from amlevents.emulator.authorization import rbac
 from amlevents.emulator.eventgrid import handlers as eg
+from amlevents.emulator.resourcegraph import handlers as graph
 from amlevents.emulator.runtime import handlers as h
 from amlevents.emulator.runtime.errors import ArmError
 
@@ -100,6 +101,8 @@ _TABLE: list[tuple[str, str, Callable[..., h.Reply], str | None]] = [
     # what a sign-in lists (any signed-in caller; the list holds only what the caller has a role in)
     ("GET", r"/subscriptions", h.list_subscriptions, None),
     ("GET", r"/tenants", h.list_tenants, None),
+    # Resource Graph: any signed-in caller; the answer holds only what the caller can read
+    ("POST", r"/providers/Microsoft\.ResourceGraph/resources", graph.resources, None),
     # Microsoft.Authorization
     ("GET", _SCOPE + r"/permissions", authz.list_permissions, None),
     ("GET", _SCOPE + r"/roleAssignments", authz.list_role_assignments,
@@ -146,6 +149,7 @@ RESOURCE_TYPES: dict[str, frozenset[str]] = {
         "locations/operationResults")),
     "microsoft.machinelearningservices": frozenset({"workspaces"}),
     "microsoft.authorization": frozenset({"permissions", "roleassignments", "roledefinitions"}),
+    "microsoft.resourcegraph": frozenset({"resources"}),
 }
 _PARENTS = re.compile(r"/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?", re.IGNORECASE)
 

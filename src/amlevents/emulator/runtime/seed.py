@@ -1,4 +1,6 @@
-"""The emulator's seeded world: one Azure subscription, a resource group, two AML workspaces and five principals.
+"""The emulator's seeded world: Azure subscriptions with resource groups and AML workspaces, and principals.
+
+The default world is one Azure subscription, a resource group, two AML workspaces and five principals:
 
 Default world (``DEFAULT_SEED``)::
 
@@ -39,19 +41,33 @@ A seed file (YAML or JSON) has the same shape as ``DEFAULT_SEED`` and replaces i
                       # principal: a name from principals or an object id; role: a role name or GUID (built-in
                       # roles are always known); scope: an ARM id, "{subscriptionId}" is substituted; name: optional
                       # GUID of the assignment (derived from principal, role and scope otherwise)
+
+Many Azure subscriptions (all optional; the one-subscription fields above, when present, are the first)::
+
+    subscriptions:    [{subscriptionId, displayName?, resourceGroups, workspaces, roleAssignments?}]
+                      # each as above; "{subscriptionId}" in its roleAssignments is its own id (the top-level
+                      # roleAssignments substitute the first subscription's); workspaces may carry tags: {k: v}
+    fleet:            {subscriptions: 20, workspacesPerSubscription: 50, eventSubscriptionsPerWorkspace: 5, ...}
+                      # generated subscriptions, deterministic (``fleet.py``); a seed of only ``fleet`` takes the
+                      # default tenant and principals
+
+``World.subscription_id`` (and ``display_name``, ``resource_groups``) are the first subscription's, so everything
+written for one subscription keeps working; ``World.subscriptions`` holds every one, ``World.workspaces`` the
+workspaces of all, each with its ``subscription_id``.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.roles import BUILTIN_ROLES, EVENTSUBSCRIPTION_CONTRIBUTOR
 from amlevents.core.workspace import PROVIDER, RESOURCE_TYPE, WorkspaceRef
+from amlevents.emulator.runtime.fleet import expand as expand_fleet
 
 WORKSPACE_TYPE = f"{PROVIDER}/{RESOURCE_TYPE}"
 SEEDED_AT = "2024-01-01T00:00:00.0000000Z"  # a fixed, plausible creation time for seeded resources
@@ -113,6 +129,8 @@ class Workspace:
     location: str
     id: str
     workspace_id: str  # the workspace's own GUID (properties.workspaceId)
+    subscription_id: str = ""  # the Azure subscription it lives in (as seeded)
+    tags: tuple[tuple[str, str], ...] = ()  # (name, value) pairs, in seed order (a tuple: workspaces are hashable)
 
 
 @dataclass(frozen=True)
@@ -154,19 +172,39 @@ class SeededSubscriptions:
 
 
 @dataclass(frozen=True)
+class AzureSubscription:
+    """One seeded Azure subscription: its id, display name and resource groups."""
+
+    subscription_id: str
+    display_name: str
+    resource_groups: dict[str, ResourceGroup]  # lower-case name -> group
+
+
+@dataclass(frozen=True)
 class World:
-    """The static part of the emulator's state, built from a seed document."""
+    """The static part of the emulator's state, built from a seed document.
+
+    ``subscription_id``, ``display_name`` and ``resource_groups`` are the first Azure subscription's (the one a
+    one-subscription seed describes); ``subscriptions`` holds every one, and ``workspaces`` those of all of them.
+    """
 
     subscription_id: str
     tenant_id: str
     display_name: str
-    resource_groups: dict[str, ResourceGroup]  # lower-case name -> group
+    resource_groups: dict[str, ResourceGroup]  # lower-case name -> group (the first subscription's)
     workspaces: tuple[Workspace, ...]  # in seed order
     principals: dict[str, Principal]  # name -> principal
     role_definitions: dict[str, dict[str, Any]]  # lower-case GUID -> definition (seed shape)
     role_assignments: tuple[RoleAssignment, ...]
     document: dict[str, Any]  # the seed document it was built from
     event_subscriptions: tuple[SeededSubscriptions, ...] = ()  # written into the store at start
+    subscriptions: dict[str, AzureSubscription] = field(default_factory=dict)  # lower-case id -> subscription
+    # (subscription, resource group, name), lower-case -> workspace: lookups stay O(1) at fleet size
+    by_key: dict[tuple[str, str, str], Workspace] = field(default_factory=dict, compare=False, repr=False)
+
+    def subscription(self, subscription_id: str) -> AzureSubscription | None:
+        """The seeded Azure subscription with this id (any case), or None."""
+        return self.subscriptions.get(subscription_id.lower())
 
     def principal(self, object_id: str) -> Principal | None:
         """The seeded principal with this object id (any case), or None."""
@@ -183,10 +221,11 @@ class World:
         cid = client_id.lower()
         return next((p for p in self.principals.values() if p.client_id.lower() == cid), None)
 
-    def workspace(self, resource_group: str, name: str) -> Workspace | None:
-        """The seeded workspace with this resource group and name (any case), or None."""
-        rg, ws = resource_group.lower(), name.lower()
-        return next((w for w in self.workspaces if w.resource_group.lower() == rg and w.name.lower() == ws), None)
+    def workspace(self, resource_group: str, name: str, subscription_id: str | None = None) -> Workspace | None:
+        """The seeded workspace with this resource group and name (any case) in ``subscription_id`` (default: the
+        first subscription), or None."""
+        sub = (subscription_id or self.subscription_id).lower()
+        return self.by_key.get((sub, resource_group.lower(), name.lower()))
 
 
 def default_client_id(object_id: str) -> str:
@@ -232,31 +271,79 @@ def _need(doc: dict[str, Any], key: str, kind: type, where: str = "seed") -> Any
     return value
 
 
-def build_world(doc: dict[str, Any]) -> World:
-    """Validate a seed document and build the ``World``; raises ``InvalidInputError`` naming the bad field."""
-    sub = _need(doc, "subscriptionId", str)
-    tenant = _need(doc, "tenantId", str)
+def _subscription_entries(doc: dict[str, Any], principals: set[str]) -> list[dict[str, Any]]:
+    """Every Azure subscription a seed describes, as ``subscriptions`` entries: the top-level one (the
+    one-subscription form), then ``subscriptions``, then those ``fleet`` generates (``fleet.py``)."""
+    entries: list[dict[str, Any]] = []
+    if "subscriptionId" in doc or not ("subscriptions" in doc or "fleet" in doc):
+        entries.append({"subscriptionId": _need(doc, "subscriptionId", str),
+                        "displayName": doc.get("subscriptionDisplayName"),
+                        "resourceGroups": _need(doc, "resourceGroups", list), "workspaces": doc.get("workspaces")})
+    extra = doc.get("subscriptions") or []
+    if not isinstance(extra, list) or not all(isinstance(e, dict) for e in extra):
+        raise InvalidInputError("seed: 'subscriptions' must be a list of mappings")
+    entries.extend(extra)
+    if "fleet" in doc:
+        entries.extend(expand_fleet(doc["fleet"], principals))
+    return entries
+
+
+def _tags(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise InvalidInputError(f"{where}: 'tags' must map names to string values")
+    return tuple(value.items())
+
+
+def _at(where: str, path: str) -> str:
+    """Where a field is, for messages: ``seed: workspaces[0]`` at the top level, else below ``where``."""
+    return f"seed: {path}" if where == "seed" else f"{where}.{path}"
+
+
+def _subscription(entry: dict[str, Any], where: str, principals: dict[str, Principal],
+                  ) -> tuple[AzureSubscription, list[Workspace], tuple[SeededSubscriptions, ...]]:
+    """One Azure subscription of the seed: the subscription, its workspaces and their event subscriptions."""
+    sub = _need(entry, "subscriptionId", str, where)
     groups: dict[str, ResourceGroup] = {}
-    for i, g in enumerate(_need(doc, "resourceGroups", list)):
-        where = f"seed: resourceGroups[{i}]"
+    for i, g in enumerate(_need(entry, "resourceGroups", list, where)):
+        gwhere = _at(where, f"resourceGroups[{i}]")
         if not isinstance(g, dict):
-            raise InvalidInputError(f"{where} must be a mapping")
-        groups[_need(g, "name", str, where).lower()] = ResourceGroup(_need(g, "name", str, where),
-                                                                     _need(g, "location", str, where))
+            raise InvalidInputError(f"{gwhere} must be a mapping")
+        groups[_need(g, "name", str, gwhere).lower()] = ResourceGroup(_need(g, "name", str, gwhere),
+                                                                      _need(g, "location", str, gwhere))
     workspaces: dict[str, Workspace] = {}
-    for i, w in enumerate(doc.get("workspaces") or []):
-        where = f"seed: workspaces[{i}]"
+    entries = entry.get("workspaces") or []
+    for i, w in enumerate(entries):
+        wwhere = _at(where, f"workspaces[{i}]")
         if not isinstance(w, dict):
-            raise InvalidInputError(f"{where} must be a mapping")
-        name, rg_name = _need(w, "name", str, where), _need(w, "resourceGroup", str, where)
+            raise InvalidInputError(f"{wwhere} must be a mapping")
+        name, rg_name = _need(w, "name", str, wwhere), _need(w, "resourceGroup", str, wwhere)
         rg = groups.get(rg_name.lower())
         if rg is None:
-            raise InvalidInputError(f"{where}: resource group '{rg_name}' is not in resourceGroups")
+            raise InvalidInputError(f"{wwhere}: resource group '{rg_name}' is not in resourceGroups")
         ws_id = WorkspaceRef(sub, rg.name, name).id
         guid = str(uuid.uuid5(_NS, ws_id.lower()))
         if ws_id.lower() in workspaces:
-            raise InvalidInputError(f"{where}: workspace '{name}' is seeded twice")
-        workspaces[ws_id.lower()] = Workspace(name, rg.name, w.get("location") or rg.location, ws_id, guid)
+            raise InvalidInputError(f"{wwhere}: workspace '{name}' is seeded twice")
+        workspaces[ws_id.lower()] = Workspace(name, rg.name, w.get("location") or rg.location, ws_id, guid, sub,
+                                              _tags(w.get("tags"), wwhere))
+    found = list(workspaces.values())
+    seeded = _seeded_subscriptions(entries, tuple(found), principals, _at(where, "workspaces"))
+    display = entry.get("displayName") or "amlevents local"
+    return AzureSubscription(sub, display, groups), found, seeded
+
+
+def build_world(doc: dict[str, Any]) -> World:
+    """Validate a seed document and build the ``World``; raises ``InvalidInputError`` naming the bad field.
+
+    A seed holding only ``fleet`` (no ``principals``/``tenantId``) takes the default world's tenant and principals.
+    """
+    if "fleet" in doc and "principals" not in doc:
+        doc = {**doc, "principals": DEFAULT_SEED["principals"]}
+    if "fleet" in doc and "tenantId" not in doc:
+        doc = {**doc, "tenantId": DEFAULT_SEED["tenantId"]}
+    tenant = _need(doc, "tenantId", str)
     principals: dict[str, Principal] = {}
     for name, p in _need(doc, "principals", dict).items():
         where = f"seed: principals.{name}"
@@ -283,22 +370,47 @@ def build_world(doc: dict[str, Any]) -> World:
             raise InvalidInputError(f"{where} must be a mapping")
         _need(r, "name", str, where), _need(r, "roleName", str, where), _need(r, "permissions", list, where)
         definitions[r["name"].lower()] = {"type": "CustomRole", "description": "", "assignableScopes": ["/"], **r}
-    assignments = tuple(_assignment(a, i, sub, principals, definitions)
-                        for i, a in enumerate(doc.get("roleAssignments") or []))
-    seeded = _seeded_subscriptions(doc.get("workspaces") or [], tuple(workspaces.values()), principals)
-    return World(sub, tenant, doc.get("subscriptionDisplayName") or "amlevents local", groups,
-                 tuple(workspaces.values()), principals, definitions, assignments, doc, seeded)
+    subscriptions: dict[str, AzureSubscription] = {}
+    workspaces: list[Workspace] = []
+    seeded: list[SeededSubscriptions] = []
+    assignments: list[RoleAssignment] = []
+    total = 0
+    listed = len(doc.get("subscriptions") or [])
+    top = int("subscriptionId" in doc or not ("subscriptions" in doc or "fleet" in doc))
+    for n, entry in enumerate(_subscription_entries(doc, set(principals))):
+        where = ("seed" if n < top else f"seed: subscriptions[{n - top}]" if n < top + listed
+                 else f"seed: fleet subscription {n - top - listed + 1}")
+        subscription, found, events = _subscription(entry, where, principals)
+        if subscription.subscription_id.lower() in subscriptions:
+            raise InvalidInputError(f"{where}: subscription '{subscription.subscription_id}' is seeded twice")
+        total += sum(len(e.names) for e in events)
+        if total > MAX_SEEDED_SUBSCRIPTIONS:
+            raise InvalidInputError(f"{where}: a seed may hold at most {MAX_SEEDED_SUBSCRIPTIONS} event subscriptions")
+        subscriptions[subscription.subscription_id.lower()] = subscription
+        workspaces.extend(found)
+        seeded.extend(events)
+        if where != "seed":  # the top-level roleAssignments are the first subscription's (below)
+            assignments.extend(_assignment(a, i, subscription.subscription_id, principals, definitions,
+                                           f"{where}.roleAssignments")
+                               for i, a in enumerate(entry.get("roleAssignments") or []))
+    first = next(iter(subscriptions.values()))
+    assignments[:0] = [_assignment(a, i, first.subscription_id, principals, definitions)
+                       for i, a in enumerate(doc.get("roleAssignments") or [])]
+    by_key = {(w.subscription_id.lower(), w.resource_group.lower(), w.name.lower()): w for w in workspaces}
+    return World(first.subscription_id, tenant, first.display_name, first.resource_groups, tuple(workspaces),
+                 principals, definitions, tuple(assignments), doc, tuple(seeded), subscriptions, by_key)
 
 
 def _seeded_subscriptions(entries: list[dict[str, Any]], workspaces: tuple[Workspace, ...],
-                          principals: dict[str, Principal]) -> tuple[SeededSubscriptions, ...]:
+                          principals: dict[str, Principal], within: str = "seed: workspaces",
+                          ) -> tuple[SeededSubscriptions, ...]:
     """The ``eventSubscriptions`` of each workspace entry (validated here for shape; the emulator validates the
     properties as it would a PUT's)."""
     found: list[SeededSubscriptions] = []
     total = 0
     for i, (entry, ws) in enumerate(zip(entries, workspaces)):
         for j, e in enumerate(entry.get("eventSubscriptions") or []):
-            where = f"seed: workspaces[{i}].eventSubscriptions[{j}]"
+            where = f"{within}[{i}].eventSubscriptions[{j}]"
             if not isinstance(e, dict):
                 raise InvalidInputError(f"{where} must be a mapping")
             if "count" in e:
@@ -327,8 +439,8 @@ def _seeded_subscriptions(entries: list[dict[str, Any]], workspaces: tuple[Works
 
 
 def _assignment(a: Any, i: int, sub: str, principals: dict[str, Principal],
-                definitions: dict[str, dict[str, Any]]) -> RoleAssignment:
-    where = f"seed: roleAssignments[{i}]"
+                definitions: dict[str, dict[str, Any]], within: str = "seed: roleAssignments") -> RoleAssignment:
+    where = f"{within}[{i}]"
     if not isinstance(a, dict):
         raise InvalidInputError(f"{where} must be a mapping")
     who, role = _need(a, "principal", str, where), _need(a, "role", str, where)

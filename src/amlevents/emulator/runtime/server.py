@@ -17,7 +17,8 @@ dead-lettered events go under ``dead_letter_dir`` and spooled ones under ``spool
 ``function_routes`` maps Azure Function resource ids to local URLs. Webhooks get the validation handshake on
 create and on an endpoint change: loopback endpoints by default (``validate_endpoints="loopback"``; ``"all"``
 tries every endpoint, ``"none"`` none); ``allow_http_loopback`` accepts ``http://`` loopback webhooks (Azure
-refuses every ``http://``: a documented deviation for handlers run locally without TLS).
+refuses every ``http://``: a documented deviation for handlers run locally without TLS). ``arm_throttling`` turns
+on ARM's per-subscription token buckets (``runtime/throttling.py``; off by default).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class EmulatorServer:
         function_routes: dict[str, str] | None = None,
         validate_endpoints: str = "loopback",
         allow_http_loopback: bool = False,
+        arm_throttling: bool = False,
     ) -> None:
         self.backend = Backend(state_path, seed, provisioning_delay)
         self.backend.validate_endpoints = validate_endpoints
@@ -75,7 +77,7 @@ class EmulatorServer:
                                    spool_dir=spool_dir or (base and base / "spool"),
                                    function_routes=function_routes)
         self._given_dirs = (self.delivery.dead_letter_dir, self.delivery.spool_dir)
-        self.app = EmulatorApp(self.backend, faults, latency_ms, self.delivery)
+        self.app = EmulatorApp(self.backend, faults, latency_ms, self.delivery, arm_throttling)
         self.ready = threading.Event()
         self._port = port
         self._cert_dir = Path(cert_dir) if cert_dir is not None else None

@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS docs (
     PRIMARY KEY (kind, key)
 );
 CREATE INDEX IF NOT EXISTS docs_by_parent ON docs (kind, parent, key);
+CREATE INDEX IF NOT EXISTS docs_by_source ON docs (kind, lower(json_extract(body, '$.properties.source')));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -111,6 +112,33 @@ class Tx:
             f"SELECT body FROM docs WHERE kind=? AND parent IN (SELECT value FROM json_each(?)) AND {tail} > ?"
             f"{condition} ORDER BY {tail}, key LIMIT ?",
             (kind, json.dumps(parents), after or "", *params, -1 if limit is None else limit),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def topic_by_source(self, kind: str, source_key: str) -> dict[str, Any] | None:
+        """The document of ``kind`` whose ``properties.source`` is ``source_key`` (lower case), on its index."""
+        row = self._conn.execute(
+            "SELECT body FROM docs WHERE kind=? AND lower(json_extract(body, '$.properties.source'))=? LIMIT 1",
+            (kind, source_key)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def children_in_name_order(self, kind: str, parents: list[str], suffix: str, after: str | None,
+                               limit: int | None, where: str = "", params: list[str] | tuple[str, ...] = (),
+                               ) -> list[dict[str, Any]]:
+        """``children_after_in`` where tails (names) repeat across parents: in tail order, then key order, resuming
+        after the KEY ``after`` (its tail is its last path segment), so no row with the same tail is skipped or
+        repeated across pages. ``{tail}`` in ``where`` is the key after its parent and ``suffix``. SQLite sorts the
+        parents' keys and reads the bodies of the returned rows only."""
+        tail = f"substr(key, length(parent) + {len(suffix) + 1:d})"
+        condition = f" AND ({where.format(tail=tail)})" if where else ""
+        resume, args = "", []
+        if after is not None:
+            resume, args = f" AND ({tail} > ? OR ({tail} = ? AND key > ?))", [after.rsplit("/", 1)[-1]] * 2 + [after]
+        rows = self._conn.execute(
+            f"SELECT body FROM docs WHERE key IN (SELECT key FROM docs WHERE kind=? "
+            f"AND parent IN (SELECT value FROM json_each(?)){resume}{condition} ORDER BY {tail}, key LIMIT ?) "
+            f"AND kind=? ORDER BY {tail}, key",
+            (kind, json.dumps(parents), *args, *params, -1 if limit is None else limit, kind),
         ).fetchall()
         return [json.loads(r[0]) for r in rows]
 

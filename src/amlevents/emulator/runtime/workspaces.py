@@ -14,7 +14,7 @@ def workspace(ws: Workspace, world: World) -> dict[str, Any]:
         "name": ws.name,
         "type": WORKSPACE_TYPE,
         "location": ws.location,
-        "tags": {},
+        "tags": dict(ws.tags),
         "kind": "Default",
         "sku": {"name": "Basic", "tier": "Basic"},
         "identity": {"type": "SystemAssigned", "tenantId": world.tenant_id},
