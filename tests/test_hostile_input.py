@@ -196,7 +196,7 @@ def test_non_utf8_argv_bytes_exit_2_under_a_strict_utf8_stdout():
     assert done.returncode == 2, done.stderr
     assert done.stderr.decode() == (
         "Error: argument 5 (after --set) is not valid UTF-8 text.\n"
-        "Hint: pass UTF-8 text; check the encoding of the script or terminal that sent it.\n")
+        "Hint: Pass UTF-8 text; check the encoding of the script or terminal that sent it.\n")
     assert done.stdout == b""
 
 

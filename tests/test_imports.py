@@ -275,15 +275,20 @@ def test_rules_accept_what_the_house_allows(sources):
 
 
 PROBE = """
-import sys
+import os, sys
 from amlevents.cli.app import main
 sys.argv = ["amlevents", *{args!r}]
-try:
-    main()
-except SystemExit:
-    pass
-loaded = sorted(m for m in sys.modules if m == "azure" or m.startswith(("azure.", "msal")))
-sys.stderr.write("AZURE_MODULES=" + ",".join(loaded) + "\\n")
+
+
+def report(code=0):  # main() ends the process with os._exit: report what was imported just before
+    loaded = sorted(m for m in sys.modules if m == "azure" or m.startswith(("azure.", "msal")))
+    sys.stderr.write("AZURE_MODULES=" + ",".join(loaded) + "\\n")
+    sys.stderr.flush()
+    real_exit(code)
+
+
+real_exit, os._exit = os._exit, report
+main()
 """
 
 

@@ -71,7 +71,6 @@ COMMANDS: dict[str, tuple[str, ...]] = {
                         NEW_ATTRIBUTE, "true"),
     "update-dry-run": ("subscription", "update", "sec-1", "--endpoint", NEW_HOOK, "--dry-run"),
     "show": ("subscription", "show", "sec-1"),
-    "show-full-url": ("subscription", "show", "sec-1", "--include-full-endpoint-url"),
     "list": ("subscription", "list"),
     "plan": ("plan", "-f", "manifest.yaml"),
     "apply": ("apply", "-f", "manifest.yaml", "--yes"),
@@ -87,6 +86,21 @@ _QUICK = {(c, FORMATS[(i + k) % len(FORMATS)]) for i, c in enumerate(COMMANDS) f
 CASES = [pytest.param(c, ("-o", f), (), id=f"{c}-{f}", marks=() if (c, f) in _QUICK else pytest.mark.slow)
          for c in COMMANDS for f in FORMATS] + [
     pytest.param(c, ("-o", "json"), ("--debug",), id=f"{c}-json-debug") for c in COMMANDS]
+
+
+# Flags that are themselves the consent to see one secret (as in az): they reveal what they name, nothing else.
+REVEALING: dict[str, tuple[str, ...]] = {
+    "show-full-url": ("subscription", "show", "sec-1", "--include-full-endpoint-url"),
+}
+
+
+@pytest.mark.parametrize("debug", [(), ("--debug",)], ids=["plain", "debug"])
+def test_include_full_endpoint_url_reveals_the_url_and_nothing_else(run, world, debug):
+    result = run(*debug, *REVEALING["show-full-url"], "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert [s for s in (PASSWORD, QUERY, FRAGMENT) if s not in result.stdout] == []
+    assert ATTRIBUTE not in result.stdout
+    assert leaks(result.stderr) == []  # the --debug log stays redacted
 
 
 @pytest.mark.parametrize(("command", "output", "debug"), CASES)
@@ -125,7 +139,7 @@ SHOWN = {
 
 @pytest.mark.parametrize("command", sorted(SHOWN))
 def test_show_secrets_shows_them(run, world, command):
-    result = run("--show-secrets", *COMMANDS[command], "-o", "json")
+    result = run("--show-secrets", *{**COMMANDS, **REVEALING}[command], "-o", "json")
     assert result.exit_code == 0, result.stderr
     assert [s for s in SHOWN[command] if s not in result.stdout] == []
 

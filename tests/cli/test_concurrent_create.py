@@ -32,7 +32,7 @@ def create_at_once(emulator, count: int) -> list[tuple[str, int, str]]:
 
 
 def surviving_endpoint(run) -> str:
-    props = run.json("subscription", "show", NAME)["properties"]["destination"]["properties"]
+    props = run.json("subscription", "show", NAME)["destination"]
     return props.get("endpointBaseUrl") or props["endpointUrl"]
 
 

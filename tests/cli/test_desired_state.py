@@ -390,15 +390,17 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_apply_on_a_terminal_asks_and_no_writes_nothing(run, world, sent_requests, terminal) -> None:
     result = run("apply", "-f", write("manifest.yaml", manifest()), input="n\n")
-    assert result.exit_code == 2
-    assert "Apply these 5 changes? [y/N]" in result.stderr
+    assert result.exit_code == 1
+    assert "Apply these 5 changes? [y/N]: " in result.stderr
+    assert "Cancelled; nothing was changed." in result.stderr and "Error:" not in result.stderr
+    assert result.stdout == ""  # the prompt is all on stderr
     assert sent_requests() == []
 
 
 def test_apply_on_a_terminal_asks_and_yes_applies(run, world, terminal) -> None:
     result = run("apply", "-f", write("manifest.yaml", manifest()), "-o", "json", input="y\n")
     assert result.exit_code == 0, result.stderr
-    assert len(json.loads(result.stdout.partition("y\n")[2])) == 5  # the runner echoes the answer to stdout
+    assert len(json.loads(result.stdout)) == 5  # stdout holds the data only: the prompt went to stderr
 
 
 def test_reader_cannot_apply_and_nothing_is_written(run, world, sent_requests, monkeypatch) -> None:

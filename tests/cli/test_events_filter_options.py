@@ -17,6 +17,8 @@ PANELS = ("Filter", "Azure ML shortcuts")
 CASES = {
     "--event-type": ["--event-type", "ModelRegistered", "RunCompleted"],  # several words in one option
     "--included-event-types": ["--included-event-types", "ModelRegistered", "--included-event-types", "RunCompleted"],
+    "--allow-unknown-event-type": ["--event-type", "Microsoft.MachineLearningServices.ModelArchived",
+                                   "--allow-unknown-event-type"],
     "--subject-begins-with": ["--subject-begins-with", "models/churn:"],
     "--subject-ends-with": ["--subject-ends-with", ":3"],
     "--subject-case-sensitive": ["--subject-case-sensitive"],

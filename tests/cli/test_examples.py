@@ -53,7 +53,7 @@ def test_setup_workspace_script_creates_what_is_missing_and_updates_what_exists(
     assert "updated failed-runs on local-workspace-2" in out
     subs = _subscriptions_on(run, monkeypatch, env, "local-workspace-2")
     assert sorted(subs) == ["failed-runs", "model-registered"]
-    assert len(subs["failed-runs"]["properties"]["filter"]["advancedFilters"]) == 1  # an update stacks nothing
+    assert len(subs["failed-runs"]["filter"]["advancedFilters"]) == 1  # an update stacks nothing
 
 
 @pytest.mark.slow
@@ -63,7 +63,7 @@ def test_setup_workspace_script_is_idempotent_on_the_local_emulator(run, tmp_pat
         assert _setup_workspace(env).count(f"{expected} ") == 2
     subs = _subscriptions_on(run, monkeypatch, env, "local-workspace-2")
     assert sorted(subs) == ["failed-runs", "model-registered"]
-    assert len(subs["failed-runs"]["properties"]["filter"]["advancedFilters"]) == 1  # re-runs stack nothing
+    assert len(subs["failed-runs"]["filter"]["advancedFilters"]) == 1  # re-runs stack nothing
 
 
 def test_emulator_sign_in_rehearsal_signs_in_as_service_principals(tmp_path):
@@ -90,3 +90,18 @@ def test_ci_example_installs_amlevents_from_source_not_from_pypi(example):
     assert targets, "no pip install line"
     assert not [t for t in targets if re.match(r"amlevents\b", t)], targets
     assert all(t.startswith((".", "/")) or re.fullmatch(r"git\+\S+@[0-9a-f]{40}", t) for t in targets), targets
+
+
+def test_manifest_example_plans_and_applies_on_local_as_is(run, tmp_path, monkeypatch):
+    # only its secrets are set: the workspaces default to the --local emulator's
+    monkeypatch.setenv("AMLEVENTS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HOOK_URL", "https://example.com/api/aml-hook?code=test-code")
+    monkeypatch.setenv("API_KEY", "test-key")
+    example = str(ROOT / "examples" / "manifest.yaml")
+    planned = run.json("--local", "plan", "-f", example, "-o", "json")
+    assert [(s["workspace"].rsplit("/", 1)[1], s["name"], s["action"]) for s in planned] == [
+        ("local-workspace", "churn-models", "create"), ("local-workspace", "failed-runs", "create"),
+        ("local-workspace", "model-audit", "create"), ("local-workspace-2", "drift-alerts", "create")]
+    applied = run.json("--local", "apply", "-f", example, "--yes", "-o", "json")
+    assert [r["status"] for r in applied] == ["applied"] * 4
+    assert run("--local", "plan", "-f", example, "--detailed-exitcode").exit_code == 0  # it converged

@@ -77,7 +77,7 @@ def inject(emulator, monkeypatch, command: str, phase: str, spec: str) -> None:
 def held(run, emulator) -> dict[str, dict]:
     """What the emulator holds now, by name (read without faults)."""
     emulator.app.faults.clear()
-    return {s["name"]: s for s in run.json("subscription", "list")}
+    return {s["name"]: s for s in run.json("--raw", "subscription", "list")}
 
 
 def endpoint(resource: dict) -> str | None:
@@ -175,7 +175,7 @@ def test_create_whose_status_check_fails_past_the_sdk_retries_succeeds(run, cli_
     cli_emulator.app.faults.add(f"{fault},path=/operationsStatus")  # one check: the request and its 3 retries
     result = run("subscription", "create", NAME, "--endpoint", HOOK, "-o", "json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["properties"]["provisioningState"] == "Succeeded"
+    assert json.loads(result.stdout)["provisioningState"] == "Succeeded"
     assert held(run, cli_emulator)[NAME]["properties"]["provisioningState"] == "Succeeded"
 
 
@@ -183,7 +183,7 @@ def test_create_whose_status_never_reads_reports_what_azure_holds(run, cli_emula
     cli_emulator.app.faults.add("drop:path=/operationsStatus")
     result = run("subscription", "create", NAME, "--endpoint", HOOK, "-o", "json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["properties"]["provisioningState"] == "Succeeded"
+    assert json.loads(result.stdout)["provisioningState"] == "Succeeded"
     assert (f"the create's status could not be read (the connection broke); event subscription '{NAME}' reads "
             "Succeeded") in result.stderr
     assert held(run, cli_emulator)[NAME]["properties"]["provisioningState"] == "Succeeded"

@@ -34,7 +34,7 @@ def test_create_needs_no_workspace_flags(run, state):
     assert result.exit_code == 0, result.stderr
     created = json.loads(result.stdout)
     assert created["id"] == f"{WS_ID}/providers/Microsoft.EventGrid/eventSubscriptions/loc-1"
-    assert created["properties"]["provisioningState"] == "Succeeded"
+    assert created["provisioningState"] == "Succeeded"
     assert state.exists()
 
 

@@ -36,18 +36,18 @@ def test_validate_lists_the_subscriptions(run, env: None) -> None:
     result = run("manifest", "validate", "-f", str(EXAMPLE), "-o", "json")
     assert result.exit_code == 0, result.stderr
     assert [(r["workspace"], r["name"], r["kind"], r["endpointType"]) for r in json.loads(result.stdout)] == [
-        ("ml-prod/ml-prod-ws", "churn-models", "workspace", "WebHook"),
-        ("ml-prod/ml-prod-ws", "failed-runs", "workspace", "ServiceBusQueue"),
-        ("ml-prod/ml-prod-ws", "model-audit", "system-topic", "EventHub"),
-        ("ml-dev/ml-dev-ws", "drift-alerts", "workspace", "WebHook"),
+        ("amlevents-local/local-workspace", "churn-models", "workspace", "WebHook"),
+        ("amlevents-local/local-workspace", "failed-runs", "workspace", "ServiceBusQueue"),
+        ("amlevents-local/local-workspace", "model-audit", "system-topic", "EventHub"),
+        ("amlevents-local/local-workspace-2", "drift-alerts", "workspace", "WebHook"),
     ]
     assert result.stderr == ""
 
 
 def test_validate_summary_row(run, env: None) -> None:
     rows = json.loads(run("manifest", "validate", "-f", str(EXAMPLE), "-o", "json").stdout)
-    assert rows[2] == {"workspace": "ml-prod/ml-prod-ws", "name": "model-audit", "kind": "system-topic",
-                       "systemTopic": "ml-prod-ws-events", "endpointType": "EventHub",
+    assert rows[2] == {"workspace": "amlevents-local/local-workspace", "name": "model-audit", "kind": "system-topic",
+                       "systemTopic": None, "endpointType": "EventHub",
                        "eventTypes": ["ModelRegistered", "ModelDeployed"], "advancedFilters": 1}
 
 
@@ -97,3 +97,44 @@ def test_validate_warns_about_filters_that_cannot_match(run, tmp_path: pathlib.P
     result = run("manifest", "validate", "-f", str(path), "-o", "json")
     assert result.exit_code == 0
     assert result.stderr.startswith(f"Warning: {path}:5:9: abc: ")
+
+
+SEVERAL = ("version: 1\nworkspaces:\n  - name: ws\n    subscriptions:\n      - name: abc\n"
+           "        destination: {endpoint: '${HOOK}'}\n        advancedFilters: ['data.x StringInn a']\n"
+           "      - name: ABC\n        destination: {endpoint: https://h.example.com, maxEventsPerBatch: 0}\n")
+
+
+def _several(tmp_path: pathlib.Path) -> pathlib.Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text(SEVERAL)
+    return path
+
+
+def test_validate_lists_every_error_in_file_order_with_a_count(run, tmp_path: pathlib.Path) -> None:
+    path = _several(tmp_path)
+    result = run("manifest", "validate", "-f", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: 4 errors in {path}:",
+        f"{path}:6:34: workspaces[0].subscriptions[0].destination.endpoint: environment variable HOOK is not set.",
+        "  Hint: Set HOOK, e.g. export HOOK=..., or write $${ for a literal ${.",
+        f"{path}:7:35: workspaces[0].subscriptions[0].advancedFilters[0]: unknown operator 'StringInn'.",
+        "  data.x StringInn a",
+        "         ^^^^^^^^^",
+        result.stderr.splitlines()[6],  # the operator list: pinned by the filter tests
+        (f"{path}:8:15: workspaces[0].subscriptions[1].name: duplicate subscription name 'ABC' in this workspace "
+         "(first on line 5)."),
+        "  Hint: Names compare case-insensitively.",
+        (f"{path}:9:75: workspaces[0].subscriptions[1].destination.maxEventsPerBatch: 0 is less than the minimum "
+         "of 1."),
+    ]
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("command", [["plan"], ["apply", "--yes"]])
+def test_plan_and_apply_list_the_same_errors(run, tmp_path: pathlib.Path, command: list[str]) -> None:
+    path = _several(tmp_path)
+    validated = run("manifest", "validate", "-f", str(path))
+    result = run(*command, "-f", str(path))
+    assert result.exit_code == 2
+    assert result.stderr == validated.stderr

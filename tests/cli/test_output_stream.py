@@ -77,3 +77,12 @@ def test_a_list_that_fails_before_its_first_item_writes_nothing(monkeypatch) -> 
     with pytest.raises(RuntimeError, match="sign-in"):
         emit_items(pages(), OutputFormat.json)
     assert out.getvalue() == ""
+
+
+@pytest.mark.parametrize("item", [
+    ITEMS[0], ITEMS[1], {"n": 2**70}, {"nan": float("nan")}, {1: "int key"}, {"é": "\u2028 \x00"},
+], ids=["nested", "text", "big-int", "nan", "int-key", "unicode"])
+def test_items_are_indented_as_the_standard_library_does(item) -> None:
+    from amlevents.cli.output import _indented, _json
+
+    assert _indented(item) == _json(item, indent=2)

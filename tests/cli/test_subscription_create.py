@@ -395,8 +395,8 @@ def test_overwrite_replaces_the_subscription(run, cli_emulator, sent_requests):
     body = create(run, sent_requests, "--endpoint-type", "eventhub", "--endpoint", EVENT_HUB, "--overwrite")
     assert body == {"properties": properties(destination=resource("EventHub", EVENT_HUB))}
     shown = run.json("subscription", "show", NAME)
-    assert shown["properties"]["destination"]["endpointType"] == "EventHub"
-    assert shown["properties"].get("labels") is None
+    assert shown["destination"]["endpointType"] == "EventHub"
+    assert shown["labels"] is None
 
 
 # --- dry run and no-wait ---------------------------------------------------------------------------------------
@@ -425,7 +425,7 @@ def test_no_wait_returns_the_accepted_resource(run, cli_emulator, monkeypatch):
     monkeypatch.setattr(cli_emulator.backend, "provisioning_delay", 2.0)
     data = run.json("subscription", "create", NAME, "--endpoint", HOOK, "--no-wait")
     assert data["name"] == NAME
-    assert data["properties"]["provisioningState"] == "Creating"
+    assert data["provisioningState"] == "Creating"
     assert not any("operationsStatus" in r["path"] for r in cli_emulator.app.requests())
 
 
@@ -522,8 +522,8 @@ def test_bad_input_exits_2_before_any_write(run, cli_emulator, sent_requests, ar
 
 # --- output ----------------------------------------------------------------------------------------------------
 
-def test_json_output_is_the_arm_resource(run, cli_emulator):
-    data = run.json("subscription", "create", NAME, "--endpoint", HOOK)
+def test_raw_json_output_is_the_arm_resource(run, cli_emulator):
+    data = run.json("--raw", "subscription", "create", NAME, "--endpoint", HOOK)
     assert {"id", "name", "type", "properties"} <= set(data)
     assert data["id"] == f"{WS_ID}/providers/Microsoft.EventGrid/eventSubscriptions/{NAME}"
     assert (data["name"], data["type"]) == (NAME, "Microsoft.EventGrid/eventSubscriptions")
@@ -578,4 +578,4 @@ def test_tsv_output_is_one_line(run, cli_emulator):
     result = run("subscription", "create", NAME, "--endpoint", HOOK, "-o", "tsv")
     assert result.exit_code == 0, result.stderr
     (line,) = result.stdout.splitlines()
-    assert line.split("\t")[:2] == [NAME, f"WebHook: {HOOK}"]
+    assert {NAME, "Succeeded", "EventGridSchema"} <= set(line.split("\t"))  # az's rule: the scalar values

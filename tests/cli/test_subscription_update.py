@@ -32,7 +32,7 @@ def create(run: Any, name: str, *args: str) -> dict[str, Any]:
 
 
 def show(run: Any, name: str) -> dict[str, Any]:
-    return run.json("subscription", "show", name)
+    return run.json("--raw", "subscription", "show", name)  # the REST resource the service stored
 
 
 def update(run: Any, name: str, *args: str) -> Any:

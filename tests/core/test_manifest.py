@@ -116,7 +116,7 @@ def test_example_model_audit_is_what_the_cli_flags_build() -> None:
     desired = example_subscriptions()["model-audit"]
     assert desired.properties == build_properties(options, new_filter(flags), now=NOW)
     assert desired.options == options
-    assert desired.system_topic == "ml-prod-ws-events"
+    assert desired.system_topic is True
 
 
 def test_example_churn_models_filter_is_what_the_shortcut_flags_build() -> None:
@@ -125,14 +125,20 @@ def test_example_churn_models_filter_is_what_the_shortcut_flags_build() -> None:
     assert example_subscriptions()["churn-models"].event_filter == new_filter(flags)
 
 
-def test_example_workspaces_are_resolved_at_plan_time() -> None:
-    manifest = load_manifest(str(EXAMPLE), env=ENV, now=NOW)
+AZURE_NAMES = {"PROD_WORKSPACE": "ml-prod-ws", "PROD_RESOURCE_GROUP": "ml-prod", "DEV_WORKSPACE": "ml-dev-ws",
+               "DEV_RESOURCE_GROUP": "ml-dev"}
+
+
+@pytest.mark.parametrize("names, expected", [
+    ({}, [("local-workspace", "amlevents-local"), ("local-workspace-2", "amlevents-local")]),
+    (AZURE_NAMES, [("ml-prod-ws", "ml-prod"), ("ml-dev-ws", "ml-dev")]),
+], ids=["local-emulator-defaults", "from-the-environment"])
+def test_example_workspaces_come_from_variables_with_local_defaults(names: dict[str, str],
+                                                                     expected: list[tuple[str, str]]) -> None:
+    manifest = load_manifest(str(EXAMPLE), env={**ENV, **names}, now=NOW)
     assert [w.ref_args for w in manifest.workspaces] == [
-        {"workspace": "ml-prod-ws", "resource_group": "ml-prod", "subscription": SUB, "workspace_id": None},
-        {"workspace": None, "resource_group": None, "subscription": None,
-         "workspace_id": f"/subscriptions/{SUB}/resourceGroups/ml-dev/providers/"
-                         "Microsoft.MachineLearningServices/workspaces/ml-dev-ws"},
-    ]
+        {"workspace": name, "resource_group": group, "subscription": None, "workspace_id": None}
+        for name, group in expected]
 
 
 def test_example_secrets_are_the_expanded_values() -> None:
@@ -140,7 +146,7 @@ def test_example_secrets_are_the_expanded_values() -> None:
 
 
 def test_example_locations_point_at_each_subscription() -> None:
-    assert example_subscriptions()["failed-runs"].location == (37, 9)
+    assert example_subscriptions()["failed-runs"].location == (42, 9)
 
 
 # --- the schema -------------------------------------------------------------------------------------------------
@@ -309,7 +315,7 @@ BAD = [
     # YAML itself
     (HEAD + "        labels: [a, b\n", 7, 1, "invalid YAML: expected ',' or ']'"),
     (HEAD + "        name: again\n", 6, 9, "name: duplicate key 'name' (first given on line 5)"),
-    ("version: 1\nversion: 1\nworkspaces: []\n", 2, 1, "version: duplicate key 'version'"),
+    ("version: 1\nversion: 1\nworkspaces: [{name: ws, subscriptions: []}]\n", 2, 1, "version: duplicate key 'version'"),
     (HEAD + DEST + "        labels: !!set {a}\n", 7, 17, "the YAML tag !!set is not supported"),
     ("", 1, 1, "the manifest is empty"),
     # wrong types

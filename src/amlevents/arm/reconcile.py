@@ -26,7 +26,9 @@ from amlevents.arm.subscriptions import (
     Found,
     WorkspaceSubscriptions,
     get_json,
+    identities_of,
     through_topic,
+    topic_identity,
 )
 from amlevents.arm.ui import Ui
 from amlevents.core.catalog import TOPIC_TYPE
@@ -224,7 +226,10 @@ class DesiredStateService:
             api = WorkspaceSubscriptions(self.session, state.ref)
             try:
                 location = api.workspace_resource().get("location", "")
-                api.ensure_system_topic(name, location=location)
+                # the topic holds every identity its subscriptions deliver or dead-letter with
+                identities = [i for s, st in batch if s is state and st.kind == "system-topic" and st.desired
+                              for i in identities_of(st.desired)]
+                api.ensure_system_topic(name, location=location, identities=identities)
                 state.topic = api.system_topic()
                 ok.add(state.ref.id.lower())
                 self.ui.info(f"created system topic '{name or api.default_topic_name}' for {state.ref.name}")
@@ -283,15 +288,26 @@ class DesiredStateService:
     def _begin(self, state: WorkspaceState, step: PlannedChange) -> tuple[WorkspaceSubscriptions, Any]:
         """Send the request that starts the step's operation; returns the API and its poller, not polling
         (``polling=False``: the caller's one scheduler checks every operation's status)."""
+        from amlevents.arm.pacing import response_headers, session_pacer
+
         api = WorkspaceSubscriptions(self.session, state.ref)
         topic = (state.topic or {}).get("name") if step.kind == "system-topic" else None
-        with translate_errors(f"{step.action.value} event subscription '{step.name}'"):
-            method, body = _write(step)
-            if method == "DELETE":
-                return api, api.begin_delete(self._found(state, step.name), polling=False)
-            if method == "PATCH":
-                return api, api.begin_patch(self._found(state, step.name), body, polling=False)
-            return api, api.begin_put(step.name, body["properties"], topic=topic, polling=False)
+        pacer = session_pacer(self.session)  # writes paced per Azure subscription below ARM's limits (arm/pacing.py)
+        bucket = "deletes" if step.action is Action.DELETE else "writes"
+        pacer.before_write(state.ref.subscription_id, bucket)
+        poller = None
+        try:
+            with translate_errors(f"{step.action.value} event subscription '{step.name}'"):
+                method, body = _write(step)
+                if method == "DELETE":
+                    poller = api.begin_delete(self._found(state, step.name), polling=False)
+                elif method == "PATCH":
+                    poller = api.begin_patch(self._found(state, step.name), body, polling=False)
+                else:
+                    poller = api.begin_put(step.name, body["properties"], topic=topic, polling=False)
+        finally:  # answered or failed, the write is no longer in flight
+            pacer.after_write(state.ref.subscription_id, response_headers(poller) if poller else None, bucket)
+        return api, poller
 
     def requests(self, states: list[WorkspaceState]) -> list[dict[str, Any]]:
         """What ``apply --dry-run`` would send, in order (system topics first)."""
@@ -305,8 +321,12 @@ class DesiredStateService:
                 where = (topic or step.system_topic or api.default_topic_name) if step.kind == "system-topic" \
                     else None
                 if step.kind == "system-topic" and not topic and step.action is Action.CREATE:
-                    out.append(request("PUT", api.topic_url(where), {
-                        "properties": {"source": state.ref.id, "topicType": TOPIC_TYPE}}))
+                    body: dict[str, Any] = {"properties": {"source": state.ref.id, "topicType": TOPIC_TYPE}}
+                    identity = topic_identity([i for st in state.steps if st.kind == "system-topic" and st.desired
+                                               for i in identities_of(st.desired)])
+                    if identity is not None:
+                        body["identity"] = identity
+                    out.append(request("PUT", api.topic_url(where), body))
                     topic = where
                 method, body = _write(step)
                 out.append(request(method, api.url(step.name, where), body))

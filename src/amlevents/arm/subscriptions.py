@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from amlevents.arm.errors import translate_errors
-from amlevents.arm.list_shape import shaped
 from amlevents.arm.outcome import settle
 from amlevents.arm.session import Session
 from amlevents.core.catalog import TOPIC_TYPE
@@ -62,16 +61,15 @@ def get_json(client: Any, url: str) -> Any:
     return response.json()
 
 
-def list_json(client: Any, url: str, model: str) -> Iterator[dict[str, Any]]:
-    """Every item of an ARM list, page by page, read from the page JSON in the shape the SDK's
-    ``serialize(keep_readonly=True)`` of ``model`` gives (``arm.list_shape``).
+def list_json(client: Any, url: str) -> Iterator[dict[str, Any]]:
+    """Every item of an ARM list, page by page, as the service sent it.
 
-    The SDK's pagers deserialize each page into models before their ``cls`` hook runs, and turning those back into
-    dicts cost ~8 s per 10,000 items; this sends the same requests through the client's own pipeline (retries,
-    auth, transport) and follows ``nextLink`` the way the generated pagers do (with the client's api-version).
-    The next page is requested as soon as a page arrives, so the service works on it while this one is shaped
-    and written (one page ahead: memory stays two pages). Errors are raised as the SDK raises them
-    (``map_error``, then ``HttpResponseError`` in ARM's format), in page order.
+    The SDK's pagers deserialize each page into models (and the models cost ~8 s per 10,000 items to turn back
+    into dicts); this sends the same requests through the client's own pipeline (retries, auth, transport) and
+    follows ``nextLink`` the way the generated pagers do (with the client's api-version). The next page is
+    requested as soon as a page arrives, so the service works on it while this one is written (one page ahead:
+    memory stays two pages). Errors are raised as the SDK raises them (``map_error``, then ``HttpResponseError``
+    in ARM's format), in page order.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -85,7 +83,7 @@ def list_json(client: Any, url: str, model: str) -> Iterator[dict[str, Any]]:
             page = pending.result().json() or {}
             next_link = page.get("nextLink")
             pending = ahead.submit(_page, client, _next_request(next_link, api_version)) if next_link else None
-            yield from (shaped(item, model) for item in page.get("value") or [])
+            yield from page.get("value") or []
 
 
 def _page(client: Any, request: Any) -> Any:
@@ -118,6 +116,28 @@ def through_topic(resource: dict[str, Any], topic: dict[str, Any]) -> dict[str, 
     return {**resource, "id": f"{topic['id']}/eventSubscriptions/{resource['name']}",
             "type": "Microsoft.EventGrid/systemTopics/eventSubscriptions",
             "properties": {**(resource.get("properties") or {}), "topic": topic["id"]}}
+
+
+def identities_of(properties: dict[str, Any]) -> list[dict[str, Any]]:
+    """The managed identities a subscription's properties deliver or dead-letter with (wire ``identity`` objects)."""
+    return [w["identity"] for w in (properties.get("deliveryWithResourceIdentity"),
+                                    properties.get("deadLetterWithResourceIdentity"))
+            if isinstance(w, dict) and isinstance(w.get("identity"), dict)]
+
+
+def topic_identity(identities: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The ``identity`` a system topic needs so that Event Grid can deliver with ``identities``: system-assigned
+    and/or the user-assigned ones named (None when no subscription uses one)."""
+    system = any(i.get("type") == "SystemAssigned" for i in identities)
+    users = sorted({i["userAssignedIdentity"] for i in identities
+                    if i.get("type") == "UserAssigned" and i.get("userAssignedIdentity")})
+    if not system and not users:
+        return None
+    kind = "SystemAssigned, UserAssigned" if system and users else "SystemAssigned" if system else "UserAssigned"
+    identity: dict[str, Any] = {"type": kind}
+    if users:
+        identity["userAssignedIdentities"] = {u: {} for u in users}
+    return identity
 
 
 @dataclass(frozen=True)
@@ -204,7 +224,7 @@ class WorkspaceSubscriptions:
         ws = self.workspace
         with translate_errors(f"list the system topics of resource group '{ws.resource_group}'"):
             return list(list_json(self.client, f"{self._group_path}/providers/Microsoft.EventGrid/systemTopics"
-                                               f"?api-version={self.api_version}", "SystemTopic"))
+                                               f"?api-version={self.api_version}"))
 
     def find(self, name: str, topic: str | None = None) -> Found:
         """The subscription called ``name``, read on the workspace scope, or through the system topic ``topic``
@@ -242,7 +262,7 @@ class WorkspaceSubscriptions:
         ws = self.workspace
         with translate_errors(f"list the event subscriptions of workspace '{ws.name}'"):
             yield from list_json(self.client, f"{ws.id}/providers/Microsoft.EventGrid/eventSubscriptions"
-                                              f"?api-version={self.api_version}&$top=100", "EventSubscription")
+                                              f"?api-version={self.api_version}&$top=100")
 
     def hydrate(self, found: Found) -> dict[str, Any]:
         """The subscription's properties with the webhook URL and secret attribute values filled in."""
@@ -277,13 +297,24 @@ class WorkspaceSubscriptions:
 
     # --- writes ------------------------------------------------------------------------------------------------
 
-    def ensure_system_topic(self, name: str | None, *, location: str) -> str:
+    def topic_body(self, location: str, identities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """The PUT body of a new system topic for this workspace; ``identities`` are the managed identities its
+        subscriptions deliver or dead-letter with (``topic_identity``): the topic must hold them."""
+        body: dict[str, Any] = {"location": location,
+                                "properties": {"source": self.workspace.id, "topicType": TOPIC_TYPE}}
+        identity = topic_identity(identities or [])
+        if identity is not None:
+            body["identity"] = identity
+        return body
+
+    def ensure_system_topic(self, name: str | None, *, location: str,
+                            identities: list[dict[str, Any]] | None = None) -> str:
         """The workspace's system topic name, creating it (as ``name``, or ``{workspace}-events``) if absent."""
         existing = self.system_topic()
         if existing:
             return existing["name"]
         topic = name or self.default_topic_name
-        body = {"location": location, "properties": {"source": self.workspace.id, "topicType": TOPIC_TYPE}}
+        body = self.topic_body(location, identities)
         with translate_errors(f"create system topic '{topic}'"):
             poller = self.client.system_topics.begin_create_or_update(
                 self.workspace.resource_group, topic, _body(body), polling=self.session.polling(), cls=_raw)

@@ -21,7 +21,7 @@ from amlevents.arm.concurrency import concurrently, unwrap
 from amlevents.arm.dry_run import request
 from amlevents.arm.errors import ConcurrentChangeError, translate_errors
 from amlevents.arm.session import Session
-from amlevents.arm.subscriptions import WorkspaceSubscriptions
+from amlevents.arm.subscriptions import WorkspaceSubscriptions, identities_of, topic_identity
 from amlevents.arm.ui import Ui
 from amlevents.core.errors import (
     AccessDeniedError,
@@ -106,12 +106,25 @@ class SubscriptionService:
     # --- reads -------------------------------------------------------------------------------------------------
 
     def show(self, workspace: WorkspaceRef, name: str, *, topic: str | bool | None = None,
-             full_url: bool = False) -> dict[str, Any]:
+             full_url: bool = False, attribute_secrets: bool = False) -> dict[str, Any]:
+        """One event subscription; ``full_url`` also reads the webhook URL with its query (getFullUrl),
+        ``attribute_secrets`` the delivery attributes with their secret values (getDeliveryAttributes)."""
         api = self.api(workspace)
         found = api.find(name, topic_name(api, topic))
         resource = found.resource
+        props = resource.get("properties") or {}
+        if attribute_secrets:
+            destination = destination_of(props) or {}
+            # As az: a storage queue has no delivery attributes, and the service refuses to read them there.
+            if destination.get("endpointType") == "StorageQueue":
+                self.ui.warn(f"event subscription '{name}' delivers to StorageQueue, which has no delivery "
+                             "attributes to include")
+            else:
+                inner = destination.setdefault("properties", {})
+                mappings = api.delivery_attributes(found)
+                if mappings or inner.get("deliveryAttributeMappings") is not None:
+                    inner["deliveryAttributeMappings"] = mappings
         if full_url:
-            props = resource.get("properties") or {}
             destination = destination_of(props) or {}
             # Only a WebHook has a full URL: getFullUrl on any other destination is an error (it was exit 2).
             if destination.get("endpointType") == "WebHook":
@@ -163,6 +176,12 @@ class SubscriptionService:
             if topic and system_topic and topic["name"] != system_topic:  # --system-topic-name, another topic
                 self.ui.warn(f"workspace '{workspace.name}' already has system topic '{topic['name']}' (Azure allows "
                              f"one per source): creating the subscription under it, not under '{system_topic}'")
+            needed = topic_identity(identities_of(properties))
+            held = ((topic or {}).get("identity") or {}).get("type") or "None"
+            if topic and needed and not all(t.strip() in held for t in needed["type"].split(",")):
+                self.ui.warn(f"system topic '{topic['name']}' has no {needed['type']} managed identity: Event Grid "
+                             "delivers with the topic's identity, so this subscription cannot deliver until the "
+                             "topic has one (az eventgrid system-topic update --identity ...)")
         if check_access:
             self.ensure_access(workspace, "create", system_topic=use_topic, create_topic=use_topic and not topic)
         existing = None if isinstance(got["scope"], AccessDeniedError) else unwrap(got["scope"])
@@ -177,15 +196,16 @@ class SubscriptionService:
             if workspace_resource is None:  # it may not be read: the GET again raises that 403 here, as before
                 workspace_resource = api.workspace_resource()
             location = workspace_resource.get("location", "")
-            writes.append(request("PUT", api.topic_url(topic_name), {
-                "location": location, "properties": {"source": workspace.id,
-                                                     "topicType": "Microsoft.MachineLearningServices.Workspaces"}}))
+            # the topic holds the identity the subscription delivers with (Event Grid uses the topic's identity)
+            writes.append(request("PUT", api.topic_url(topic_name),
+                                  api.topic_body(location, identities_of(properties))))
         writes.append(request("PUT", api.url(name, topic_name), {"properties": properties}))
         if dry_run:
             return writes[0] if len(writes) == 1 else writes
         with self.ui.progress(f"Creating event subscription '{name}'"):
             if use_topic and not topic:
-                api.ensure_system_topic(topic_name, location=writes[0]["body"]["location"])
+                api.ensure_system_topic(topic_name, location=writes[0]["body"]["location"],
+                                        identities=identities_of(properties))
             if wait:
                 resource, accepted = self._put_and_wait(api, name, properties, topic_name)
             else:
@@ -255,7 +275,10 @@ class SubscriptionService:
                     poller = (api.begin_put(name, payload["properties"], topic=found.topic, polling=False)
                               if method == "PUT" else api.begin_patch(found, body, polling=False))
                 resource, _ = self._wait(api, poller, "update", name, found.topic)
-        return self._outcome(resource, wait)
+        outcome = self._outcome(resource, wait)
+        self.ui.done(f"Updated event subscription '{found.name}' on workspace '{workspace.name}'."
+                     if wait else f"Update of event subscription '{found.name}' accepted; Azure is applying it.")
+        return outcome
 
     def delete(self, workspace: WorkspaceRef, name: str, *, topic: str | bool | None = None, yes: bool = False,
                if_exists: bool = False, dry_run: bool = False, wait: bool = True,
@@ -280,8 +303,7 @@ class SubscriptionService:
                     f"refusing to delete event subscription '{name}' without confirmation",
                     hint="there is no terminal to ask on: pass --yes",
                 )
-            if not self.ui.confirm(f"Delete event subscription '{name}' from workspace '{workspace.name}'?"):
-                raise InvalidInputError("deletion cancelled; nothing was changed")
+            self.ui.confirm(f"Delete event subscription '{name}' from workspace '{workspace.name}'?")  # or Cancelled
         with self.ui.progress(f"Deleting event subscription '{name}'"):
             if not wait:
                 api.delete(found, wait=False)
@@ -289,6 +311,7 @@ class SubscriptionService:
             with translate_errors(f"delete event subscription '{name}'"):
                 poller = api.begin_delete(found, polling=False)
             self._wait(api, poller, "delete", found.name, found.topic)
+        self.ui.done(f"Deleted event subscription '{found.name}' from workspace '{workspace.name}'.")
         return None
 
     def _outcome(self, resource: dict[str, Any], waited: bool) -> dict[str, Any]:

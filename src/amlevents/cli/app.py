@@ -8,7 +8,7 @@ for this tree costs more than all the imports of `--help`. ``LazyGroup`` builds 
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -18,7 +18,7 @@ from amlevents.cli.errors import AmlEventsGroup
 
 # name -> (module with a Typer `app`, one-line help for the root listing). The desired-state commands are
 # top-level commands of one module's app rather than a group.
-TOP_LEVEL = {"plan", "apply", "export", "listen"}
+TOP_LEVEL = {"plan", "apply", "export", "listen", "audit"}
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("amlevents.cli.desired_state", "Show what `apply` would change to match a manifest."),
     "apply": ("amlevents.cli.desired_state", "Make workspaces match a manifest (concurrently, re-runnable)."),
@@ -29,11 +29,19 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "manifest": ("amlevents.cli.manifest", "Desired-state manifests: JSON Schema and offline validation."),
     "emulator": ("amlevents.cli.emulator", "Run the local Azure Resource Manager emulator."),
     "listen": ("amlevents.cli.listen", "Receive Event Grid deliveries locally and print each event."),
+    "workspace": ("amlevents.cli.workspaces", "Find the Azure ML workspaces of a fleet (Azure Resource Graph)."),
+    "audit": ("amlevents.cli.audit", "Report what needs attention across workspaces (--check for CI)."),
 }
 
 
 class LazyGroup(AmlEventsGroup):
     """The root group: sub-apps from ``SUBCOMMANDS`` are imported and built on first use."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from amlevents.cli.lazy import click_metavars
+
+        click_metavars(self)  # --emulator TEXT, as Click writes it (cli/lazy.py)
 
     def list_commands(self, ctx: typer.Context) -> list[str]:
         return [*super().list_commands(ctx), *(n for n in SUBCOMMANDS if n not in self.commands)]
@@ -42,11 +50,12 @@ class LazyGroup(AmlEventsGroup):
         if name not in self.commands and name in SUBCOMMANDS:
             import importlib
 
-            from amlevents.cli.lazy import build_command, lazy_group
+            from amlevents.cli.lazy import build_command, click_metavars, lazy_group
 
             module = importlib.import_module(SUBCOMMANDS[name][0])
             # Only the invoked command of a group is built, not all of its parameters (cli/lazy.py)
             command = build_command(module.app, name) if name in TOP_LEVEL else lazy_group(module.app)
+            click_metavars(command)  # a lone command's options too (lazy_group builds it as Typer does)
             command.name = name
             self.commands[name] = command
         return super().get_command(ctx, name)
@@ -63,7 +72,7 @@ app = typer.Typer(
     help="Manage Azure Event Grid event subscriptions on Azure Machine Learning workspaces.\n\n"
     "Offline: `amlevents events list`, `events sample`, `events test` need no Azure account.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (Typer's; cli/completion.py completes values)
     pretty_exceptions_show_locals=False,  # locals can hold tokens and webhook secrets
     pretty_exceptions_enable=False,  # the error boundary prints errors; --debug prints plain tracebacks
     rich_markup_mode=None,  # Rich help costs ~120 ms of imports (markdown-it, pygments) on every --help
@@ -103,6 +112,10 @@ def root(
     show_secrets: Annotated[
         bool, typer.Option("--show-secrets", help="Do not redact webhook URL query strings and secret values.")
     ] = False,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Print event subscriptions as the service's REST JSON (properties "
+                           "nested, timestamps as sent) instead of the shape `az eventgrid` prints.")
+    ] = False,
     timeout: Annotated[
         Optional[float],
         typer.Option("--timeout", metavar="SECONDS", show_default=False,
@@ -112,7 +125,7 @@ def root(
 ) -> None:
     """Manage Azure Event Grid event subscriptions on Azure Machine Learning workspaces."""
     ctx.obj = CliState(local=local, emulator=emulator_url, cloud=cloud, debug=debug, show_secrets=show_secrets,
-                       timeout=timeout)
+                       raw=raw, timeout=timeout)
 
 
 def main() -> None:

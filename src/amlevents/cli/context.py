@@ -26,6 +26,7 @@ class CliState:
     cloud: str | None = None
     debug: bool = False
     show_secrets: bool = False
+    raw: bool = False  # --raw: subscription resources as the service's REST JSON, not the shape az prints
     timeout: float | None = None  # --timeout: seconds for the whole command (else AMLEVENTS_TIMEOUT)
     _settings: ConnectionSettings | None = field(default=None, repr=False)
     _session: Session | None = field(default=None, repr=False)
@@ -79,9 +80,16 @@ def ui(ctx: typer.Context) -> Ui:
     from amlevents.cli.output import note, progress, warn
 
     def confirm(message: str) -> bool:
-        return typer.confirm(message, default=False, err=True)
+        # The whole prompt goes to stderr (typer.confirm writes its trailing space to stdout, the data stream).
+        sys.stderr.write(f"{message} [y/N]: ")
+        sys.stderr.flush()
+        return sys.stdin.readline().strip().lower() in ("y", "yes")
 
-    return Ui(progress=progress, confirm=confirm if sys.stdin.isatty() else None, warn=warn, info=note)
+    def done(message: str) -> None:  # a terminal hears what a write did; a pipeline's stderr stays quiet
+        if sys.stderr.isatty():
+            note(message)
+
+    return Ui(progress=progress, confirm=confirm if sys.stdin.isatty() else None, warn=warn, info=note, done=done)
 
 
 def identity_label(ctx: typer.Context) -> str | None:

@@ -21,6 +21,7 @@ from amlevents.cli.options import (
 )
 from amlevents.cli.output import Column, OutputFormat, emit, emit_raw, note, warn
 from amlevents.cli.render import redacted
+from amlevents.cli.style import plural
 
 if TYPE_CHECKING:
     from amlevents.core.manifest import Manifest
@@ -56,18 +57,43 @@ def _short(workspace_id: str) -> str:
 def _show(value: Any) -> str:
     import json
 
-    return "(none)" if value is None else value if isinstance(value, str) else json.dumps(value)
+    if value is None:
+        return "(none)"
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ", ".join(value) or "[]"  # event types, labels
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _advanced(items: Any) -> list[str] | None:
+    """Advanced filters as the --advanced-filter grammar writes them (``KEY OPERATOR VALUES``); None when a value
+    is not a list of wire filters (then it is shown as JSON)."""
+    from amlevents.core.filters import AdvancedFilter, format_advanced_filter
+
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        return None
+    try:
+        return [format_advanced_filter(AdvancedFilter.from_wire(item)) for item in items]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def _change(change: dict[str, Any]) -> str:
-    """One field of a plan step: ``path: old -> new``."""
+    """One field of a plan step: ``path: old -> new``; advanced filters as the lines that go (``-``) and come
+    (``+``), in the --advanced-filter grammar."""
+    if change["path"].endswith("advancedFilters"):
+        old, new = _advanced(change["old"]), _advanced(change["new"])
+        if old is not None and new is not None:
+            lines = [f"  - {f}" for f in old if f not in new] + [f"  + {f}" for f in new if f not in old]
+            return "\n".join([f"{change['path']}:", *lines])
     return f"{change['path']}: {_show(change['old'])} -> {_show(change['new'])}"
 
 
 PLAN_COLUMNS = [
     Column("Workspace", lambda r: _short(r["workspace"])),
     Column("Subscription", "name"),
-    Column("Action", "action"),
+    Column("Action", "action", coloured=True),
     Column("Kind", "kind"),
     Column("Changes", lambda r: "\n".join(_change(c) for c in r["changes"]) or "-"),
 ]
@@ -81,6 +107,7 @@ def _load(file: str, ctx: typer.Context) -> Manifest:
 
 
 def _summary_line(steps: list[Any]) -> str:
+    """``Plan: 1 to create, 0 to update, 0 to delete, 4 unchanged.``, for `plan` and `apply` alike (all steps)."""
     from amlevents.core.plan import summarize
 
     counts = summarize(steps)
@@ -158,24 +185,25 @@ def apply_command(
         note("Nothing to change: the workspaces already match the manifest.")
         emit([], output, query=query)
         return
-    _show_plan(changing)
+    _show_plan(changing, steps)
     if not yes:
         if svc.ui.confirm is None:
             raise InvalidInputError("refusing to apply without confirmation",
                                     hint="there is no terminal to ask on: review `amlevents plan`, then pass --yes")
-        if not svc.ui.confirm(f"Apply these {len(changing)} changes?"):
-            raise InvalidInputError("apply cancelled; nothing was changed")
+        # a declined confirmation raises Cancelled (arm/ui.py): exit 1, "Cancelled; nothing was changed."
+        svc.ui.confirm(f"Apply {'this change' if len(changing) == 1 else f'these {len(changing)} changes'}?")
     if not skip_access_check:
         svc.check_access(states)
-    with svc.ui.progress(f"Applying {len(changing)} changes"):
+    with svc.ui.progress(f"Applying {plural(len(changing), 'change')}"):
         results = svc.apply(states, concurrency=concurrency)
     data = redacted(ctx, [r.to_dict() for r in results])  # an ARM error can quote a webhook URL
     emit(data, output, query=query, columns=[Column("Workspace", lambda r: _short(r["workspace"])),
-                                             Column("Subscription", "name"), Column("Action", "action"),
-                                             Column("Status", "status"), Column("Error", "error")])
+                                             Column("Subscription", "name"), Column("Action", "action", coloured=True),
+                                             Column("Status", "status", coloured=True), Column("Error", "error")])
     failed = [r for r in results if r.status != "applied"]
     if failed:
-        message = (f"{len(failed)} of {len(results)} changes were not applied: "
+        message = (f"{len(failed)} of {plural(len(results), 'change')} {'was' if len(failed) == 1 else 'were'} "
+                   "not applied: "
                    + "; ".join(f"{r.step.action.value} {_short(r.step.workspace_id)}/{r.step.name} "
                                f"({r.status}): {(r.error or '').rstrip('.')}" for r in failed)
                    + ". Fix the cause and run apply again: it converges.")
@@ -185,18 +213,25 @@ def apply_command(
             message = redact_text(message)  # an ARM error can quote a webhook URL
         warn(message)
         raise typer.Exit(int(ExitCode.ERROR))
-    note(f"Applied {len(results)} changes.")
+    note(f"Applied {plural(len(results), 'change')}.")
 
 
-def _show_plan(changing: list[Any]) -> None:
-    """The plan, for the person about to confirm, on stderr (stdout carries the result)."""
+def _show_plan(changing: list[Any], steps: list[Any]) -> None:
+    """The plan, for the person about to confirm, on stderr (stdout carries the result): each change marked as
+    Terraform marks it (``+`` create, ``~`` update, ``-`` delete; coloured on a terminal), then the summary of
+    every step, as `plan` prints it."""
+    import sys
+
+    from amlevents.cli.style import ACTION_MARKS, paint, style_of
     from amlevents.core.plan import to_json
 
     for entry in to_json(changing):
-        note(f"  {entry['action']} {_short(entry['workspace'])}/{entry['name']} ({entry['kind']})")
+        action = f"{ACTION_MARKS.get(entry['action'], '?')} {entry['action']}"
+        note(f"  {paint(action, style_of(entry['action']), sys.stderr)} "
+             f"{_short(entry['workspace'])}/{entry['name']} ({entry['kind']})")
         for change in entry["changes"]:
-            note(f"      {_change(change)}")
-    note(_summary_line(changing))
+            note("      " + _change(change).replace("\n", "\n      "))
+    note(_summary_line(steps))
 
 
 @app.command("export")

@@ -86,6 +86,12 @@ def serve(
         typer.Option("--allow-http-loopback", help="Accept http:// webhooks on 127.0.0.1/localhost/::1 (a local "
                      "handler without TLS). A deviation: Azure refuses every http:// endpoint."),
     ] = False,
+    arm_throttling: Annotated[
+        bool,
+        typer.Option("--arm-throttling", help="Throttle as ARM does: token buckets per Azure subscription and "
+                     "principal (reads 250 + 25/s, writes 200 + 10/s, deletes 200 + 10/s), 429 with Retry-After; "
+                     "rates can be changed with PUT /_emulator/config."),
+    ] = False,
 ) -> None:
     """Serve the emulator over HTTPS on 127.0.0.1 until SIGINT/SIGTERM.
 
@@ -131,6 +137,7 @@ def serve(
         function_routes=routes,
         validate_endpoints=validate_endpoints.value,
         allow_http_loopback=allow_http_loopback,
+        arm_throttling=arm_throttling,
     ).start()
     try:
         emit_line(server.ready_info())

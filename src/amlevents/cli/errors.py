@@ -17,7 +17,9 @@ from typer._click.exceptions import (
     ClickException,  # typer >=0.26 vendors click (version pinned)
 )
 
+from amlevents.arm.ui import Cancelled
 from amlevents.cli.argv import StrictGroup, join_multi_token_options
+from amlevents.cli.style import prefixed
 from amlevents.core.errors import AmlEventsError, ExitCode, FilterSyntaxError
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ def _print_traceback() -> None:
 
 
 def _stderr_write(text: str) -> None:
+    text = prefixed(text, sys.stderr)  # Error: in red, Hint: in bold, on a colour terminal only
     sys.stderr.write(text if text.endswith("\n") else text + "\n")
     sys.stderr.flush()
 
@@ -41,12 +44,38 @@ def format_error(exc: AmlEventsError) -> str:
     message = exc.message.rstrip()
     if exc.code and exc.code not in message:
         message = f"({exc.code}) {message}"
-    lines = [f"Error: {message}" + ("" if message.endswith((".", "?", "!", ":")) else ".")]
+    lines = [f"Error: {_sentence(message, capital=False)}"]
     if isinstance(exc, FilterSyntaxError):
         lines.append(exc.render())
     if exc.hint:
-        lines.append(f"Hint: {exc.hint}")
+        lines.append(f"Hint: {_sentence(exc.hint)}")
     return "\n".join(lines)
+
+
+def _sentence(text: str, *, capital: bool = True) -> str:
+    """``text`` as one style of sentence: a capital first letter (for hints; a message starts with what failed,
+    often a name or an option) and a final period, unless it already ends a sentence (an ARM message in
+    parentheses ends with ``.)``, which must not become ``.).``)."""
+    text = text.rstrip()
+    if capital and text[:1].islower():
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!", ":", ".)")) else text + "."
+
+
+def interrupted_message(exc: KeyboardInterrupt) -> str:
+    """What Ctrl-C means: nothing, or, during a write, that Azure goes on with it and how to check."""
+    from amlevents.arm.ui import WriteInterrupted
+
+    if not isinstance(exc, WriteInterrupted):
+        return "Interrupted."
+    import re
+
+    named = re.search(r"event subscription '([^']+)'", exc.doing)
+    check = (f"`amlevents subscription show {named.group(1)}` (with the same workspace options)" if named
+             else "`amlevents plan` with the same manifest")
+    return (f"Interrupted while {exc.doing[:1].lower()}{exc.doing[1:]}: amlevents stopped waiting, but Azure goes on "
+            "with a request it has received.\n"
+            f"Hint: Check the result with {check}.")
 
 
 def debug_enabled(ctx_params: dict[str, Any] | None = None) -> bool:
@@ -69,7 +98,7 @@ def check_argv_text(args: list[str]) -> None:
             before = args[index - 1] if index and args[index - 1].startswith("-") else None
             where = f"argument {index + 1}" + (f" (after {before})" if before and not _not_utf8(before) else "")
             _stderr_write(f"Error: {where} is not valid UTF-8 text.\n"
-                          "Hint: pass UTF-8 text; check the encoding of the script or terminal that sent it.")
+                          "Hint: Pass UTF-8 text; check the encoding of the script or terminal that sent it.")
             raise SystemExit(int(ExitCode.INVALID_INPUT))
 
 
@@ -89,6 +118,9 @@ class AmlEventsGroup(StrictGroup):
     def invoke(self, ctx: Context) -> Any:  # Any: whatever the command returns, as in Click
         try:
             return super().invoke(ctx)
+        except Cancelled as exc:  # a declined confirmation is the person's choice, not an error: no "Error:"
+            _stderr_write(exc.message)
+            raise typer.Exit(int(exc.exit_code)) from None
         except AmlEventsError as exc:
             if debug_enabled(ctx.params):
                 _print_traceback()
@@ -99,8 +131,8 @@ class AmlEventsGroup(StrictGroup):
                 text = redact_text(text)  # messages may quote a URL or value the user gave
             _stderr_write(text)
             raise typer.Exit(int(exc.exit_code)) from None
-        except KeyboardInterrupt:
-            _stderr_write("Interrupted.")
+        except KeyboardInterrupt as exc:
+            _stderr_write(interrupted_message(exc))
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
         except (ClickException, typer.Exit, typer.Abort):
             raise

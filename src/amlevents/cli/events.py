@@ -9,6 +9,7 @@ import typer
 
 from amlevents.cli.options import (
     AdvancedFilterOpt,
+    AllowUnknownTypeOpt,
     ArraysOpt,
     EventTypeOpt,
     ExperimentIdOpt,
@@ -121,14 +122,17 @@ def _tested_filter(base: EventFilter | None, flags: FilterFlags) -> EventFilter:
 
 
 def _check_rows(data: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Flatten verdicts into table rows: each check, then the verdict, per event."""
+    """Flatten verdicts into table rows: each check, then the verdict, per event. Event types read short in the
+    reasons (``ModelRegistered``), as everywhere in the tables, so they fit on a line; JSON keeps them whole."""
+    from amlevents.core.catalog import EVENT_PREFIX
+
     results = data if isinstance(data, list) else [data]
     rows: list[dict[str, Any]] = []
     for index, result in enumerate(results, start=1):
         label = str(index) if len(results) > 1 else ""
         for check in result["checks"]:
             rows.append({"event": label, "check": check["check"], "result": "pass" if check["passed"] else "FAIL",
-                         "reason": check["reason"]})
+                         "reason": check["reason"].replace(EVENT_PREFIX, "")})
         rows.append({"event": label, "check": "verdict", "result": "DELIVERED" if result["delivered"] else
                      "NOT DELIVERED", "reason": "all checks pass" if result["delivered"] else
                      "at least one check fails"})
@@ -157,6 +161,7 @@ def test(
     subject_case_sensitive: SubjectCaseOpt = None,
     advanced_filters: AdvancedFilterOpt = None,
     enable_arrays: ArraysOpt = None,
+    allow_unknown_event_types: AllowUnknownTypeOpt = False,
     model_name: ModelNameOpt = None,
     model_version: ModelVersionOpt = None,
     experiment_id: ExperimentIdOpt = None,
@@ -219,7 +224,7 @@ def test(
     event_filter = _tested_filter(base, filter_flags(
         event_types=event_types, subject_begins_with=subject_begins_with, subject_ends_with=subject_ends_with,
         subject_case_sensitive=subject_case_sensitive, advanced_filters=advanced_filters,
-        enable_arrays=enable_arrays, shortcuts=shortcuts))
+        enable_arrays=enable_arrays, shortcuts=shortcuts, allow_unknown_event_types=allow_unknown_event_types))
     document = load_json_file(event, what="event")
     events_ = document if isinstance(document, list) else [document]
     if not events_:
@@ -243,14 +248,14 @@ def test(
         query=query,
         rows=_check_rows,
         columns=[Column("Event", "event")] * isinstance(document, list)
-        + [Column("Check", "check"), Column("Result", "result"), Column("Reason", "reason")],
+        + [Column("Check", "check"), Column("Result", "result", coloured=True), Column("Reason", "reason")],
     )
     if check and not all(r["delivered"] for r in results):
         raise typer.Exit(1)
 
 
 def _publish_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """One table row per (subscription, event): matched or not (the first failing check) and the outcome."""
+    """One table row per (subscription, event): matched or not (the first failing check's name) and the outcome."""
     rows = []
     for record in result["deliveries"]:
         failed = record.get("failedChecks") or []
@@ -259,7 +264,7 @@ def _publish_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
             "subscription": record["subscription"],
             "event": str(record.get("eventType") or "").rsplit(".", 1)[-1],
             "matched": "yes" if record["matched"] else "no",
-            "why": f"{failed[0]['check']}: {failed[0]['reason']}" if failed else "",
+            "why": failed[0]["check"] if failed else "",  # the reason: -o json, or `events test`
             "outcome": record["outcome"] + (f" ({record['reason']})" if record.get("reason") else ""),
             "attempts": len(attempts),
             "status": attempts[-1]["status"] if attempts else None,
@@ -334,7 +339,7 @@ def publish(
         warn("no event subscription of the workspace matched the event(s)")
     emit(result, output, query=query, rows=_publish_rows, columns=[
         Column("Subscription", "subscription"), Column("Event", "event"), Column("Matched", "matched"),
-        Column("Failing check", "why"), Column("Outcome", "outcome"), Column("Attempts", "attempts"),
+        Column("Failing check", "why"), Column("Outcome", "outcome", coloured=True), Column("Attempts", "attempts"),
         Column("Status", "status")])
     done = {"delivered", "spooled"}
     if not no_wait and not all(r["outcome"] in done for r in result["deliveries"] if r["matched"]):

@@ -43,7 +43,7 @@ def validate(
 ) -> None:
     """Check a manifest offline (schema, filters, options, ${VAR} references) and list its subscriptions.
 
-    An invalid manifest exits with 2 and names the file, line and column. Nothing is sent to Azure.
+    An invalid manifest exits with 2 and lists every error as FILE:LINE:COLUMN: message. Nothing is sent to Azure.
     Example: amlevents manifest validate -f examples/manifest.yaml -o table
     """
     from amlevents.core.filters import lint

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from amlevents.cli import completion
 from amlevents.cli.argv import split_tokens
 from amlevents.cli.lazy import LazySubGroup
 from amlevents.cli.output import OutputFormat
@@ -53,11 +54,16 @@ EventTypeOpt = Annotated[
     typer.Option(
         "--event-type",
         "--included-event-types",
-        help="Included event type(s), short (ModelRegistered) or full names; several words or repeat it.",
+        help="Included event type(s), short (ModelRegistered) or full names; several words or repeat it. "
+        "'all': every type (Event Grid's default; on update, back to every type).",
         show_default=False,
         rich_help_panel="Filter",
+        autocompletion=completion.event_types,
     ),
 ]
+AllowUnknownTypeOpt = Annotated[bool, typer.Option(
+    "--allow-unknown-event-type", help="Pass --event-type names the Azure ML catalog does not know as given (for a "
+    "type Azure ML added after this version), with a warning.", rich_help_panel="Filter")]
 SubjectBeginsOpt = Annotated[
     Optional[str],
     typer.Option("--subject-begins-with", help="Subject prefix (literal, no wildcards).", rich_help_panel="Filter"),
@@ -114,8 +120,8 @@ SubscriptionIdOpt = Annotated[
 ]
 WorkspaceIdOpt = Annotated[
     Optional[str],
-    typer.Option("--workspace-id", help="Full ARM id of the workspace (instead of -w/-g/-s).", show_default=False,
-                 rich_help_panel="Workspace"),
+    typer.Option("--workspace-id", "--source-resource-id", help="Full ARM id of the workspace (instead of -w/-g/-s).",
+                 show_default=False, rich_help_panel="Workspace"),
 ]
 
 # Azure ML shortcuts that build filter pieces (`subscription create/update`, `events test`).
@@ -146,12 +152,14 @@ RunStatusOpt = Annotated[Optional[list[str]], typer.Option(
 
 # Destination.
 EndpointOpt = Annotated[Optional[str], typer.Option(
-    "--endpoint", help="Webhook https URL, or the resource id of the destination for the other endpoint types.",
+    "--endpoint", "--delivery-identity-endpoint",
+    help="Webhook https URL, or the resource id of the destination for the other endpoint types.",
     show_default=False, rich_help_panel="Destination")]
 EndpointTypeOpt = Annotated[Optional[str], typer.Option(
-    "--endpoint-type", help="webhook (default on create), azurefunction, eventhub, servicebusqueue, "
+    "--endpoint-type", "--delivery-identity-endpoint-type",
+    help="webhook (default on create), azurefunction, eventhub, servicebusqueue, "
     "servicebustopic, storagequeue, hybridconnection. On update the current type is kept.", show_default=False,
-    rich_help_panel="Destination")]
+    rich_help_panel="Destination", autocompletion=completion.endpoint_types)]
 MaxEventsOpt = Annotated[Optional[int], typer.Option(
     "--max-events-per-batch", help="1-5000 (webhook, azurefunction).", show_default=False,
     rich_help_panel="Destination")]
@@ -184,7 +192,8 @@ DeliveryIdentityUserOpt = Annotated[Optional[str], typer.Option(
 
 # Delivery and dead-lettering.
 DeadLetterOpt = Annotated[Optional[str], typer.Option(
-    "--deadletter-endpoint", help="Blob container resource id for undeliverable events "
+    "--deadletter-endpoint", "--deadletter-identity-endpoint",
+    help="Blob container resource id for undeliverable events "
     "(.../storageAccounts/SA/blobServices/default/containers/NAME).", show_default=False,
     rich_help_panel="Delivery")]
 DeadLetterIdentityOpt = Annotated[Optional[str], typer.Option(
@@ -262,6 +271,7 @@ def filter_flags(
     advanced_filters: Sequence[str] | None,
     enable_arrays: bool | None,
     shortcuts: AmlShortcuts,
+    allow_unknown_event_types: bool = False,
     add_filters: Sequence[str] | None = None,
     remove_keys: Sequence[str] | None = None,
     clear_advanced: bool = False,
@@ -278,4 +288,5 @@ def filter_flags(
         enable_arrays=enable_arrays, shortcuts=shortcuts,
         add=[split_tokens(a) for a in add_filters or ()], remove_keys=remove_keys or (),
         clear_advanced=clear_advanced, clear_subject=clear_subject,
+        allow_unknown_event_types=allow_unknown_event_types,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any, TypeVar
 
 import typer
@@ -13,14 +13,15 @@ from amlevents.cli.output import Column, Json, OutputFormat, emit, emit_items
 JsonT = TypeVar("JsonT", bound=Json)
 
 
-def redacted(ctx: typer.Context, data: JsonT) -> JsonT:
+def redacted(ctx: typer.Context, data: JsonT, keep: Collection[str] = ()) -> JsonT:
     """``data`` with secrets redacted by core.redact's one policy (URL query values, user-info passwords and
-    fragments; secret delivery attribute values; tokens), unless --show-secrets."""
+    fragments; secret delivery attribute values; tokens), unless --show-secrets; ``keep`` names what a
+    command's own flag revealed (core.redact's ``KEEP_*``)."""
     if state(ctx).show_secrets:
         return data
     from amlevents.core.redact import redact_resource
 
-    return redact_resource(data)
+    return redact_resource(data, keep)
 
 
 def _props(resource: dict[str, Any]) -> dict[str, Any]:
@@ -72,7 +73,7 @@ def _kind(resource: dict[str, Any]) -> str:
 LIST_COLUMNS = [
     Column("Name", "name"),
     Column("Destination", _destination),
-    Column("Event types", _event_types),
+    Column("Event types", lambda r: _event_types(r).replace(", ", "\n")),  # one per line: names never split
     Column("Filters", _filters),
     Column("State", lambda r: _props(r).get("provisioningState", "")),
 ]
@@ -112,27 +113,42 @@ def _details(resource: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def resource(ctx: typer.Context, data: dict[str, Any], output: OutputFormat | None, query: str | None) -> None:
-    """One subscription: the ARM resource as JSON/YAML, a key/value table on a terminal."""
-    _emit_one(redacted(ctx, data), output, query)
+def resource(ctx: typer.Context, data: dict[str, Any], output: OutputFormat | None, query: str | None,
+             keep: Collection[str] = ()) -> None:
+    """One subscription: a key/value table on a terminal; otherwise (and for ``--query``) the shape az prints, or
+    the REST resource under ``--raw``."""
+    _emit_one(ctx, redacted(ctx, data, keep), output, query)
 
 
-def _emit_one(data: dict[str, Any], output: OutputFormat | None, query: str | None) -> None:
+def _emit_one(ctx: typer.Context, data: dict[str, Any], output: OutputFormat | None, query: str | None) -> None:
     from amlevents.cli.output import resolve_format
 
     fmt = resolve_format(output)
     if fmt is OutputFormat.table and not query:
         emit(_details(data), fmt)
-    elif fmt is OutputFormat.tsv and not query:
-        emit([data], fmt, columns=LIST_COLUMNS)
     else:
-        emit(data, fmt, query=query)
+        emit(_as_az(ctx, data), fmt, query=query)
+
+
+def _as_az(ctx: typer.Context, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` (REST JSON, already redacted: core.redact knows the REST paths) in az's shape, unless --raw."""
+    if state(ctx).raw:
+        return data
+    from amlevents.core.azshape import az_shape
+
+    return az_shape(data)
 
 
 def resources(ctx: typer.Context, items: Iterable[dict[str, Any]], output: OutputFormat | None,
               query: str | None) -> None:
-    """A list of subscriptions (``[]`` when there are none), written as the pages arrive, each item redacted."""
-    emit_items((redacted(ctx, item) for item in items), output, query=query, columns=LIST_COLUMNS)
+    """A list of subscriptions (``[]`` when there are none), written as the pages arrive, each item redacted:
+    table columns from the REST shape; JSON/YAML/TSV and ``--query`` in az's shape (REST under ``--raw``)."""
+    from amlevents.cli.output import resolve_format
+
+    if resolve_format(output) is OutputFormat.table and not query:
+        emit_items((redacted(ctx, item) for item in items), output, columns=LIST_COLUMNS)
+    else:
+        emit_items((_as_az(ctx, redacted(ctx, item)) for item in items), output, query=query)
 
 
 def resource_or_request(ctx: typer.Context, data: dict[str, Any] | list[dict[str, Any]] | None,

@@ -76,7 +76,7 @@ def connect(settings: ConnectionSettings, notice: Callable[[str], None] = lambda
         base_url, verify = server.url, server.ca_cert_path
         world = server.backend.world
         first = world.workspaces[0]
-        default_workspace = WorkspaceRef(world.subscription_id, first.resource_group, first.name)
+        default_workspace = WorkspaceRef(first.subscription_id, first.resource_group, first.name)
     else:
         base_url = settings.emulator_url or ""
         if not base_url.startswith("https://"):
@@ -148,7 +148,9 @@ def _emulator_credential(settings: ConnectionSettings, base_url: str, verify: st
         kwargs = {"tenant_id": tenant} if tenant else {}
         return EmulatorCredential(settings.emulator_principal, principals, **kwargs)
     except ValueError as exc:
-        raise AuthenticationError(f"AMLEVENTS_EMULATOR_PRINCIPAL: {exc}") from None
+        raise AuthenticationError(f"AMLEVENTS_EMULATOR_PRINCIPAL: {exc}",
+                                  hint="Set AMLEVENTS_EMULATOR_PRINCIPAL to one of the emulator's principals, or "
+                                  "unset it to act as owner.") from None
 
 
 def publish_events(session: Session, body: dict[str, Any], wait: float | None) -> dict[str, Any]:

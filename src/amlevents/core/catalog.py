@@ -190,6 +190,11 @@ def suggest_event_type(name: str) -> str | None:
     return by_lower[close[0]].event_type if has_prefix else by_lower[close[0]].name
 
 
+def unknown_event_type(name: str) -> InvalidInputError:
+    """The error for an event type the catalog does not know, with the closest name as a suggestion."""
+    return _unknown(name)
+
+
 def _unknown(name: str) -> InvalidInputError:
     hint = "use one of: " + ", ".join(i.name for i in EVENT_TYPES) + f" (full names {EVENT_PREFIX}*)"
     guess = suggest_event_type(name)

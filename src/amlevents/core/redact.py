@@ -16,7 +16,7 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -124,27 +124,42 @@ def _redact_form_value(match: re.Match[str]) -> str:
     return match.group(1) + quote + REDACTED + quote
 
 
-def redact_resource(data: Any) -> Any:
+# What a caller may ask ``redact_resource`` to keep: the flag that asked for it is the user's consent.
+KEEP_ENDPOINT_URL = "endpointUrl"  # `show --include-full-endpoint-url`: the webhook URL with its query
+KEEP_ATTRIBUTE_SECRETS = "attributeSecrets"  # `show --include-static-delivery-attribute-secret`
+
+
+def redact_resource(data: Any, keep: Collection[str] = ()) -> Any:
     """A copy of JSON-shaped data with every URL, token and secret delivery attribute value redacted.
 
     Also for any JSON body (the emulator's request log): values under secret keys (``client_secret``,
-    ``password``, ``access_token`` ...) are replaced whatever they look like.
+    ``password``, ``access_token`` ...) are replaced whatever they look like. ``keep`` names what is shown as it
+    is, and nothing else: ``KEEP_ENDPOINT_URL`` (the ``endpointUrl`` fields), ``KEEP_ATTRIBUTE_SECRETS`` (the
+    values of static delivery attributes marked secret).
     """
     if isinstance(data, list):
-        return [redact_resource(item) for item in data]
+        return [redact_resource(item, keep) for item in data]
     if not isinstance(data, dict):  # only a string with a URL in it: other text (filter values, labels) is data
         return redact_text(data) if isinstance(data, str) and "://" in data else data
     out: dict[str, Any] = {}
     secret_mapping = data.get("type") == "Static" and isinstance(data.get("properties"), dict) and (
         data["properties"].get("isSecret") is True
     )
+    # The same mapping in the shape az prints (core.azshape: `properties` flattened into the mapping)
+    flat_secret = data.get("type") == "Static" and data.get("isSecret") is True and "properties" not in data
     for key, value in data.items():
-        if secret_mapping and key == "properties":
-            out[key] = {**value, "value": REDACTED} if value.get("value") not in (None, HIDDEN) else dict(value)
+        if flat_secret and key == "value":
+            shown = KEEP_ATTRIBUTE_SECRETS in keep or value in (None, HIDDEN)
+            out[key] = value if shown else REDACTED
+        elif secret_mapping and key == "properties":
+            shown = KEEP_ATTRIBUTE_SECRETS in keep or value.get("value") in (None, HIDDEN)
+            out[key] = dict(value) if shown else {**value, "value": REDACTED}
         elif _secret_key(key) and value is not None:
             out[key] = REDACTED
+        elif key == KEEP_ENDPOINT_URL and KEEP_ENDPOINT_URL in keep and isinstance(value, str):
+            out[key] = value
         else:
-            out[key] = redact_resource(value)
+            out[key] = redact_resource(value, keep)
     return out
 
 

@@ -36,7 +36,7 @@ _NULL_TESTS = (Operator.IsNullOrUndefined, Operator.IsNotNull)
 
 def lint(event_filter: EventFilter) -> list[str]:
     """Warnings, one sentence each, for parts of ``event_filter`` that can never match an Azure ML event."""
-    warnings: list[str] = []
+    warnings: list[str] = _check_literal_subjects(event_filter)
     selected = _check_event_types(event_filter.included_event_types, warnings)
     if selected:  # with no AML type selected nothing is delivered anyway, and that was said above
         _check_subject(event_filter, selected, warnings)
@@ -85,11 +85,42 @@ def _check_event_types(included: tuple[str, ...] | None, warnings: list[str]) ->
 
 
 def _not_aml(name: str) -> str:
-    start = f"includedEventTypes has '{name}', which is not an Azure ML event type, so a workspace never raises it"
     guess = suggest_event_type(name)
+    if name.lower().startswith(EVENT_PREFIX.lower()):  # as --allow-unknown-event-type sends it
+        also = f" (did you mean '{guess}'?)" if guess else ""
+        return (f"includedEventTypes has '{name}', which is not in amlevents' catalog of Azure ML event types; it "
+                f"is sent as given (Azure ML may have added it), so check the name{also}: Event Grid matches it "
+                "exactly.")
+    start = f"includedEventTypes has '{name}', which is not an Azure ML event type, so a workspace never raises it"
     if guess:
         return f"{start}; did you mean '{guess if guess.startswith(EVENT_PREFIX) else EVENT_PREFIX + guess}'?"
     return f"{start}; use one of {_names(EVENT_TYPES)} as {EVENT_PREFIX}<name>."
+
+
+_WILDCARDS = ("*", "?")
+
+
+def _check_literal_subjects(event_filter: EventFilter) -> list[str]:
+    """Warn about wildcards and surrounding spaces in subject filters: Event Grid compares them literally."""
+    warnings = []
+    for field, value, kind, rest in (("subjectBeginsWith", event_filter.subject_begins_with, "prefix", "after"),
+                                     ("subjectEndsWith", event_filter.subject_ends_with, "suffix", "before")):
+        if not value:
+            continue
+        wildcards = [w for w in _WILDCARDS if w in value]
+        if wildcards:
+            found = " and ".join(f"'{w}'" for w in wildcards)
+            warnings.append(
+                f"{field} '{value}' has {found}, but subject filters are literal in Event Grid (no wildcards): it "
+                f"matches only subjects with that very character; drop it: a {kind} already accepts anything {rest} "
+                "it."
+            )
+        if value != value.strip():
+            warnings.append(
+                f"{field} '{value}' has leading or trailing spaces, which Event Grid compares literally and AML "
+                "subjects do not have; remove them."
+            )
+    return warnings
 
 
 def _formats(types: tuple[EventTypeInfo, ...]) -> str:

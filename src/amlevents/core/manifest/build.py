@@ -3,12 +3,16 @@ built exactly as ``subscription create`` builds it (``new_filter`` and ``build_p
 the flags applies. A core error names a flag (``--event-ttl``); ``Builder`` reports it as a ``ManifestError`` at
 the manifest key that flag came from (``retry.eventTtlMinutes``), in the subscription, its workspace or the
 defaults. Names must be unique per workspace, and a workspace has one system topic.
+
+``Builder.workspaces()`` builds them all and keeps going after an error: each problem is added to ``errors``, and
+a subscription (or workspace reference) with a schema error in it (``broken`` paths) is skipped, and one with a
+``${VAR}`` left unset in it (``unset`` paths) only has its name, event types, filters and attributes checked.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,10 +29,12 @@ from amlevents.core.manifest.document import Document
 from amlevents.core.manifest.model import (
     DesiredSubscription,
     ManifestError,
+    ManifestErrors,
     ManifestFilterError,
     Path,
     WorkspaceSpec,
     path_text,
+    raise_errors,
 )
 from amlevents.core.names import check_name
 from amlevents.core.subscription import (
@@ -86,49 +92,102 @@ class _Layer:
 
 
 class Builder:
-    """Builds the workspaces of a checked, expanded ``Document``; ``secrets`` (value -> variable) keeps secret
-    values out of messages, ``now`` is what expiration dates must lie after; ``allow_http_loopback`` (the target
-    is the emulator) accepts ``http://`` loopback webhooks."""
+    """Builds the workspaces of an expanded ``Document``; ``secrets`` (value -> variable) keeps secret values out
+    of messages, ``now`` is what expiration dates must lie after; ``allow_http_loopback`` (the target is the
+    emulator) accepts ``http://`` loopback webhooks; ``broken`` and ``unset``: where schema errors and unset
+    ``${VAR}`` references were reported."""
 
     def __init__(self, doc: Document, secrets: dict[str, str], now: datetime | None, *,
-                 allow_http_loopback: bool = False) -> None:
+                 allow_http_loopback: bool = False, broken: Sequence[Path] = (), unset: Sequence[Path] = ()) -> None:
         self.doc, self.secrets, self.now = doc, secrets, now
         self.allow_http_loopback = allow_http_loopback
-        self.defaults = _Layer(doc.get(("defaults",), {}), ("defaults",))
+        self.broken, self.unset = tuple(broken), tuple(unset)
+        self.errors: list[ManifestError] = []
+        defaults = doc.get(("defaults",), {})
+        self.defaults = _Layer(defaults if isinstance(defaults, dict) else {}, ("defaults",))
         self.seen_workspaces: dict[tuple[str | None, ...], Path] = {}
 
-    def workspace(self, index: int) -> WorkspaceSpec:
-        """``workspaces[index]`` with its subscriptions; a workspace listed twice is an error."""
+    def workspaces(self) -> tuple[WorkspaceSpec, ...]:
+        """Every workspace with its subscriptions; what cannot be built is in ``errors`` instead."""
+        listed = self.doc.get(("workspaces",))
+        if not isinstance(listed, list):
+            return ()
+        built = [self.workspace(i) for i, raw in enumerate(listed) if isinstance(raw, dict)]
+        return tuple(spec for spec in built if spec is not None)
+
+    def _is_broken(self, *places: Path, among: tuple[Path, ...] | None = None) -> bool:
+        """True when an error was reported (in ``among``, default ``broken``) inside one of ``places``."""
+        return any(path[:len(place)] == place for path in (self.broken if among is None else among)
+                   for place in places)
+
+    def workspace(self, index: int) -> WorkspaceSpec | None:
+        """``workspaces[index]`` with its subscriptions; None when it has errors (added to ``errors``)."""
         path: Path = ("workspaces", index)
         raw: dict[str, Any] = self.doc.get(path)
-        ref_args = self._ref_args(raw, path)
-        key = _identity_key(ref_args)
-        if key in self.seen_workspaces:
-            first = self.doc.position(self.seen_workspaces[key])[0]
-            raise self.doc.error(path, f"this workspace is already listed (line {first})",
-                                 hint="List each workspace once, with all of its subscriptions.")
-        self.seen_workspaces[key] = path
+        ref_args = self._workspace_ref(raw, path)
         scope = _Layer({"systemTopic": raw["systemTopic"]} if "systemTopic" in raw else {}, path)
         subs: list[DesiredSubscription] = []
         names: dict[str, Path] = {}
         topic: tuple[str, Path] | None = None  # the first system topic named, and where
-        for i in range(len(raw["subscriptions"])):
+        listed = raw.get("subscriptions")
+        for i in range(len(listed) if isinstance(listed, list) else 0):
             own = _Layer(self.doc.get((*path, "subscriptions", i)), (*path, "subscriptions", i))
-            desired = self.subscription(own, scope)
-            first_name = names.setdefault(desired.name.lower(), (*own.path, "name"))
-            if first_name != (*own.path, "name"):
-                raise self.doc.error((*own.path, "name"), f"duplicate subscription name '{desired.name}' in this "
-                                     f"workspace (first on line {self.doc.position(first_name)[0]})",
-                                     hint="Names compare case-insensitively.")
+            if not isinstance(own.data, dict):
+                continue
+            self._check_unique_name(own, names)
+            around = (own.path, ("defaults",), (*path, "systemTopic"))
+            if self._is_broken(*around):
+                continue  # its build errors would only repeat the ones reported
+            try:
+                desired = self.subscription(own, scope, check_only=self._is_broken(*around, among=self.unset))
+            except ManifestErrors as exc:
+                self.errors += exc.errors
+                continue
+            except ManifestError as exc:
+                self.errors.append(exc)
+                continue
+            if desired is None:
+                continue
             if isinstance(desired.system_topic, str):
                 where = self._origin(("systemTopic",), own, scope)
                 topic = topic or (desired.system_topic, where)
                 if topic[0].lower() != desired.system_topic.lower():
-                    raise self.doc.error(where, f"system topic '{desired.system_topic}' differs from '{topic[0]}' "
-                                         f"(line {self.doc.position(topic[1])[0]})",
-                                         hint="A workspace has one system topic: use the same name, or true.")
+                    self.errors.append(self.doc.error(
+                        where, f"system topic '{desired.system_topic}' differs from '{topic[0]}' (line "
+                        f"{self.doc.position(topic[1])[0]})",
+                        hint="A workspace has one system topic: use the same name, or true."))
             subs.append(desired)
-        return WorkspaceSpec(ref_args, tuple(subs), self.doc.position(path))
+        return None if ref_args is None else WorkspaceSpec(ref_args, tuple(subs), self.doc.position(path))
+
+    def _workspace_ref(self, raw: dict[str, Any], path: Path) -> dict[str, str | None] | None:
+        """The workspace's reference; None when it is wrong or listed before (the error is added)."""
+        keys = [(*path, key) for key in ("id", "name", "resourceGroup", "subscriptionId")]
+        if self._is_broken(*keys) or self._is_broken(*keys, among=self.unset):
+            return None
+        try:
+            ref_args = self._ref_args(raw, path)
+        except ManifestError as exc:
+            self.errors.append(exc)
+            return None
+        key = _identity_key(ref_args)
+        if key in self.seen_workspaces:
+            first = self.doc.position(self.seen_workspaces[key])[0]
+            self.errors.append(self.doc.error(path, f"this workspace is already listed (line {first})",
+                                              hint="List each workspace once, with all of its subscriptions."))
+            return None
+        self.seen_workspaces[key] = path
+        return ref_args
+
+    def _check_unique_name(self, own: _Layer, names: dict[str, Path]) -> None:
+        """A name given before in the workspace (in any case) is an error at the second one."""
+        name = own.data.get("name")
+        if not isinstance(name, str):
+            return
+        first_name = names.setdefault(name.lower(), (*own.path, "name"))
+        if first_name != (*own.path, "name"):
+            self.errors.append(self.doc.error(
+                (*own.path, "name"), f"duplicate subscription name '{name}' in this workspace (first on line "
+                f"{self.doc.position(first_name)[0]})", hint="Names compare case-insensitively."))
 
     def _ref_args(self, raw: dict[str, Any], path: Path) -> dict[str, str | None]:
         if "id" in raw:
@@ -146,15 +205,22 @@ class Builder:
         return {"workspace": raw.get("name"), "resource_group": raw.get("resourceGroup"),
                 "subscription": raw.get("subscriptionId"), "workspace_id": raw.get("id")}
 
-    def subscription(self, own: _Layer, scope: _Layer) -> DesiredSubscription:
-        """Build one subscription, merged over its workspace's and the manifest's defaults."""
+    def subscription(self, own: _Layer, scope: _Layer, *, check_only: bool = False) -> DesiredSubscription | None:
+        """Build one subscription, merged over its workspace's and the manifest's defaults; ``check_only`` (a
+        ``${VAR}`` in it is unset): check what does not depend on other keys, build nothing, return None."""
         spec = _merge(_merge(self.defaults.data, scope.data), own.data)
+        found: list[ManifestError] = []  # the name, event types, filters and attributes: each checked alone
         try:
             check_name(spec["name"])
         except InvalidInputError as exc:
-            raise self.doc.error((*own.path, "name"), exc.message, hint=exc.hint) from None
-        flags = self._flags(spec, own, scope)
-        options = _options(spec, self._attributes(spec, own, scope))
+            found.append(self.doc.error((*own.path, "name"), exc.message, hint=exc.hint))
+        flags = self._flags(spec, own, scope, found)
+        attributes = self._attributes(spec, own, scope, found)
+        raise_errors([e for e in found if not self._is_broken(e.path, among=self.unset)])  # `${X}` is no event type
+        if check_only:
+            return None
+        options = _options(spec, attributes)
+        # the rules that combine options: `subscription create` stops at the first, and so does a subscription
         with self._located(spec, own, scope):
             event_filter = new_filter(flags)
             properties = build_properties(options, event_filter, now=self.now,
@@ -216,14 +282,18 @@ class Builder:
                 text = text.replace(value, "${" + name + "}")
         return text
 
-    def _flags(self, spec: dict[str, Any], own: _Layer, scope: _Layer) -> FilterFlags:
+    def _flags(self, spec: dict[str, Any], own: _Layer, scope: _Layer, found: list[ManifestError]) -> FilterFlags:
         for i, name in enumerate(spec.get("eventTypes") or ()):
             try:
                 get_event_type(name)
             except InvalidInputError as exc:
-                raise self.doc.error(self._origin(("eventTypes", i), own, scope), exc.message, hint=exc.hint) from None
-        filters = [self._advanced_filter(item, self._origin(("advancedFilters", i), own, scope))
-                   for i, item in enumerate(spec.get("advancedFilters") or ())]
+                found.append(self.doc.error(self._origin(("eventTypes", i), own, scope), exc.message, hint=exc.hint))
+        filters = []
+        for i, item in enumerate(spec.get("advancedFilters") or ()):
+            try:
+                filters.append(self._advanced_filter(item, self._origin(("advancedFilters", i), own, scope)))
+            except ManifestError as exc:
+                found.append(exc)
         cuts = spec.get("shortcuts", {})
         version = cuts.get("modelVersion")
         return FilterFlags(
@@ -260,7 +330,8 @@ class Builder:
             field = next((f for f in ("values", "value", "key") if f"'{f}'" in detail or f" {f}[" in detail), None)
             raise self.doc.error((*path, field) if field in item else path, detail, hint=exc.hint) from None
 
-    def _attributes(self, spec: dict[str, Any], own: _Layer, scope: _Layer) -> tuple[DeliveryAttribute, ...] | None:
+    def _attributes(self, spec: dict[str, Any], own: _Layer, scope: _Layer,
+                    found: list[ManifestError]) -> tuple[DeliveryAttribute, ...] | None:
         items = spec.get("destination", {}).get("deliveryAttributes")
         if items is None:
             return None
@@ -271,7 +342,7 @@ class Builder:
                                              is_secret=item.get("secret", False), source_field=item.get("sourceField")))
             except InvalidInputError as exc:
                 path = self._origin(("destination", "deliveryAttributes", i), own, scope)
-                raise self.doc.error(path, self._reworded(exc.message), hint=exc.hint) from None
+                found.append(self.doc.error(path, self._reworded(exc.message), hint=exc.hint))
         return tuple(out)
 
 

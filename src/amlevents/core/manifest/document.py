@@ -1,11 +1,13 @@
 """A manifest's YAML, both ways: read as YAML 1.2 with the position of every value and key, and written back.
 
 Reading (step 1 of ``core.manifest``): scalars follow YAML 1.2 (core schema), as editors read them: ``yes``,
-``on`` and ``2027-01-01`` are strings. Duplicate keys, merge keys (``<<``), aliases that contain themselves and
-explicit tags are refused with a ``ManifestError`` at ``file:line:column``, and so is input beyond the limits of
-``core.documents``: more than ``MAX_MANIFEST_BYTES`` of text, mappings/lists nested more than ``MAX_DEPTH`` deep
-(refused while composing, before anything recurses that deep), more than ``MAX_YAML_VALUES`` values once aliases
-are expanded (an alias bomb), integers longer than ``MAX_INT_DIGITS`` digits and numbers that are not finite.
+``on`` and ``2027-01-01`` are strings. Duplicate keys, merge keys (``<<``), explicit tags, keys that are not
+strings, integers longer than ``MAX_INT_DIGITS`` digits and numbers that are not finite are each a
+``ManifestError`` at ``file:line:column`` in ``Document.errors``, and reading goes on (the value is left out).
+Input that cannot be read on stops at once: YAML syntax errors, and input beyond the limits of ``core.documents``:
+more than ``MAX_MANIFEST_BYTES`` of text, mappings/lists nested more than ``MAX_DEPTH`` deep (refused while
+composing, before anything recurses that deep), more than ``MAX_YAML_VALUES`` values once aliases are expanded
+(an alias bomb), aliases that contain themselves.
 Writing (``Dumper``, for ``core.manifest_export``) quotes every string a YAML 1.2 reader would not read back as
 that string.
 """
@@ -24,7 +26,7 @@ from amlevents.core.documents import (
     MAX_MANIFEST_BYTES,
     MAX_YAML_VALUES,
 )
-from amlevents.core.manifest.model import ManifestError, Path, Position
+from amlevents.core.manifest.model import ManifestError, Path, Position, raise_errors
 
 # YAML 1.2 core schema (what editors use): no yes/no/on/off booleans, no dates, no sexagesimal numbers.
 _NULL = re.compile(r"~|null|Null|NULL|")
@@ -86,7 +88,8 @@ class _BoundedLoader(yaml.SafeLoader):
 
 
 class Document:
-    """The manifest as plain data, with the 1-based position of each value (``values``) and key (``keys``)."""
+    """The manifest as plain data, with the 1-based position of each value (``values``) and key (``keys``);
+    ``errors``: the problems read past (their values are left out of ``data``)."""
 
     def __init__(self, text: str, source: str) -> None:
         self.source = source
@@ -96,6 +99,7 @@ class Document:
         self.raw: dict[Path, str] = {}  # the text of plain and single-line quoted scalars, for exact columns
         self.nulls: set[Path] = set()  # empty values: errors point at their key
         self.count = 0  # values converted so far, aliases counted each time they are used
+        self.errors: list[ManifestError] = []
         if len(text) > MAX_MANIFEST_BYTES:
             raise ManifestError(f"the manifest is larger than {MAX_MANIFEST_BYTES // 1024} KiB", source=source,
                                 line=1, column=1, hint="Split it into several manifests.")
@@ -130,7 +134,7 @@ class Document:
         if isinstance(node, yaml.ScalarNode):
             implied = _IMPLICIT.resolve(yaml.ScalarNode, node.value, (node.style is None, node.style is not None))
             if node.tag != implied and node.tag != _STR_TAG:
-                raise self.error(path, f"the YAML tag {_tag(node.tag)} is not supported", hint="Remove the tag.")
+                return self._skip(path, f"the YAML tag {_tag(node.tag)} is not supported", hint="Remove the tag.")
             value = self._scalar(node, path) if node.style is None and node.tag == implied else node.value
             if value is None:
                 self.nulls.add(path)
@@ -138,24 +142,28 @@ class Document:
                 self.raw[path] = node.value
             return value
         if node.tag not in (_SEQ_TAG, _MAP_TAG):
-            raise self.error(path, f"the YAML tag {_tag(node.tag)} is not supported", hint="Remove the tag.")
+            return self._skip(path, f"the YAML tag {_tag(node.tag)} is not supported", hint="Remove the tag.")
         if isinstance(node, yaml.SequenceNode):
             return [self._convert(item, (*path, i), active) for i, item in enumerate(node.value)]
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise self.error(path, "a key must be a plain string, not a list or mapping")
+                self.errors.append(ManifestError("a key must be a plain string, not a list or mapping",
+                                                 source=self.source, line=key_node.start_mark.line + 1,
+                                                 column=key_node.start_mark.column + 1, path=path))
+                continue
             key = key_node.value
             key_path = (*path, key)
             if key_node.tag == "tag:yaml.org,2002:merge":
-                self.keys[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                raise self.error(key_path, "YAML merge keys (<<) are not supported", key=True,
-                                 hint="Put shared settings under 'defaults'.")
+                self.errors.append(self.error(key_path, "YAML merge keys (<<) are not supported", key=True,
+                                              hint="Put shared settings under 'defaults'.", at=key_node))
+                continue
             if key in out:
                 first = self.keys[key_path][0]
-                self.keys[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                raise self.error(key_path, f"duplicate key '{key}' (first given on line {first})", key=True,
-                                 hint="Give each key once; YAML would silently keep only the last.")
+                self.errors.append(self.error(key_path, f"duplicate key '{key}' (first given on line {first})",
+                                              key=True, at=key_node,
+                                              hint="Give each key once; YAML would silently keep only the last."))
+                continue
             self.keys[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[key] = self._convert(value_node, key_path, active)
         return out
@@ -165,10 +173,14 @@ class Document:
         try:
             value = plain_scalar(node.value)
         except ValueError as exc:
-            raise self.error(path, f"{exc} is not supported", hint="Quote it to make it a string.") from None
+            return self._skip(path, f"{exc} is not supported", hint="Quote it to make it a string.")
         if isinstance(value, float) and not math.isfinite(value):
-            raise self.error(path, f"'{node.value[:40]}' is not a finite number", hint="Quote it to make it a string.")
+            return self._skip(path, f"'{node.value[:40]}' is not a finite number", hint="Quote it to make it a string.")
         return value
+
+    def _skip(self, path: Path, detail: str, *, hint: str) -> None:
+        """Note a value that cannot be read as it is written; it is left out (None) and reading goes on."""
+        self.errors.append(self.error(path, detail, hint=hint))
 
     def position(self, path: Path, *, key: bool = False) -> Position:
         """Where ``path`` is written: its value (its key when ``key``, or when the value is empty); for a path
@@ -196,9 +208,10 @@ class Document:
         return path in self.values
 
     def error(self, path: Path, detail: str, *, hint: str | None = None, key: bool = False,
-              offset: int | None = None) -> ManifestError:
-        """A ``ManifestError`` at ``path``; ``offset`` moves the column inside a one-line string scalar."""
-        line, column = self.position(path, key=key)
+              offset: int | None = None, at: yaml.Node | None = None) -> ManifestError:
+        """A ``ManifestError`` at ``path`` (or at the node ``at``); ``offset`` moves the column inside a one-line
+        string scalar."""
+        line, column = (at.start_mark.line + 1, at.start_mark.column + 1) if at else self.position(path, key=key)
         column += self.offset_in_scalar(path, offset) if offset is not None else 0
         return ManifestError(detail, source=self.source, line=line, column=column, path=path, hint=hint)
 
@@ -216,8 +229,10 @@ class Document:
 
 def read_yaml(text: str, *, source: str = "<manifest>") -> Any:
     """A manifest's YAML as plain data, read as the loader reads it (YAML 1.2 scalars, duplicate keys refused),
-    before any check or ``${VAR}`` expansion."""
-    return Document(text, source).data
+    before any check or ``${VAR}`` expansion; a ``ManifestError`` (``ManifestErrors``) for what cannot be read."""
+    doc = Document(text, source)
+    raise_errors(doc.errors)
+    return doc.data
 
 
 # --- writing ----------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ where in the file a manifest is wrong (``ManifestError``, at ``file:line:column`
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,38 @@ class ManifestFilterError(ManifestError, FilterSyntaxError):
         """The filter and a caret line under the bad token."""
         return FilterSyntaxError(self.message, source=self.filter_text, position=self.position,
                                  length=self.length).render()
+
+
+class ManifestErrors(ManifestError):
+    """Several problems in one manifest: ``errors``, in file order, each a ``ManifestError``. Located (``line``,
+    ``column``, ``path``) at the first; the message is a count and then one ``file:line:column: ...`` entry per
+    error, each with its caret lines (a filter) and hint, so that editors and CI logs can jump to every one."""
+
+    def __init__(self, errors: Sequence[ManifestError]) -> None:
+        first = errors[0]
+        entries = "\n".join(_entry(error) for error in errors)
+        InvalidInputError.__init__(self, f"{len(errors)} errors in {first.source}:\n{entries}")
+        self.errors = tuple(errors)
+        self.detail, self.source, self.line, self.column, self.path = (first.detail, first.source, first.line,
+                                                                       first.column, first.path)
+
+
+def _entry(error: ManifestError) -> str:
+    """One error of a list: its located message, the filter and caret when it is a filter, and its hint."""
+    lines = [error.message + ("" if error.message.endswith((".", "?", "!")) else ".")]
+    if isinstance(error, ManifestFilterError):
+        lines.append(error.render())
+    if error.hint:
+        lines.append(f"  Hint: {error.hint}")
+    return "\n".join(lines)
+
+
+def raise_errors(errors: Sequence[ManifestError]) -> None:
+    """Raise nothing for no errors, the error itself for one, and ``ManifestErrors`` in file order for more."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ManifestErrors(sorted(errors, key=lambda e: (e.line, e.column)))
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,23 @@
 """Desired state: a YAML manifest of workspaces and their event subscriptions, read into the CLI's own model.
 
-Reading goes through four steps, each failing with a ``ManifestError`` located at ``file:line:column``:
+Reading goes through four steps, each locating its errors at ``file:line:column`` (a ``ManifestError``):
 
-1. YAML to plain data with the position of every value and key (``core.manifest_yaml``). Scalars follow YAML 1.2
+1. YAML to plain data with the position of every value and key (``document``). Scalars follow YAML 1.2
    (core schema), as editors read them: ``yes``, ``on`` and ``2027-01-01`` are strings. Duplicate keys are refused.
-   The work is bounded (size, nesting, alias expansion, integer digits: ``core.documents``).
-2. The JSON Schema of ``core.manifest_schema`` (wrong types, unknown keys, ranges, enums).
-3. ``${VAR}`` references in strings are replaced by environment variables (``$${`` is a literal ``${``): here.
+   The work is bounded (size, nesting, alias expansion, integer digits: ``core.documents``). A YAML syntax error
+   or a limit stops reading at once: what follows cannot be read.
+2. The JSON Schema of ``schema`` (wrong types, unknown keys, ranges, enums).
+3. ``${VAR}`` references in strings are replaced by environment variables (``${VAR:-default}`` when unset or
+   empty; ``$${`` is a literal ``${``): here.
 4. Every subscription, merged with the defaults, is built exactly as ``subscription create`` builds it
    (``new_filter`` and ``build_properties``), so every rule of the flags applies; names must be unique
-   (``core.manifest_build``).
+   (``build``). A subscription with a schema error in it (or in the defaults) is not built: its build errors
+   would only repeat it; one with an unset variable has only the keys that do not depend on it checked.
 
-The model it reads into (``Manifest``, ``WorkspaceSpec``, ``DesiredSubscription``) and ``ManifestError`` are in
-``core.manifest_model``; ``dump_manifest`` (``core.manifest_export``) writes deployed subscriptions back as a
-manifest (for ``amlevents export``). All of these are importable from here as well.
+Every other error is reported, all at once: one is raised as itself, more as ``ManifestErrors`` (in file
+order). The model it reads into (``Manifest``, ``WorkspaceSpec``, ``DesiredSubscription``) and the errors are
+in ``model``; ``dump_manifest`` (``export``) writes deployed subscriptions back as a manifest (for ``amlevents
+export``). All of these are importable from here as well.
 """
 
 from __future__ import annotations
@@ -34,17 +38,19 @@ from amlevents.core.manifest.model import (
     DesiredSubscription,
     Manifest,
     ManifestError,
+    ManifestErrors,
     Path,
     WorkspaceSpec,
     path_text,
+    raise_errors,
 )
 from amlevents.core.manifest.schema import violations
 from amlevents.core.subscription import destination_of
 from amlevents.core.workspace import WorkspaceRef
 
 __all__ = [
-    "DesiredSubscription", "Manifest", "ManifestError", "WorkspaceSpec", "dump_manifest", "load_manifest",
-    "manifest_summary", "parse_manifest", "path_text", "plain_scalar", "read_yaml",
+    "DesiredSubscription", "Manifest", "ManifestError", "ManifestErrors", "WorkspaceSpec", "dump_manifest",
+    "load_manifest", "manifest_summary", "parse_manifest", "path_text", "plain_scalar", "read_yaml",
 ]
 
 
@@ -72,13 +78,18 @@ def parse_manifest(text: str, *, source: str = "<manifest>", env: Mapping[str, s
     (the manifest is applied to the emulator) accepts ``http://`` loopback webhooks, as ``subscription create``.
     """
     doc = Document(text, source)
-    found = violations(doc.data)
-    if found:
-        first = min(found, key=lambda v: (v.missing, doc.position(v.path, key=v.at_key)))
-        raise doc.error(first.path, first.message, hint=first.hint, key=first.at_key)
-    secrets = _Expander(doc, os.environ if env is None else env).expand_all()
-    builder = Builder(doc, secrets, now, allow_http_loopback=allow_http_loopback)
-    workspaces = tuple(builder.workspace(i) for i in range(len(doc.data["workspaces"])))
+    unread = [e.path for e in doc.errors]  # a value left out is no schema error of its own
+    found = [v for v in violations(doc.data) if not any(v.path[:len(p)] == p for p in unread)]
+    # a missing key is reported after the other problems at its place (a misspelt key is both)
+    found.sort(key=lambda v: (doc.position(v.path, key=v.at_key), v.missing))
+    errors = doc.errors + [doc.error(v.path, v.message, hint=v.hint, key=v.at_key) for v in found]
+    expander = _Expander(doc, os.environ if env is None else env)
+    secrets = expander.expand_all()
+    errors += expander.errors
+    builder = Builder(doc, secrets, now, allow_http_loopback=allow_http_loopback,
+                      broken=unread + [v.path for v in found], unset=[e.path for e in expander.errors])
+    workspaces = builder.workspaces()
+    raise_errors(errors + builder.errors)
     return Manifest(workspaces, source, frozenset(secrets))
 
 
@@ -111,17 +122,20 @@ def manifest_summary(manifest: Manifest) -> list[dict[str, Any]]:
 # --- 3. ${VAR} --------------------------------------------------------------------------------------------------
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
-_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_VARIABLE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?", re.DOTALL)
 
 
 class _Expander:
-    """Replaces the ``${VAR}`` references of a ``Document`` and remembers every value it brought in."""
+    """Replaces the ``${VAR}`` references of a ``Document``, remembers every value it brought in from the
+    environment (``secrets``) and every reference it could not replace (``errors``, a string left as written)."""
 
     def __init__(self, doc: Document, env: Mapping[str, str]) -> None:
         self.doc, self.env = doc, env
         self.secrets: dict[str, str] = {}  # value -> the variable it came from
+        self.errors: list[ManifestError] = []
 
     def expand_all(self) -> dict[str, str]:
+        """Expand every string of the document in place; the values brought in, each mapped to its variable."""
         self.doc.data = self._walk(self.doc.data, ())
         return self.secrets
 
@@ -133,25 +147,36 @@ class _Expander:
         return self._expand(value, path) if isinstance(value, str) and "$" in value else value
 
     def _expand(self, text: str, path: Path) -> str:
+        failed = len(self.errors)
+
+        def fail(match: re.Match[str], detail: str, hint: str) -> str:
+            self.errors.append(self.doc.error(path, detail, offset=match.start(), hint=hint))
+            return match.group(0)
+
         def replace(match: re.Match[str]) -> str:
             if match.group(0) == "$${":
                 return "${"
-            name = match.group(1)
-            if name is None:
-                raise self.doc.error(path, "unterminated ${", offset=match.start(),
-                                     hint="Close it with '}', or write $${ for a literal ${.")
-            if not _VARIABLE.fullmatch(name):
-                raise self.doc.error(path, f"'${{{name}}}' is not a variable reference", offset=match.start(),
-                                     hint="Write ${NAME} (letters, digits, _), or $${ for a literal ${.")
-            if name not in self.env:
-                raise self.doc.error(path, f"environment variable {name} is not set", offset=match.start(),
-                                     hint=f"Set {name}, e.g. export {name}=..., or write $${{ for a literal ${{.")
-            value = self.env[name]
+            inner = match.group(1)
+            if inner is None:
+                return fail(match, "unterminated ${", "Close it with '}', or write $${ for a literal ${.")
+            reference = _VARIABLE.fullmatch(inner)
+            if not reference:
+                return fail(match, f"'${{{inner}}}' is not a variable reference",
+                            "Write ${NAME} or ${NAME:-default} (NAME: letters, digits, _), or $${ for a literal ${.")
+            name, default = reference.groups()
+            value = self.env.get(name)
+            if default is not None and not value:
+                return default  # written in the file: not a secret
+            if value is None:
+                return fail(match, f"environment variable {name} is not set",
+                            f"Set {name}, e.g. export {name}=..., or write $${{ for a literal ${{.")
             if value:
                 self.secrets[value] = name
             return value
 
         expanded = _REFERENCE.sub(replace, text)
+        if len(self.errors) > failed:
+            return text  # as written: its other references may hold secrets, and nothing will be built from it
         if expanded != text:
             self.doc.raw.pop(path, None)  # offsets into the expanded text no longer match the file
         return expanded

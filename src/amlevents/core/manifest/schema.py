@@ -2,7 +2,7 @@
 
 One source of truth: ``amlevents manifest schema`` publishes ``manifest_schema()`` for editors, and the loader
 (``core.manifest``) validates with the same dict. ``violations(data)`` returns one ``Violation`` per problem
-(path, message, hint); the loader picks the first in file order and adds the line and column. What a schema
+(path, message, hint); the loader reports them all, in file order, each with its line and column. What a schema
 cannot say (filter grammar, option combinations, names, ``${VAR}``) is checked by the loader itself.
 """
 
@@ -39,13 +39,15 @@ def manifest_schema() -> dict[str, Any]:
 @dataclass(frozen=True)
 class Violation:
     """One schema violation: where (``path``; ``at_key`` when the key itself is wrong), what, and what to do.
-    ``missing`` marks a missing required key (reported after the other problems: a misspelt key is both)."""
+    ``missing`` marks a missing required key (reported after the other problems at its place). ``key``: the
+    missing key, or the known key an unknown one is close to (a misspelt key is not reported missing as well)."""
 
     path: Path
     message: str
     hint: str | None = None
     at_key: bool = False
     missing: bool = False
+    key: str | None = None
 
 
 def violations(data: Any) -> list[Violation]:
@@ -55,7 +57,11 @@ def violations(data: Any) -> list[Violation]:
 
     validator = Draft202012Validator(_schema())
     # best_match descends into anyOf branches, choosing the one the instance was meant for
-    return [_describe(best_match([error])) for error in validator.iter_errors(data)]
+    # dict.fromkeys: jsonschema raises one `required` error per missing key, each describing them all
+    found = list(dict.fromkeys(v for error in validator.iter_errors(data) for v in _describe(best_match([error]))))
+    # `nmae:` is an unknown key that means `name`: saying `name` is missing as well would be noise
+    meant = {(v.path[:-1], v.key) for v in found if v.at_key and v.key}
+    return [v for v in found if not (v.missing and (v.path, v.key) in meant)]
 
 
 # --- the schema -------------------------------------------------------------------------------------------------
@@ -246,7 +252,8 @@ def _schema() -> dict[str, Any]:
         "$id": SCHEMA_ID,
         "title": "amlevents manifest",
         "description": "The event subscriptions Azure ML workspaces should have. Strings may reference environment "
-        "variables as ${NAME} ($${ is a literal ${).",
+        "variables as ${NAME}, or ${NAME:-default} for a value used when NAME is unset or empty ($${ is a literal "
+        "${).",
         "type": "object",
         "properties": {
             "$schema": _prop("Schema", "The URI or path of this schema, for editors.", _STRING),
@@ -267,19 +274,26 @@ _TYPE_NAMES = {"string": "a string", "integer": "an integer", "number": "a numbe
                "array": "a list", "object": "a mapping", "null": "nothing"}
 
 
-def _describe(error: Any) -> Violation:
+def _describe(error: Any) -> list[Violation]:
+    """The violations one schema error stands for: one per unknown key, one per missing key, else one."""
     path: Path = tuple(error.absolute_path)
     kind, instance, expected = error.validator, error.instance, error.validator_value
     if kind == "additionalProperties":
         known = list(error.schema.get("properties", {}))
-        extra = [k for k in instance if k not in known]
-        key = extra[0]
-        close = difflib.get_close_matches(key, known, n=1)
-        lead = f"Did you mean '{close[0]}'? " if close else ""
-        return Violation((*path, key), f"unknown key '{key}'", f"{lead}Allowed here: {', '.join(known)}.", at_key=True)
+        found = []
+        for key in (k for k in instance if k not in known):
+            close = difflib.get_close_matches(key, known, n=1)
+            lead = f"Did you mean '{close[0]}'? " if close else ""
+            found.append(Violation((*path, key), f"unknown key '{key}'", f"{lead}Allowed here: {', '.join(known)}.",
+                                   at_key=True, key=close[0] if close else None))
+        return found
     if kind == "required":
-        missing = next(k for k in expected if k not in instance)
-        return Violation(path, f"missing required key '{missing}'", missing=True)
+        return [Violation(path, f"missing required key '{key}'", missing=True, key=key)
+                for key in expected if key not in instance]
+    return [_describe_value(error, path, kind, instance, expected)]
+
+
+def _describe_value(error: Any, path: Path, kind: str, instance: Any, expected: Any) -> Violation:
     if kind == "type" or (kind == "anyOf" and all(e.validator == "type" for e in error.context)):
         types = [expected] if isinstance(expected, str) else list(expected)
         if kind == "anyOf":

@@ -3,6 +3,10 @@
 One dataclass holds every filter-related option: the plain ones (event types, subjects, advanced filters,
 arrays), the Azure ML shortcuts, and the update-only edits. ``new_filter`` builds a filter for a new
 subscription; ``edited_filter`` applies the options to the current filter of an existing one.
+
+Two event-type words are not catalog names: ``all`` (every type: ``includedEventTypes`` left out, Event Grid's
+default; on update it resets the list), and, with ``allow_unknown_event_types``, a name the catalog does not know
+yet (Azure ML may add a type before amlevents knows it), sent as given; ``lint`` warns about it.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from amlevents.core.catalog import is_aml_event_type, unknown_event_type
 from amlevents.core.errors import InvalidInputError
 from amlevents.core.filters import (
     AdvancedFilter,
@@ -22,6 +27,8 @@ from amlevents.core.filters import (
     build_filter,
 )
 from amlevents.core.subscription.update import edit_filter
+
+ALL_TYPES = "all"  # --event-type all: every event type, as when includedEventTypes is left out
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ class FilterFlags:
     remove_keys: Sequence[str] = ()
     clear_advanced: bool = False
     clear_subject: bool = False
+    allow_unknown_event_types: bool = False
 
     def given(self) -> bool:
         """True when any filter option was given (an update without one keeps the filter untouched)."""
@@ -47,10 +55,34 @@ class FilterFlags:
         return (any(v is not None for v in plain) or self.shortcuts != AmlShortcuts() or bool(self.add)
                 or bool(self.remove_keys) or self.clear_advanced or self.clear_subject)
 
+    def every_event_type(self) -> bool:
+        """True for ``--event-type all``: every event type (``includedEventTypes`` left out)."""
+        names = list(self.event_types or ())
+        every = any(n.strip().lower() == ALL_TYPES for n in names)
+        if every and len(names) > 1:
+            raise InvalidInputError(
+                f"--event-type {' '.join(names)}: 'all' means every event type and cannot be combined with others",
+                hint="give --event-type all alone, or list the types you want",
+            )
+        return every
+
+    def unknown_event_types(self) -> tuple[str, ...]:
+        """The ``--event-type`` names the catalog does not know, passed as given; refused (with the catalog's
+        suggestion) unless ``allow_unknown_event_types``."""
+        unknown = tuple(n for n in self.event_types or () if n.strip().lower() != ALL_TYPES
+                        and not is_aml_event_type(n))
+        if unknown and not self.allow_unknown_event_types:
+            error = unknown_event_type(unknown[0])
+            error.hint = (f"{error.hint}; or, for a type Azure ML added after this version of amlevents, "
+                          "add --allow-unknown-event-type to send it as given")
+            raise error
+        return unknown
+
     def _merged(self) -> tuple[Any, Any, Any, Any]:
+        known = [n for n in self.event_types or () if is_aml_event_type(n)]
         return apply_shortcuts(
             self.shortcuts,
-            event_types=self.event_types,
+            event_types=known or None,
             subject_begins_with=self.subject_begins_with,
             subject_ends_with=self.subject_ends_with,
             advanced_filters=self.advanced_filters,
@@ -64,8 +96,9 @@ def new_filter(flags: FilterFlags) -> EventFilter:
             "--add-advanced-filter, --remove-advanced-filter and the --clear-* filter options apply to update only",
             hint="on create, give the whole filter with --advanced-filter",
         )
+    every, unknown = flags.every_event_type(), flags.unknown_event_types()
     types, begins, ends, filters = flags._merged()
-    return build_filter(
+    built = build_filter(
         None,
         event_types=types,
         subject_begins_with=begins,
@@ -74,12 +107,24 @@ def new_filter(flags: FilterFlags) -> EventFilter:
         advanced_filters=filters,
         enable_arrays=flags.enable_arrays,
     )
+    return _with_types(built, types, every=every, unknown=unknown)
+
+
+def _with_types(result: EventFilter, types: Sequence[str] | None, *, every: bool,
+                unknown: tuple[str, ...]) -> EventFilter:
+    """``result`` with ``all`` (no list, unless a shortcut chose the types) and the unknown names applied."""
+    if unknown:
+        return dataclasses.replace(result, included_event_types=(*(types or ()), *unknown))
+    if every and not types:
+        return dataclasses.replace(result, included_event_types=None)
+    return result
 
 
 def edited_filter(current: EventFilter, flags: FilterFlags) -> EventFilter | None:
     """``current`` with the options applied, or None when no filter option was given."""
     if not flags.given():
         return None
+    every, unknown = flags.every_event_type(), flags.unknown_event_types()
     types, begins, ends, filters = flags._merged()
     if flags.advanced_filters:  # the whole list is replaced: explicit filters plus the shortcuts' own
         replace, add = filters, list(flags.add)
@@ -93,7 +138,7 @@ def edited_filter(current: EventFilter, flags: FilterFlags) -> EventFilter | Non
         if len(kept) != len(current.filters):
             current = dataclasses.replace(current, advanced_filters=kept or None)
         replace, add = None, [*flags.add, *shortcut]
-    return edit_filter(
+    edited = edit_filter(
         current,
         event_types=types,
         subject_begins_with=begins,
@@ -106,3 +151,4 @@ def edited_filter(current: EventFilter, flags: FilterFlags) -> EventFilter | Non
         clear_advanced=flags.clear_advanced,
         clear_subject=flags.clear_subject,
     )
+    return _with_types(edited, types, every=every, unknown=unknown)

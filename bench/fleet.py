@@ -1,0 +1,91 @@
+"""The fleet commands at fleet size, as whole processes: wall time and peak RSS of each.
+
+Starts `amlevents emulator serve --seed FILE --latency 50` with the compact fleet seed (default 20 Azure
+subscriptions x 50 workspaces x 5 event subscriptions: 1,000 workspaces, 5,000 event subscriptions), then runs,
+RUNS times each, against it:
+
+- `subscription list --all-subscriptions -o json` (target: < 5 s, < 150 MB)
+- `audit --all-subscriptions -o json` (target: < 10 s)
+- `workspace list --all-subscriptions -o json`
+
+and prints the medians (wall seconds, peak RSS of that one process from wait4) and the number of items printed.
+
+Usage: python bench/fleet.py [--subscriptions 20] [--workspaces 50] [--per-workspace 5] [--latency 50] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+COMMANDS = {
+    "subscription list --all-subscriptions -o json": ["subscription", "list", "--all-subscriptions", "-o", "json"],
+    "audit --all-subscriptions -o json": ["audit", "--all-subscriptions", "-o", "json"],
+    "workspace list --all-subscriptions -o json": ["workspace", "list", "--all-subscriptions", "-o", "json"],
+}
+
+
+def amlevents_exe() -> list[str]:
+    exe = os.path.join(os.path.dirname(sys.executable), "amlevents")
+    return [exe] if os.path.exists(exe) else [sys.executable, "-m", "amlevents"]
+
+
+def run_client(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MiB of this process, items printed) of one whole client process."""
+    with tempfile.TemporaryFile("w+") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.PIPE, text=True)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            sys.exit(f"{' '.join(argv[1:])} failed ({proc.returncode}): {proc.stderr.read()[-2000:]}")  # type: ignore[union-attr]
+        out.seek(0)
+        return wall, usage.ru_maxrss / 1024, len(json.load(out))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--subscriptions", type=int, default=20)
+    parser.add_argument("--workspaces", type=int, default=50)
+    parser.add_argument("--per-workspace", type=int, default=5)
+    parser.add_argument("--latency", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=5)
+    opts = parser.parse_args()
+    exe = amlevents_exe()
+    seed = {"fleet": {"subscriptions": opts.subscriptions, "workspacesPerSubscription": opts.workspaces,
+                      "eventSubscriptionsPerWorkspace": opts.per_workspace, "locations": ["eastus", "westeurope"]}}
+    with tempfile.TemporaryDirectory() as tmp:
+        seed_path = Path(tmp, "seed.json")
+        seed_path.write_text(json.dumps(seed))
+        server = subprocess.Popen([*exe, "emulator", "serve", "--seed", str(seed_path), "--cert-dir", tmp,
+                                   "--latency", str(opts.latency)], stdout=subprocess.PIPE, text=True)
+        try:
+            ready = json.loads(server.stdout.readline())  # type: ignore[union-attr]
+            env = {**os.environ, "AMLEVENTS_EMULATOR": ready["url"], "AMLEVENTS_EMULATOR_CA": ready["caCert"],
+                   "AMLEVENTS_CONFIG_DIR": tmp, "AMLEVENTS_DATA_DIR": tmp}
+            print(f"fleet: {opts.subscriptions} subscriptions x {opts.workspaces} workspaces x {opts.per_workspace}"
+                  f" event subscriptions; emulator latency {opts.latency} ms; {opts.runs} runs; "
+                  f"load average {os.getloadavg()[0]:.2f} at start\n")
+            print("| command | median wall (s) | runs (s) | peak RSS (MiB) | items |")
+            print("|---|---|---|---|---|")
+            for label, args in COMMANDS.items():
+                runs = [run_client([*exe, *args], env) for _ in range(opts.runs)]
+                walls = [w for w, _, _ in runs]
+                print(f"| `{label}` | {statistics.median(walls):.2f} | {', '.join(f'{w:.2f}' for w in walls)} | "
+                      f"{max(p for _, p, _ in runs):.1f} | {runs[0][2]:,} |")
+            print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
+        finally:
+            server.terminate()
+            server.wait()
+
+
+if __name__ == "__main__":
+    main()

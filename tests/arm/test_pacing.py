@@ -1,0 +1,129 @@
+"""Writes paced per Azure subscription (arm/pacing.py): the token bucket, ARM's remaining-writes header, and an
+apply under the emulator's ARM-like throttling."""
+
+from __future__ import annotations
+
+import pytest
+
+from amlevents.arm.pacing import TokenBucket, WritePacer
+
+
+class FakeClock:
+    """A clock that moves only when something sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def test_burst_is_spent_without_waiting(clock):
+    bucket = TokenBucket(5, 1, clock=clock, sleep=clock.sleep)
+    assert sum(bucket.take() for _ in range(5)) == 0
+    assert clock.now == 0
+
+
+def test_after_the_burst_writes_go_at_the_refill_rate(clock):
+    bucket = TokenBucket(5, 10, clock=clock, sleep=clock.sleep)
+    for _ in range(25):
+        bucket.take()
+    assert clock.now == pytest.approx(2.0)  # 20 writes beyond the burst at 10 a second
+
+
+def test_subscriptions_have_their_own_buckets(clock):
+    pacer = WritePacer(2, 1, clock=clock, sleep=clock.sleep)
+    for sub in ("a", "b", "A"):
+        pacer.before_write(sub)
+    assert clock.now == 0  # "A" is "a"'s second token, "b" has its own
+    pacer.before_write("a")
+    assert clock.now == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("headers", "tokens"), [
+    ({"x-ms-ratelimit-remaining-subscription-writes": "3"}, 3),
+    ({"X-MS-RateLimit-Remaining-Subscription-Writes": "0"}, 0),
+    ({"x-ms-ratelimit-remaining-subscription-writes": "many"}, 10),  # unreadable: ignored
+    ({}, 10),
+    (None, 10),
+])
+def test_arm_remaining_writes_header_replaces_the_estimate(clock, headers, tokens):
+    pacer = WritePacer(10, 1, clock=clock, sleep=clock.sleep)
+    pacer.after_write("a", headers)
+    assert pacer.bucket("a").tokens == tokens
+
+
+def test_deletes_have_their_own_bucket(clock):
+    pacer = WritePacer(2, 1, clock=clock, sleep=clock.sleep)
+    pacer.before_write("a")
+    pacer.after_write("a", {"x-ms-ratelimit-remaining-subscription-deletes": "0"}, "deletes")
+    assert (pacer.bucket("a").tokens, pacer.bucket("a", "deletes").tokens) == (1, 0)
+
+
+def test_writes_still_in_flight_are_not_counted_twice(clock):
+    """ARM's count does not know the writes sent after the one it answers: they are taken off it."""
+    pacer = WritePacer(10, 1, clock=clock, sleep=clock.sleep)
+    for _ in range(3):
+        pacer.before_write("a")
+    pacer.after_write("a", {"x-ms-ratelimit-remaining-subscription-writes": "5"})
+    assert pacer.bucket("a").tokens == 3  # two writes still in flight
+
+
+def test_an_empty_bucket_reported_by_arm_makes_the_next_write_wait(clock):
+    pacer = WritePacer(200, 10, clock=clock, sleep=clock.sleep)
+    pacer.after_write("a", {"x-ms-ratelimit-remaining-subscription-writes": "0"})
+    assert pacer.before_write("a") == pytest.approx(0.1)
+
+
+# --- an apply under the emulator's ARM-like throttling -----------------------------------------------------------
+
+WRITES = 30
+
+
+@pytest.fixture
+def throttled(cli_emulator):
+    """The emulator with ARM's write bucket shrunk to 5, refilled 20 a second (reads and deletes unthrottled)."""
+    cli_emulator.app.throttle.configure({"writes": {"burst": 5, "perSecond": 20}})
+    yield cli_emulator
+    cli_emulator.app.throttle.configure(False)
+
+
+def _manifest(tmp_path, count: int):
+    subs = "".join(f"      - {{name: paced-{n:02d}, destination: {{endpoint: 'https://example.com/h'}}}}\n"
+                   for n in range(count))
+    path = tmp_path / "many.yaml"
+    path.write_text("version: 1\nworkspaces:\n  - name: local-workspace\n    resourceGroup: amlevents-local\n"
+                    f"    subscriptions:\n{subs}")
+    return str(path)
+
+
+def test_apply_under_throttling_loses_no_write(run, throttled, tmp_path):
+    result = run("apply", "-f", _manifest(tmp_path, WRITES), "--yes", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    puts = [r for r in throttled.app.requests() if r["method"] == "PUT"]
+    succeeded = {r["path"] for r in puts if r["status"] < 300}
+    assert len(succeeded) == WRITES  # 0 failed writes
+    assert {r["path"] for r in puts if r["status"] == 429} <= succeeded  # every throttled write was retried
+
+
+def test_throttled_writes_are_announced_on_stderr(run, throttled, tmp_path):
+    result = run("apply", "-f", _manifest(tmp_path, WRITES), "--yes", "-o", "json")
+    throttled_puts = [r for r in throttled.app.requests() if r["method"] == "PUT" and r["status"] == 429]
+    assert throttled_puts, "the burst of 16 concurrent writes must meet the bucket of 5"
+    assert "Azure asked to wait" in result.stderr and "throttled" in result.stderr
+
+
+def test_pacing_follows_arm_remaining_writes(run, throttled, tmp_path):
+    """Once ARM reports the bucket empty, each write waits for a token instead of meeting a 429 (one write in
+    flight, so no answer is outrun by another write)."""
+    result = run("apply", "-f", _manifest(tmp_path, WRITES), "--yes", "--concurrency", "1", "-o", "none")
+    assert result.exit_code == 0, result.stderr
+    assert [r for r in throttled.app.requests() if r["status"] == 429] == []
