@@ -21,7 +21,11 @@ from amlevents.arm.concurrency import concurrently, unwrap
 from amlevents.arm.dry_run import request
 from amlevents.arm.errors import ConcurrentChangeError, translate_errors
 from amlevents.arm.session import Session
-from amlevents.arm.subscriptions import WorkspaceSubscriptions, identities_of, topic_identity
+from amlevents.arm.subscriptions import (
+    WorkspaceSubscriptions,
+    identities_of,
+    topic_identity,
+)
 from amlevents.arm.ui import Ui
 from amlevents.core.errors import (
     AccessDeniedError,
