@@ -7,10 +7,13 @@ RUNS times each, against it:
 - `subscription list --all-subscriptions -o json` (target: < 5 s, < 150 MB)
 - `audit --all-subscriptions -o json` (target: < 10 s)
 - `workspace list --all-subscriptions -o json`
+- `plan -f fleet.yaml -o json`, a manifest whose one entry SELECTS every fleet workspace with the subscriptions
+  the seed gave them (target: < 10 s, 0 writes: every step no-change; the emulator's request log is checked)
 
 and prints the medians (wall seconds, peak RSS of that one process from wait4) and the number of items printed.
 
 Usage: python bench/fleet.py [--subscriptions 20] [--workspaces 50] [--per-workspace 5] [--latency 50] [--runs 5]
+                             [--only plan]   (run only the commands whose label contains this text)
 """
 
 from __future__ import annotations
@@ -18,18 +21,41 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 COMMANDS = {
     "subscription list --all-subscriptions -o json": ["subscription", "list", "--all-subscriptions", "-o", "json"],
     "audit --all-subscriptions -o json": ["audit", "--all-subscriptions", "-o", "json"],
     "workspace list --all-subscriptions -o json": ["workspace", "list", "--all-subscriptions", "-o", "json"],
+    "plan -f fleet.yaml -o json (selector manifest)": ["plan", "-f", "{manifest}", "-o", "json"],
 }
+WRITES = ("PUT", "PATCH", "DELETE")
+
+
+def selector_manifest(per_workspace: int) -> dict:
+    """One entry selecting every fleet workspace (fleet01-ws001 ...) with the seed's event subscriptions."""
+    width = len(str(per_workspace))  # the seed zero-pads the generated names
+    subs = [{"name": f"es-{i:0{width}d}", "destination": {"endpoint": "https://fleet.example.com/hook"}}
+            for i in range(1, per_workspace + 1)]
+    return {"version": 1, "workspaces": [{"select": {"subscriptions": "*", "names": ["fleet*"]},
+                                          "subscriptions": subs}]}
+
+
+def emulator_writes(ready: dict) -> int:
+    """Writes in the emulator's request log (``/_emulator/requests``), which is then cleared."""
+    context = ssl.create_default_context(cafile=ready["caCert"])
+    url = ready["url"].rstrip("/") + "/_emulator/requests"
+    with urllib.request.urlopen(url, context=context) as answer:
+        count = sum(1 for r in json.load(answer) if r["method"] in WRITES)
+    urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), context=context).close()
+    return count
 
 
 def amlevents_exe() -> list[str]:
@@ -58,6 +84,7 @@ def main() -> None:
     parser.add_argument("--per-workspace", type=int, default=5)
     parser.add_argument("--latency", type=int, default=50)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", default="")
     opts = parser.parse_args()
     exe = amlevents_exe()
     seed = {"fleet": {"subscriptions": opts.subscriptions, "workspacesPerSubscription": opts.workspaces,
@@ -65,6 +92,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         seed_path = Path(tmp, "seed.json")
         seed_path.write_text(json.dumps(seed))
+        manifest_path = Path(tmp, "fleet.yaml")
+        manifest_path.write_text(json.dumps(selector_manifest(opts.per_workspace)))  # JSON is YAML
         server = subprocess.Popen([*exe, "emulator", "serve", "--seed", str(seed_path), "--cert-dir", tmp,
                                    "--latency", str(opts.latency)], stdout=subprocess.PIPE, text=True)
         try:
@@ -74,13 +103,17 @@ def main() -> None:
             print(f"fleet: {opts.subscriptions} subscriptions x {opts.workspaces} workspaces x {opts.per_workspace}"
                   f" event subscriptions; emulator latency {opts.latency} ms; {opts.runs} runs; "
                   f"load average {os.getloadavg()[0]:.2f} at start\n")
-            print("| command | median wall (s) | runs (s) | peak RSS (MiB) | items |")
-            print("|---|---|---|---|---|")
+            print("| command | median wall (s) | runs (s) | peak RSS (MiB) | items | writes |")
+            print("|---|---|---|---|---|---|")
             for label, args in COMMANDS.items():
-                runs = [run_client([*exe, *args], env) for _ in range(opts.runs)]
+                if opts.only not in label:
+                    continue
+                emulator_writes(ready)  # clears the log
+                argv = [*exe, *(str(manifest_path) if a == "{manifest}" else a for a in args)]
+                runs = [run_client(argv, env) for _ in range(opts.runs)]
                 walls = [w for w, _, _ in runs]
                 print(f"| `{label}` | {statistics.median(walls):.2f} | {', '.join(f'{w:.2f}' for w in walls)} | "
-                      f"{max(p for _, p, _ in runs):.1f} | {runs[0][2]:,} |")
+                      f"{max(p for _, p, _ in runs):.1f} | {runs[0][2]:,} | {emulator_writes(ready)} |")
             print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
         finally:
             server.terminate()

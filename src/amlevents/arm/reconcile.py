@@ -34,6 +34,11 @@ from amlevents.arm.ui import Ui
 from amlevents.core.catalog import TOPIC_TYPE
 from amlevents.core.errors import AccessDeniedError, AmlEventsError, InvalidInputError
 from amlevents.core.manifest import Manifest, WorkspaceSpec
+from amlevents.core.manifest.select import (
+    RunFilter,
+    discovery_subscriptions,
+    match_selectors,
+)
 from amlevents.core.plan import (
     Action,
     PlannedChange,
@@ -59,6 +64,8 @@ class WorkspaceState:
     secrets: dict[str, Any] = field(default_factory=dict)
     topic: dict[str, Any] | None = None
     steps: list[PlannedChange] = field(default_factory=list)
+    row: dict[str, Any] | None = None  # a selected workspace: as discovery found it
+    listed: list[dict[str, Any]] | None = None  # its subscriptions, when read with the fleet's lists
 
     @cached_property
     def desired(self) -> dict[str, Any]:
@@ -90,11 +97,15 @@ class DesiredStateService:
 
     # --- reading -----------------------------------------------------------------------------------------------
 
-    def resolve(self, manifest: Manifest) -> list[WorkspaceState]:
-        """The manifest's workspaces as references (flags/env/config fallbacks apply), duplicates refused."""
+    def resolve(self, manifest: Manifest, run: RunFilter | None = None) -> list[WorkspaceState]:
+        """The manifest's workspaces as references (flags/env/config fallbacks apply), duplicates refused; the
+        workspaces its ``select:`` entries match (one Resource Graph query for all of them: named entries win over
+        selectors); then only those ``run`` (``--select``, ``--shard``) keeps."""
         states: list[WorkspaceState] = []
         seen: dict[str, WorkspaceSpec] = {}
         for spec in manifest.workspaces:
+            if spec.selector is not None:
+                continue
             ref = resolve_workspace(**spec.ref_args, defaults=self.session.default_workspace)
             if ref.id.lower() in seen:
                 line, column = spec.location
@@ -103,10 +114,35 @@ class DesiredStateService:
                                         hint="merge the two entries into one")
             seen[ref.id.lower()] = spec
             states.append(WorkspaceState(ref, spec))
-        return states
+        selecting = [spec for spec in manifest.workspaces if spec.selector is not None]
+        rows: dict[str, dict[str, Any]] = {}
+        if selecting or (run is not None and run.needs_rows):
+            rows = {r["id"].lower(): r for r in self._discover([s.selector for s in selecting], states)}
+        if selecting:
+            entries = [(s.selector, _block(s), s.location) for s in selecting]
+            for found in match_selectors(entries, rows.values(), seen, source=manifest.source):
+                ref = WorkspaceRef(found.row["subscriptionId"], found.row["resourceGroup"], found.row["name"])
+                states.append(WorkspaceState(ref, selecting[found.entry], row=found.row))
+        if run is None or (not run.terms and run.shard is None):
+            return states
+        return [s for s in states if run.keeps(rows.get(s.ref.id.lower()) or _row_of(s.ref))]
+
+    def _discover(self, selectors: list[Any], named: list[WorkspaceState]) -> list[dict[str, Any]]:
+        """Every workspace the selectors could match (and the named ones, for ``--select`` by location or tag), with
+        one Resource Graph query (arm/discovery.py): the matching itself is core's (core/manifest/select.py)."""
+        from amlevents.arm.discovery import Discovery, WorkspaceSelector
+
+        subscriptions = discovery_subscriptions(selectors) if selectors else ()
+        if subscriptions is not None:
+            wanted = {s.lower(): s for s in (*subscriptions, *(st.ref.subscription_id for st in named))}
+            subscriptions = tuple(wanted.values())
+        return Discovery(self.session).workspaces(WorkspaceSelector(subscriptions=subscriptions or ()))
 
     def read(self, states: list[WorkspaceState]) -> list[WorkspaceState]:
-        """Fill in each workspace's current subscriptions (and hidden values the plan needs), concurrently."""
+        """Fill in each workspace's current subscriptions (and hidden values the plan needs), concurrently. The
+        selected workspaces are read with the fleet's lists by topic type (one paged list per Azure subscription
+        and location, arm/fleet.py), not one list per workspace: 1,000 workspaces are a few dozen lists."""
+        self._list_selected([s for s in states if s.row is not None])
         for result in concurrently([lambda s=s: self._read_one(s) for s in states], workers=16):
             unwrap(result)
         return states
@@ -115,7 +151,8 @@ class DesiredStateService:
         api = WorkspaceSubscriptions(self.session, state.ref)
         # Independent reads at once: its subscriptions (one collection per source, whole on the scope path; a 404
         # there means no such workspace: exit 5), its system topic (one listing per resource group, shared).
-        items, topic = [unwrap(r) for r in concurrently([api.list, lambda: self._system_topic(api, state)])]
+        listed = api.list if state.listed is None else lambda: state.listed
+        items, topic = [unwrap(r) for r in concurrently([listed, lambda: self._system_topic(api, state)])]
         state.topic = None if topic is _UNREADABLE else topic
         # Either path addresses the same subscription: hold each as the path the manifest names shows it, so the
         # plan sees no change of parent and writes go through that path.
@@ -137,6 +174,22 @@ class DesiredStateService:
             if not isinstance(result, AccessDeniedError):
                 unwrap(result)
 
+    def _list_selected(self, states: list[WorkspaceState]) -> None:
+        """Every subscription of the selected workspaces, from the fleet's lists, into ``listed``."""
+        from amlevents.arm.discovery import WorkspaceSelector
+        from amlevents.arm.fleet import FleetSubscriptions, workspace_id_of
+
+        if not states:
+            return
+        by_id = {s.ref.id.lower(): s for s in states}
+        for state in states:
+            state.listed = []
+        rows = [s.row for s in states if s.row is not None]
+        for item in FleetSubscriptions(self.session).items(WorkspaceSelector(), rows):
+            owner = workspace_id_of(item)
+            if owner and owner.lower() in by_id:
+                by_id[owner.lower()].listed.append(item)  # type: ignore[union-attr]
+
     def _system_topic(self, api: WorkspaceSubscriptions, state: WorkspaceState) -> Any:
         """The workspace's system topic; ``_UNREADABLE`` when it may not be read and the manifest wants nothing
         under it (EventGrid EventSubscription Contributor on the workspace cannot read system topics)."""
@@ -154,9 +207,9 @@ class DesiredStateService:
 
     # --- planning ----------------------------------------------------------------------------------------------
 
-    def plan(self, manifest: Manifest, *, prune: bool = False) -> list[WorkspaceState]:
-        """Read every listed workspace and compute its steps."""
-        states = self.read(self.resolve(manifest))
+    def plan(self, manifest: Manifest, *, prune: bool = False, run: RunFilter | None = None) -> list[WorkspaceState]:
+        """Read every listed (or selected) workspace in this ``run`` and compute its steps."""
+        states = self.read(self.resolve(manifest, run))
         for state in states:
             _check_topic_name(manifest.source, state)
             steps = plan(state.desired, state.current, workspace_id=state.ref.id, prune=prune,
@@ -387,6 +440,16 @@ def _check_topic_name(source: str, state: WorkspaceState) -> None:
                 f"{source}:{line}:{column}: subscription '{desired.name}' wants system topic '{desired.system_topic}', "
                 f"but workspace '{state.ref.name}' already has the system topic '{topic}' (Azure allows one per "
                 "workspace)", hint=f"write systemTopic: {topic}, or true for whichever the workspace has")
+
+
+def _block(spec: WorkspaceSpec) -> tuple[Any, ...]:
+    """What two selectors must agree on for one workspace: their subscriptions, whatever their place in the file."""
+    return tuple((d.name.lower(), d.system_topic, repr(d.properties)) for d in spec.subscriptions)
+
+
+def _row_of(ref: WorkspaceRef) -> dict[str, Any]:
+    """A named workspace that discovery did not return, as a row (``--select`` on location or tags skips it)."""
+    return {"id": ref.id, "name": ref.name, "resourceGroup": ref.resource_group, "subscriptionId": ref.subscription_id}
 
 
 def _short(workspace_id: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer._click.exceptions import (
@@ -45,6 +45,13 @@ class _DetailedExitcodeCommand(TyperCommand):
 # A plain string, not Click's path type (which raises ValueError on a NUL): the manifest reader checks the path.
 FileOpt = Annotated[str, typer.Option("--file", "-f", help="The manifest (YAML).", metavar="FILE",
                                       show_default=False)]
+SelectOpt = Annotated[list[str] | None, typer.Option(
+    "--select", metavar="KEY=GLOB", show_default=False,
+    help="Only the workspaces matching KEY=GLOB (name, resourceGroup, subscription, location, tag:NAME; "
+    "case-insensitive). Repeatable: all must match.")]
+ShardOpt = Annotated[str | None, typer.Option(
+    "--shard", metavar="N/M", show_default=False,
+    help="Only shard N of M (a stable hash of each workspace id): M CI jobs cover the fleet, disjointly.")]
 PruneOpt = Annotated[bool, typer.Option(
     "--prune", help="Also delete subscriptions of the listed workspaces that the manifest does not name.")]
 
@@ -99,6 +106,29 @@ PLAN_COLUMNS = [
 ]
 
 
+def _emit_plan(entries: list[dict[str, Any]], output: Any, query: str | None,
+               columns: list[Column] = PLAN_COLUMNS) -> None:
+    """Steps of a plan (or results of an apply): JSON/YAML/TSV as one list (each names its workspace id); a table
+    per workspace, each under a heading with the workspace's id (``columns[0]``, the workspace, is left out)."""
+    from amlevents.cli.output import resolve_format
+
+    if query or resolve_format(output) is not OutputFormat.table or not entries:
+        emit(entries, output, query=query, columns=columns)
+        return
+    by_workspace: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        by_workspace.setdefault(entry["workspace"], []).append(entry)
+    for i, (workspace, rows) in enumerate(by_workspace.items()):
+        emit_raw(("\n" if i else "") + f"Workspace {workspace}")
+        emit(rows, output, columns=columns[1:])
+
+
+def _run_filter(select: list[str] | None, shard: str | None) -> Any:
+    from amlevents.core.manifest.select import parse_run_filter
+
+    return parse_run_filter(select, shard)  # exit 2 on a bad --select or --shard, before anything is read
+
+
 def _load(file: str, ctx: typer.Context) -> Manifest:
     from amlevents.cli.context import emulated
     from amlevents.core.manifest import load_manifest
@@ -120,6 +150,8 @@ def plan_command(
     ctx: typer.Context,
     file: FileOpt,
     prune: PruneOpt = False,
+    select: SelectOpt = None,
+    shard: ShardOpt = None,
     detailed_exitcode: Annotated[bool, typer.Option(
         "--detailed-exitcode", help="Exit 0 when nothing would change, 2 when changes are pending, 1 on error "
         "(Terraform's convention).")] = False,
@@ -135,7 +167,8 @@ def plan_command(
     from amlevents.core.plan import Action, to_json
 
     try:
-        states = desired_state_service(ctx).plan(_load(file, ctx), prune=prune)
+        run = _run_filter(select, shard)
+        states = desired_state_service(ctx).plan(_load(file, ctx), prune=prune, run=run)
     except AmlEventsError as exc:
         if detailed_exitcode:
             exc.exit_code = ExitCode.ERROR  # Terraform: 1 means error, whatever it was
@@ -143,7 +176,7 @@ def plan_command(
     steps = [step for s in states for step in s.steps]
     # Not redacted: the plan never holds a secret (query values read `(secret)` / `(changed)`), and redacting
     # again would turn `code=(changed)` into the same `code=REDACTED` as the old side.
-    emit(to_json(steps), output, query=query, columns=PLAN_COLUMNS)
+    _emit_plan(to_json(steps), output, query)
     note(_summary_line(steps))
     if detailed_exitcode and any(s.action is not Action.NO_CHANGE for s in steps):
         raise typer.Exit(2)
@@ -154,6 +187,8 @@ def apply_command(
     ctx: typer.Context,
     file: FileOpt,
     prune: PruneOpt = False,
+    select: SelectOpt = None,
+    shard: ShardOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking (required without a terminal).")
                    ] = False,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64,
@@ -174,8 +209,9 @@ def apply_command(
     from amlevents.core.errors import ExitCode, InvalidInputError
     from amlevents.core.plan import Action
 
+    run = _run_filter(select, shard)
     svc = desired_state_service(ctx)
-    states = svc.plan(_load(file, ctx), prune=prune)
+    states = svc.plan(_load(file, ctx), prune=prune, run=run)
     steps = [step for s in states for step in s.steps]
     changing = [s for s in steps if s.action is not Action.NO_CHANGE]
     if dry_run:
@@ -197,9 +233,9 @@ def apply_command(
     with svc.ui.progress(f"Applying {plural(len(changing), 'change')}"):
         results = svc.apply(states, concurrency=concurrency)
     data = redacted(ctx, [r.to_dict() for r in results])  # an ARM error can quote a webhook URL
-    emit(data, output, query=query, columns=[Column("Workspace", lambda r: _short(r["workspace"])),
-                                             Column("Subscription", "name"), Column("Action", "action", coloured=True),
-                                             Column("Status", "status", coloured=True), Column("Error", "error")])
+    _emit_plan(data, output, query, [Column("Workspace", lambda r: _short(r["workspace"])),
+                                     Column("Subscription", "name"), Column("Action", "action", coloured=True),
+                                     Column("Status", "status", coloured=True), Column("Error", "error")])
     failed = [r for r in results if r.status != "applied"]
     if failed:
         message = (f"{len(failed)} of {plural(len(results), 'change')} {'was' if len(failed) == 1 else 'were'} "
@@ -237,15 +273,15 @@ def _show_plan(changing: list[Any], steps: list[Any]) -> None:
 @app.command("export")
 def export_command(
     ctx: typer.Context,
-    workspaces: Annotated[Optional[list[str]], typer.Option(
+    workspaces: Annotated[list[str] | None, typer.Option(
         "--workspace", "-w", help="Workspace name (in --resource-group). Repeatable.", show_default=False)] = None,
     resource_group: ResourceGroupOpt = None,
     subscription: SubscriptionIdOpt = None,
-    workspace_ids: Annotated[Optional[list[str]], typer.Option(
+    workspace_ids: Annotated[list[str] | None, typer.Option(
         "--workspace-id", help="Full ARM id of a workspace. Repeatable.", show_default=False)] = None,
     all_in_group: Annotated[bool, typer.Option(
         "--all", help="Every workspace of the resource group.")] = False,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write the manifest to this file instead of stdout.",
+    out: Annotated[Path | None, typer.Option("--out", help="Write the manifest to this file instead of stdout.",
                                                 dir_okay=False, show_default=False)] = None,
 ) -> None:
     """Write a manifest of deployed subscriptions that `plan` reports as unchanged.

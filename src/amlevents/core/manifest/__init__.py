@@ -14,10 +14,10 @@ from amlevents.core.manifest.read import (
 from amlevents.core.manifest.schema import manifest_schema
 
 __all__ = [
+    "Manifest",
+    "WorkspaceSpec",
     "dump_manifest",
     "load_manifest",
-    "Manifest",
     "manifest_schema",
     "manifest_summary",
-    "WorkspaceSpec",
 ]

@@ -36,6 +36,7 @@ from amlevents.core.manifest.model import (
     path_text,
     raise_errors,
 )
+from amlevents.core.manifest.select import Selector
 from amlevents.core.names import check_name
 from amlevents.core.subscription import (
     DeliveryAttribute,
@@ -157,13 +158,24 @@ class Builder:
                         f"{self.doc.position(topic[1])[0]})",
                         hint="A workspace has one system topic: use the same name, or true."))
             subs.append(desired)
-        return None if ref_args is None else WorkspaceSpec(ref_args, tuple(subs), self.doc.position(path))
+        if ref_args is None:
+            return None
+        selector = Selector.from_manifest(raw["select"]) if "select" in raw else None
+        return WorkspaceSpec(ref_args, tuple(subs), self.doc.position(path), selector)
 
     def _workspace_ref(self, raw: dict[str, Any], path: Path) -> dict[str, str | None] | None:
         """The workspace's reference; None when it is wrong or listed before (the error is added)."""
-        keys = [(*path, key) for key in ("id", "name", "resourceGroup", "subscriptionId")]
+        keys = [(*path, key) for key in ("id", "name", "resourceGroup", "subscriptionId", "select")]
         if self._is_broken(*keys) or self._is_broken(*keys, among=self.unset):
             return None
+        if "select" in raw:
+            for other in ("id", "name", "resourceGroup", "subscriptionId"):
+                if other in raw:
+                    self.errors.append(self.doc.error(
+                        (*path, other), f"'{other}' cannot be combined with 'select'", key=True,
+                        hint="An entry names one workspace (id, or name and resourceGroup) or selects many."))
+                    return None
+            return {}
         try:
             ref_args = self._ref_args(raw, path)
         except ManifestError as exc:

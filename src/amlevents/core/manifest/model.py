@@ -10,6 +10,7 @@ from typing import Any
 
 from amlevents.core.errors import FilterSyntaxError, InvalidInputError
 from amlevents.core.filters import EventFilter
+from amlevents.core.manifest.select import Selector
 from amlevents.core.subscription import SubscriptionOptions
 
 Path = tuple[str | int, ...]
@@ -106,12 +107,13 @@ class DesiredSubscription:
 
 @dataclass(frozen=True)
 class WorkspaceSpec:
-    """A workspace and its subscriptions. ``ref_args`` are ``resolve_workspace``'s keyword arguments, resolved
+    """A workspace (or, with ``selector``, every workspace it selects) and its subscriptions. ``ref_args`` are ``resolve_workspace``'s keyword arguments, resolved
     at plan time so that environment and config.json fallbacks apply there."""
 
     ref_args: dict[str, str | None]
     subscriptions: tuple[DesiredSubscription, ...]
     location: Position = (1, 1)
+    selector: Selector | None = None  # a ``select:`` entry (ref_args empty): resolved against discovered workspaces
 
 
 @dataclass(frozen=True)

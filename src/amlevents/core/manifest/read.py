@@ -98,8 +98,8 @@ def manifest_summary(manifest: Manifest) -> list[dict[str, Any]]:
     rows = []
     for ws in manifest.workspaces:
         args = ws.ref_args
-        group, name = args["resource_group"], args["workspace"]
-        if args["workspace_id"]:
+        group, name = args.get("resource_group"), args.get("workspace") or "(selected)"
+        if args.get("workspace_id"):
             ref = WorkspaceRef.parse(args["workspace_id"])
             group, name = ref.resource_group, ref.name
         workspace = f"{group}/{name}" if group else name

@@ -132,17 +132,41 @@ def _subscription_properties() -> dict[str, Any]:
 def _workspace(system_topic: dict[str, Any]) -> dict[str, Any]:
     guid = "^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$"
     return _object("Workspace", "An Azure ML workspace: id, or name with resourceGroup and subscriptionId (which "
-                   "fall back like the CLI: environment, then config.json).", {
+                   "fall back like the CLI: environment, then config.json); or select: many workspaces.", {
                        "id": _prop("Workspace id", "ARM id: " + _ARM_ID
                                    + "Microsoft.MachineLearningServices/workspaces/NAME.", _TEXT),
                        "name": _prop("Workspace name", "The workspace's name.", _TEXT),
                        "resourceGroup": _prop("Resource group", "Its resource group.", _TEXT),
                        "subscriptionId": _prop("Subscription id", "Its Azure subscription (a GUID).",
                                                {"type": "string", "pattern": guid}),
+                       "select": _select(guid),
                        "systemTopic": system_topic,
                        "subscriptions": _prop("Event subscriptions", "The event subscriptions the workspace should "
                                               "have.", {"type": "array", "items": {"$ref": "#/$defs/subscription"}}),
                    }, required=("subscriptions",))
+
+
+def _select(guid: str) -> dict[str, Any]:
+    globs = {"type": "array", "minItems": 1, "items": _TEXT}
+    glob = ("Globs (* any run of characters, ? one, [abc] one of) compared case-insensitively, as Azure compares "
+            "names; any one may match.")
+    return _object("Select workspaces", "Instead of id or name: every workspace (found with one Azure Resource "
+                   "Graph query) that matches ALL keys given gets this entry's subscriptions. A named entry (id or "
+                   "name) overrides a selector for its workspace (the more specific wins); two selectors matching "
+                   "one workspace with different subscriptions are an error.", {
+                       "subscriptions": _prop("Azure subscriptions", "Subscription ids (GUIDs), or \"*\" (the "
+                                              "default): every subscription the caller can see.", {
+                                                  "anyOf": [{"const": "*"}, {"type": "array", "minItems": 1,
+                                                                             "items": {"type": "string",
+                                                                                       "pattern": guid}}]}),
+                       "resourceGroups": _prop("Resource groups", "Resource group globs. " + glob, globs),
+                       "names": _prop("Workspace names", "Workspace name globs, e.g. *-prod. " + glob, globs),
+                       "locations": _prop("Locations", "Azure locations (westeurope; case and spaces ignored); "
+                                          "any one may match.", globs),
+                       "tags": _prop("Tags", "Every tag must be present; keys compare case-insensitively, values "
+                                     "are globs compared case-insensitively.",
+                                     {"type": "object", "additionalProperties": {"type": ["string", "integer"]}}),
+                   })
 
 
 def _advanced_filter() -> dict[str, Any]:
@@ -315,6 +339,9 @@ def _describe_value(error: Any, path: Path, kind: str, instance: Any, expected: 
         return Violation(path, f"must be {json.dumps(expected)}, got {_shown(instance)}")
     if kind in ("minLength", "minItems") and expected == 1:
         return Violation(path, "must not be empty")
+    if kind == "anyOf" and "title" in error.schema:  # select.subscriptions: "*" or a list
+        return Violation(path, f"{_shown(instance)} is not valid for {error.schema['title']}",
+                         error.schema.get("description"))
     if kind == "pattern":
         return Violation(path, f"{_shown(instance)} is not a valid {error.schema.get('title', 'value').lower()}",
                          error.schema.get("description"))
