@@ -1,4 +1,5 @@
-"""The README is part of the product: every command, exit code and environment variable is documented."""
+"""The docs are part of the product: the reference pages are generated from the code and current, every command,
+option, exit code and environment variable is documented, and the README stays a front page."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ import re
 import pytest
 import typer
 
+from amlevents.cli import docgen
 from amlevents.cli.app import app
+from amlevents.core.environment import VARIABLES
 from amlevents.core.errors import ExitCode
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+PAGES = docgen.pages()
 
 
 def leaf_commands():
@@ -33,10 +38,22 @@ def leaf_commands():
 
 
 COMMANDS = leaf_commands()
+REFERENCE = PAGES["reference.md"]
 
 
 def test_the_tree_has_commands():
     assert len(COMMANDS) >= 3
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_generated_page_is_current(name):
+    committed = DOCS / name
+    current = committed.read_text(encoding="utf-8") if committed.exists() else None
+    assert current == PAGES[name], f"docs/{name} is stale: regenerate it with `{docgen.COMMAND}`"
+
+
+def test_the_generator_is_deterministic():
+    assert docgen.pages() == PAGES
 
 
 @pytest.mark.parametrize("path, cmd", COMMANDS, ids=[p for p, _ in COMMANDS])
@@ -45,33 +62,63 @@ def test_every_command_has_help_with_an_example(path, cmd):
     assert "Example" in cmd.help, f"{path}: the docstring should carry an example"
 
 
-@pytest.mark.parametrize("path", [p for p, _ in COMMANDS])
-def test_every_command_is_documented_in_the_readme(path):
-    assert f"amlevents {path}" in README
-
-
 @pytest.mark.parametrize("path, cmd", COMMANDS, ids=[p for p, _ in COMMANDS])
-def test_every_long_option_is_documented_in_the_readme(path, cmd):
-    missing = [
-        opt
-        for param in cmd.params
-        for opt in getattr(param, "opts", [])
-        if opt.startswith("--") and opt not in ("--help",) and opt not in README
-    ]
+def test_every_command_and_long_option_is_in_the_reference(path, cmd):
+    assert f"`amlevents {path}`" in REFERENCE
+    missing = [opt for param in cmd.params for opt in [*getattr(param, "opts", []), *param.secondary_opts]
+               if opt.startswith("--") and opt != "--help" and f"`{opt}`" not in REFERENCE]
     assert missing == [], f"{path}: {missing}"
 
 
-@pytest.mark.parametrize("code", list(ExitCode))
-def test_every_exit_code_is_documented(code):
-    assert re.search(rf"^\|\s*`?{int(code)}`?\s*\|", README, re.M), f"exit code {int(code)} missing from README table"
+@pytest.mark.parametrize("path", [p for p, _ in COMMANDS])
+def test_every_command_has_a_line_in_the_readme_overview(path):
+    assert re.search(rf"^\| `amlevents {path}` \| \w", README, re.M)
 
 
-def test_every_environment_variable_is_documented():
+def test_the_readme_is_a_front_page():
+    assert len(README.splitlines()) <= 200
+    linked = set(re.findall(r"\]\(docs/([\w-]+\.md)", README))
+    assert {p.name for p in DOCS.glob("*.md")} <= linked
+
+
+def _anchors(page: pathlib.Path) -> set[str]:
+    """The heading anchors of a page, as GitHub makes them."""
+    headings = re.findall(r"^#+ (.+)$", page.read_text(encoding="utf-8"), re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_every_docs_link_points_at_a_file_and_heading():
+    broken = []
+    for page in [ROOT / "README.md", *DOCS.glob("*.md")]:
+        for target, anchor in re.findall(r"\]\(([^)#:]*)(?:#([^)]*))?\)", page.read_text(encoding="utf-8")):
+            linked = page.parent / target if target else page
+            if not linked.exists() or (anchor and linked.suffix == ".md" and anchor not in _anchors(linked)):
+                broken.append(f"{page.name}: {target}#{anchor}")
+    assert broken == []
+
+
+@pytest.mark.parametrize("code", list(ExitCode), ids=[c.name for c in ExitCode])
+def test_every_exit_code_is_described_and_documented(code):
+    assert code.description.endswith(".") and len(code.description) > 20
+    assert re.search(rf"^\| `{int(code)}` \| `{code.name}` \|", PAGES["exit-codes.md"], re.M)
+
+
+def test_every_amlevents_variable_the_code_reads_is_in_the_registry():
     used = set()
     for path in (ROOT / "src").rglob("*.py"):
-        used.update(re.findall(r"\bAMLEVENTS_[A-Z_]+\b", path.read_text(encoding="utf-8")))
-    missing = sorted(v for v in used if v not in README)
-    assert missing == []
+        if path.name == "environment.py" and path.parent.name == "core":
+            continue  # the registry itself
+        used.update(re.findall(r"\bAMLEVENTS_[A-Z_]+[A-Z]\b", path.read_text(encoding="utf-8")))
+    registered = {v.name for v in VARIABLES}
+    assert sorted(used - registered) == []
+
+
+def test_every_registered_variable_is_read_somewhere_and_documented():
+    sources = "".join(p.read_text(encoding="utf-8") for folder in ("src", "tests")
+                      for p in (ROOT / folder).rglob("*.py") if p.name != "environment.py")
+    stale = [v.name for v in VARIABLES if v.name.startswith("AMLEVENTS_") and v.name not in sources]
+    assert stale == []
+    assert all(f"`{v.name}`" in PAGES["environment.md"] for v in VARIABLES)
 
 
 def readme_command(marker: str) -> str:

@@ -5,8 +5,9 @@ unchanged. Each *sequence* below is a list of commands run in order in one worki
 (``AMLEVENTS_LOCAL=1``, the embedded emulator, in-process like the ``run`` fixture); for every command we record the
 argv, the exit code, stdout and stderr, and compare them with ``tests/cli/golden/readme_outputs.json``:
 
-* ``readme``: every `amlevents` example of the README's runnable shell blocks, in README order, parsed and played
-  as ``test_readme_examples`` plays them (pipes feed stdin, ``>`` writes a file, ``&&`` chains);
+* one sequence per page, named for it (``README.md``, ``docs/filters.md`` ...): every `amlevents` example of the
+  page's runnable shell blocks, in page order, parsed and played as ``test_readme_examples`` plays them (pipes feed
+  stdin, ``>`` writes a file, ``&&`` chains), in a working directory of its own as that test gives each page;
 * the others: each command group with each output format (json, yaml, tsv, table, none) and a few error cases.
 
 One test per sequence, so xdist never splits a sequence that builds on its own state. Output formats are given
@@ -34,7 +35,7 @@ from typing import Any
 
 import pytest
 
-from cli.test_readme_examples import BLOCKS, ENV, Example, _parse
+from cli.test_readme_examples import BLOCKS, ENV, Example, _parse, play, reader_home
 
 GOLDEN = pathlib.Path(__file__).parent / "golden" / "readme_outputs.json"
 UPDATE = os.environ.get("AMLEVENTS_UPDATE_GOLDEN") == "1"
@@ -177,47 +178,45 @@ class Shell:
     """One working directory and one local state; commands run in-process with ``AMLEVENTS_LOCAL=1``."""
 
     def __init__(self, run: Any, tmp: pathlib.Path) -> None:
-        self.run, self.tmp, self.uuids = run, tmp, {}
+        self.run, self.tmp, self.uuids, self.exported = run, tmp, {}, {}
 
     def play(self, example: Example) -> dict[str, Any]:
         """Run one shell line (its `&&` parts, pipes, ``>``) as ``test_readme_examples`` does; the outcome."""
-        code, stdout, stderr = 0, "", ""
-        for commands, redirect in zip(example.pipelines, example.redirects):
-            stdin, codes = None, []
-            for words in commands:  # as `set -o pipefail`
-                result = self.run(*words[1:], input=stdin)
-                stdin, stderr = result.stdout, stderr + result.stderr
-                codes.append(result.exit_code)
-            code = next((c for c in codes if c), 0)
-            if redirect:
-                (self.tmp / "work" / redirect).write_text(stdin or "", encoding="utf-8")
-            stdout += stdin or ""
-            if code != 0:
-                break
+        code, stdout, stderr = play(self.run, example, pathlib.Path.cwd(), self.exported)
         return {"argv": example.line.strip(), "exit_code": code,
                 "stdout": normalize(stdout, self.tmp, self.uuids), "stderr": normalize(stderr, self.tmp, self.uuids)}
 
 
 @pytest.fixture
-def shell(run, tmp_path, monkeypatch) -> Shell:
-    workdir = tmp_path / "work"
-    workdir.mkdir()
-    for name, text in FILES.items():
-        (workdir / name).write_text(text, encoding="utf-8")
+def reader(run, tmp_path, monkeypatch) -> Shell:
+    """A page's reader as ``test_readme_examples`` makes one: a directory holding ``examples/``, its own state."""
+    workdir, data = reader_home(tmp_path)
     monkeypatch.chdir(workdir)
-    monkeypatch.setenv("AMLEVENTS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("AMLEVENTS_DATA_DIR", str(data))
     monkeypatch.setenv("AMLEVENTS_LOCAL", "1")
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
     return Shell(run, tmp_path)
 
 
+@pytest.fixture
+def shell(reader) -> Shell:
+    """A reader's shell with the sequences' files."""
+    for name, text in FILES.items():
+        pathlib.Path(name).write_text(text, encoding="utf-8")
+    return reader
+
+
 def _examples(lines: list[str]) -> list[Example]:
     return [_parse(0, "", line) for line in lines]
 
 
-def _readme_examples() -> list[Example]:
-    return [e for _index, _heading, examples in BLOCKS if not isinstance(examples, str) for e in examples]
+DOC_PAGES = list(dict.fromkeys(page for page, *_ in BLOCKS))
+
+
+def _page_examples(page: str) -> list[Example]:
+    return [e for name, _index, _heading, examples in BLOCKS if name == page and not isinstance(examples, str)
+            for e in examples]
 
 
 # --- comparing ---
@@ -260,8 +259,9 @@ def check(name: str, outcomes: list[dict[str, Any]]) -> None:
                     + "\n\n".join(diffs), pytrace=False)
 
 
-def test_readme_examples_print_their_golden_outputs(shell):
-    check("readme", [shell.play(example) for example in _readme_examples()])
+@pytest.mark.parametrize("page", [p for p in DOC_PAGES if _page_examples(p)])
+def test_doc_examples_print_their_golden_outputs(reader, page):
+    check(page, [reader.play(example) for example in _page_examples(page)])
 
 
 @pytest.mark.parametrize("name", list(SEQUENCES))
@@ -271,7 +271,7 @@ def test_commands_print_their_golden_outputs(shell, monkeypatch, name):
 
 
 def test_the_golden_file_names_exactly_the_sequences():
-    names = ["readme", *SEQUENCES]
+    names = [*(p for p in DOC_PAGES if _page_examples(p)), *SEQUENCES]
     if UPDATE and GOLDEN.exists():  # drop the outputs of sequences that no longer exist
         _write({name: outcomes for name, outcomes in _golden().items() if name in names})
     assert sorted(_golden()) == sorted(names)

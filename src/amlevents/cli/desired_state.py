@@ -119,8 +119,17 @@ def _emit_plan(entries: list[dict[str, Any]], output: Any, query: str | None,
     for entry in entries:
         by_workspace.setdefault(entry["workspace"], []).append(entry)
     for i, (workspace, rows) in enumerate(by_workspace.items()):
-        emit_raw(("\n" if i else "") + f"Workspace {workspace}")
+        emit_raw(("\n" if i else "") + _heading(workspace))
         emit(rows, output, columns=columns[1:])
+
+
+def _heading(workspace_id: str) -> str:
+    """A workspace's table heading, short enough for an 80-column terminal: its name and resource group (the full
+    id, subscription included, is in -o json)."""
+    parts = workspace_id.split("/")
+    if len(parts) >= 9 and parts[1].lower() == "subscriptions" and parts[3].lower() == "resourcegroups":
+        return f"Workspace {parts[-1]} (resource group {parts[4]})"
+    return f"Workspace {workspace_id}"
 
 
 def _run_filter(select: list[str] | None, shard: str | None) -> Any:

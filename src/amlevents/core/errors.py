@@ -10,16 +10,54 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Process exit codes. Documented in the README; never reuse a number for a different meaning."""
+    """Process exit codes; ``description`` is what docs/exit-codes.md says of each (generated from here). Never
+    reuse a number for a different meaning."""
 
-    OK = 0
-    ERROR = 1  # service error or unexpected failure
-    INVALID_INPUT = 2  # bad option, bad JSON, bad filter, limit exceeded
-    AUTH_FAILED = 3  # no credential, or sign-in refused
-    ACCESS_DENIED = 4  # the identity lacks a permission (checked first, or Azure's 403)
-    NOT_FOUND = 5  # workspace or event subscription does not exist
-    CONFLICT = 6  # another client wrote the same event subscription at the same time, and its write won
-    INTERRUPTED = 130  # Ctrl-C / SIGINT
+    description: str
+
+    def __new__(cls, value: int, description: str = "") -> ExitCode:
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
+
+    OK = 0, "Success. For `events test`, the evaluation ran, whatever the verdict."
+    ERROR = 1, (
+        "Service error or unexpected failure: Azure answered 409/429/5xx after retries, a subscription ended "
+        "`Failed` or `AwaitingManualAction`, some steps of an `apply` failed. Also `events test --check` when an "
+        "event would not be delivered, `events publish` when a matched subscription did not get it, "
+        "`--check-endpoint` when the endpoint fails the handshake, `listen --timeout` when too few events "
+        "arrived, `audit --check` when anything needs attention, `--timeout` when the command ran out of time, and any error under `plan --detailed-exitcode`. "
+        "Also a declined confirmation: stderr says `Cancelled; nothing was changed.`, with no `Error:` (as "
+        "Terraform's declined apply). Example: `subscription create x --endpoint https://bad.invalid/hook` on the "
+        "emulator (the handshake fails)."
+    )
+    INVALID_INPUT = 2, (
+        "Invalid input: a bad option, JSON file, filter or manifest, a service limit exceeded, a name that exists "
+        "without `--overwrite`, Azure's 400 `InvalidRequest`; nothing was changed. Also `plan --detailed-exitcode` "
+        "when changes are pending (Terraform's convention; errors are then 1). Example: `--advanced-filter data.x "
+        "BoolEquals maybe`."
+    )
+    AUTH_FAILED = 3, (
+        "Authentication failed: no credential, a sign-in refused (wrong client secret, unknown client), Azure's "
+        "401. Example: `AMLEVENTS_AUTH=environment` without `AZURE_CLIENT_ID`."
+    )
+    ACCESS_DENIED = 4, (
+        "Access denied: the identity lacks a permission (checked first, or Azure's 403). Example: a Reader running "
+        "`subscription create`."
+    )
+    NOT_FOUND = 5, (
+        "Not found: the workspace or the event subscription does not exist. Example: `subscription show "
+        "does-not-exist`."
+    )
+    CONFLICT = 6, (
+        "Conflict: another client wrote the same event subscription at the same moment and its write won. "
+        "Example: two pipelines creating one name at once."
+    )
+    INTERRUPTED = 130, (
+        "Interrupted (Ctrl-C or SIGINT). During a write, Azure carries on with what it received; the message says "
+        "how to check (`amlevents subscription show NAME`)."
+    )
 
 
 class AmlEventsError(Exception):
