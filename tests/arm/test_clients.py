@@ -336,3 +336,30 @@ def test_a_missing_emulator_ca_file_is_bad_input(tmp_path):
     with pytest.raises(InvalidInputError, match="AMLEVENTS_EMULATOR_CA '.*missing.pem' is not a file") as caught:
         connect(ConnectionSettings(emulator_url=EMULATOR, emulator_ca=str(tmp_path / "missing.pem")))
     assert caught.value.exit_code == ExitCode.INVALID_INPUT
+
+
+def test_memo_computes_each_key_once_and_different_keys_at_the_same_time():
+    import threading
+
+    from amlevents.arm.session import Session
+
+    session = Session("https://example.invalid", True, lambda: None, scopes=["x"])
+    both_started = threading.Barrier(2, timeout=10)  # breaks (and fails the test) if the keys run one by one
+    calls: list[str] = []
+
+    def compute(key: str):
+        def run():
+            calls.append(key)
+            both_started.wait()
+            return key.upper()
+        return run
+
+    results: dict[str, list[str]] = {"a": [], "b": []}
+    threads = [threading.Thread(target=lambda k=k: results[k].append(session.memo(k, compute(k))))
+               for k in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=15)
+    assert results == {"a": ["A"], "b": ["B"]} and sorted(calls) == ["a", "b"]
+    assert session.memo("a", compute("never")) == "A"  # computed once

@@ -51,6 +51,7 @@ class Session:
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, init=False, repr=False)
     _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
     _memo_lock: Any = field(default_factory=threading.Lock, init=False, repr=False)
+    _memo_key_locks: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
     _undo_debug: Callable[[], None] | None = field(default=None, init=False, repr=False)
     _http: Any = field(default=None, init=False, repr=False)  # arm.transport.HttpSession, made on first use
     # the workflow's threads ask for the credential and clients at once: each must be built once, not per thread
@@ -148,11 +149,20 @@ class Session:
 
     def memo(self, key: Any, compute: Any) -> Any:
         """``compute()`` once per process for ``key`` (reads several workspaces share, e.g. a resource group's
-        system topics); concurrent callers wait for the first."""
+        system topics); concurrent callers of the same key wait for the first, other keys compute meanwhile (one
+        lock per key: a fleet's resource groups are listed in parallel, not one after another)."""
         with self._memo_lock:
-            if key not in self._memo:
-                self._memo[key] = compute()
-            return self._memo[key]
+            if key in self._memo:
+                return self._memo[key]
+            key_lock = self._memo_key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._memo_lock:
+                if key in self._memo:  # computed by the caller this one waited for
+                    return self._memo[key]
+            value = compute()  # a failure stores nothing: the next caller tries again
+            with self._memo_lock:
+                self._memo[key] = value
+            return value
 
     def forget(self, key: Any) -> None:
         """Drop a memoized read after a write changed it."""
