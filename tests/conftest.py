@@ -223,6 +223,16 @@ def cli_emulator(emulator, monkeypatch):
 
 
 @pytest.fixture
+def cli_delivery(cli_emulator):
+    """``cli_emulator`` delivering on a compressed clock (an emulated second is a millisecond: a whole retry
+    schedule runs in well under a second); the clock and the delivery log restored afterwards."""
+    cli_emulator.delivery.clock.scale = 0.001
+    yield cli_emulator
+    cli_emulator.delivery.clock.scale = 1.0
+    cli_emulator.delivery.reset()
+
+
+@pytest.fixture
 def federated_token():
     """Factory: an OIDC token as GitHub Actions issues it for workload identity (audience
     api://AzureADTokenExchange), unsigned since the emulator does not check signatures; ``lifetime`` < 0 is expired."""

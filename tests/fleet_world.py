@@ -37,3 +37,11 @@ def serve(tmp_path_factory: Any) -> Iterator[Any]:
     server.start()
     yield server
     server.stop()
+
+
+def point_cli(server: Any, monkeypatch: Any) -> Any:
+    """The CLI pointed at ``server`` (``--emulator`` mode), its request log cleared; returns the server."""
+    monkeypatch.setenv("AMLEVENTS_EMULATOR", server.url)
+    monkeypatch.setenv("AMLEVENTS_EMULATOR_CA", server.ca_cert_path)
+    server.app.clear_requests()
+    return server

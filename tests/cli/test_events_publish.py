@@ -46,19 +46,11 @@ class Hook:
 
 
 @pytest.fixture
-def fast(cli_emulator):
-    cli_emulator.delivery.clock.scale = 0.001
-    yield cli_emulator
-    cli_emulator.delivery.clock.scale = 1.0
-    cli_emulator.delivery.reset()
-
-
-@pytest.fixture
-def hook(fast):
+def hook(cli_delivery):
     made: list[Hook] = []
 
     def make(status: int = 200) -> Hook:
-        made.append(Hook(Path(fast.ca_cert_path).parent, status))
+        made.append(Hook(Path(cli_delivery.ca_cert_path).parent, status))
         return made[-1]
 
     yield make
@@ -128,7 +120,7 @@ def test_no_wait_returns_the_match_report(run, hook):
     (("ModelRegistered", "--event", "x.json"), "not both"),
     (("NoSuchType",), "NoSuchType"),
 ])
-def test_bad_input_exits_2(run, fast, args, needle):
+def test_bad_input_exits_2(run, cli_delivery, args, needle):
     result = run("events", "publish", *args, "-w", "local-workspace")
     assert result.exit_code == 2 and needle in result.stderr
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fleet_world import PER_WORKSPACE, SUBS, serve
+from tests.fleet_world import PER_WORKSPACE, SUBS, point_cli, serve
 
 FLEET_SUBSCRIPTIONS = len(SUBS) * 4 * PER_WORKSPACE
 
@@ -17,10 +17,7 @@ def fleet(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def pointed(fleet, monkeypatch):
     """The CLI on the fleet emulator, its request log cleared."""
-    monkeypatch.setenv("AMLEVENTS_EMULATOR", fleet.url)
-    monkeypatch.setenv("AMLEVENTS_EMULATOR_CA", fleet.ca_cert_path)
-    fleet.app.clear_requests()
-    return fleet
+    return point_cli(fleet, monkeypatch)
 
 
 def workspaces_of(items: list[dict]) -> set[str]:

@@ -9,7 +9,7 @@ import json
 import pytest
 import yaml
 
-from tests.fleet_world import PER_WORKSPACE, SUBS, serve
+from tests.fleet_world import PER_WORKSPACE, SUBS, point_cli, serve
 
 HOOK = "https://fleet.example.com/hook"
 SEEDED = [{"name": f"es-{i}", "destination": {"endpoint": HOOK}} for i in range(1, PER_WORKSPACE + 1)]
@@ -24,11 +24,8 @@ def fleet(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def pointed(fleet, monkeypatch):
     """The CLI on the fleet emulator, its state and request log as seeded."""
-    monkeypatch.setenv("AMLEVENTS_EMULATOR", fleet.url)
-    monkeypatch.setenv("AMLEVENTS_EMULATOR_CA", fleet.ca_cert_path)
     fleet.backend.reset()
-    fleet.app.clear_requests()
-    return fleet
+    return point_cli(fleet, monkeypatch)
 
 
 def manifest(tmp_path, *entries):

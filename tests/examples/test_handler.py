@@ -30,17 +30,9 @@ example = _module()
 
 
 @pytest.fixture
-def fast(cli_emulator):
-    cli_emulator.delivery.clock.scale = 0.001
-    yield cli_emulator
-    cli_emulator.delivery.clock.scale = 1.0
-    cli_emulator.delivery.reset()
-
-
-@pytest.fixture
-def handler(fast, tmp_path):
+def handler(cli_delivery, tmp_path):
     """The example handler on a free port over HTTPS, expecting local-workspace; yields (url, out file)."""
-    certs = ensure_certificates(Path(fast.ca_cert_path).parent)  # signed by the CA the emulator trusts
+    certs = ensure_certificates(Path(cli_delivery.ca_cert_path).parent)  # signed by the CA the emulator trusts
     out = tmp_path / "handled.txt"
     app = example.Handler(WS_ID, str(out), str(tmp_path / "ids.sqlite3"), ("models", "models-ce", "other-ws"))
     server = example.make_server(app, "127.0.0.1", 0, str(certs.server_cert), str(certs.server_key))
@@ -114,12 +106,12 @@ def test_a_subscription_not_on_the_allow_list_fails_its_handshake(run, handler):
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'[{"id": "x"}]', b'{"id": 5, "eventType": "t"}'])
-def test_a_malformed_body_gets_400_and_nothing_is_processed(handler, fast, body):
+def test_a_malformed_body_gets_400_and_nothing_is_processed(handler, cli_delivery, body):
     import requests
 
     url, out = handler
-    answer = requests.post(url, data=body, headers={"aeg-subscription-name": "models"}, verify=fast.ca_cert_path,
-                           timeout=10)
+    answer = requests.post(url, data=body, headers={"aeg-subscription-name": "models"},
+                           verify=cli_delivery.ca_cert_path, timeout=10)
     assert answer.status_code == 400
     assert lines(out) == []
 
