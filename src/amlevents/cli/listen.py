@@ -133,7 +133,8 @@ def serve(*, port: int, host: str, https: bool, cert_dir: str | None, schema: st
     except OSError as exc:
         raise InvalidInputError(f"cannot listen on {host}:{port} ({exc.strerror or exc})",
                                 hint="pick another --port (0 picks a free one), or stop what uses it") from None
-    restore = _stop_on_signals(deliveries)
+    stop_requested: list[int] = []  # a signal's number, once one arrived
+    restore = _stop_on_signals(stop_requested)
     sink = open(jsonl, "a", encoding="utf-8") if jsonl else None  # noqa: SIM115 - closed in finally
     received = 0
     deadline = time.monotonic() + timeout if timeout is not None else None
@@ -143,8 +144,9 @@ def serve(*, port: int, host: str, https: bool, cert_dir: str | None, schema: st
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 break
-            item = take(deliveries, left)
-            if item is _STOP:
+            # returns within half a second, so a signal is seen that soon; what arrived before it is shown first
+            item = take(deliveries, 0 if stop_requested else left)
+            if item is None and stop_requested:
                 break
             if item is not None:
                 received += _show(item, fmt, sink, note)
@@ -161,11 +163,12 @@ def serve(*, port: int, host: str, https: bool, cert_dir: str | None, schema: st
                              "(`amlevents events test`), then publish one (`amlevents events publish`)")
 
 
-_STOP = object()
+def _stop_on_signals(stop_requested: list[int]) -> Any:
+    """Make SIGINT and SIGTERM end the wait cleanly (main thread only); returns the function that restores.
 
-
-def _stop_on_signals(deliveries: queue.Queue[Any]) -> Any:
-    """Make SIGINT and SIGTERM end the wait cleanly (main thread only); returns the function that restores."""
+    The handler only appends to a list: it runs in the main thread between two bytecodes, possibly while that
+    thread holds the delivery queue's lock inside ``get()``, so putting into the queue from it could deadlock
+    (it did, rarely, under load)."""
     import signal
     import threading
 
@@ -173,7 +176,7 @@ def _stop_on_signals(deliveries: queue.Queue[Any]) -> Any:
         return lambda: None
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     for signum in previous:
-        signal.signal(signum, lambda *_: deliveries.put(_STOP))
+        signal.signal(signum, lambda number, _frame: stop_requested.append(number))
 
     def restore() -> None:
         for signum, handler in previous.items():
