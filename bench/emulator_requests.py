@@ -27,7 +27,7 @@ import time
 
 import requests
 
-from amlevents.emulator.identity.auth import mint_token
+from amlevents.emulator.identity.tokens import mint_token
 
 API = "2025-02-15"
 

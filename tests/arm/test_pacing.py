@@ -119,7 +119,7 @@ def _other_writer(server, name: str):
     """A PUT by another client acting as the same principal (owner), straight to the emulator."""
     import requests
 
-    from amlevents.emulator.identity.auth import mint_token
+    from amlevents.emulator.identity.tokens import mint_token
 
     url = (f"{server.url}/subscriptions/{SUB}/resourceGroups/amlevents-local/providers/"
            f"Microsoft.MachineLearningServices/workspaces/local-workspace/providers/Microsoft.EventGrid/"

@@ -77,7 +77,7 @@ def _put_other(emulator) -> None:
     server thread that is about to answer our status check; the server answers it on another)."""
     import requests
 
-    from amlevents.emulator.identity.auth import EmulatorCredential
+    from amlevents.emulator.identity.tokens import EmulatorCredential
 
     token = EmulatorCredential("owner", emulator.principals, emulator.tenant_id).get_token(
         "https://management.azure.com/.default").token

@@ -10,7 +10,7 @@ import sys
 import pytest
 from azure.mgmt.eventgrid import EventGridManagementClient
 
-from amlevents.emulator.identity.auth import EmulatorCredential
+from amlevents.emulator.identity.tokens import EmulatorCredential
 
 WS = ("amlevents-local", "Microsoft.MachineLearningServices", "workspaces", "local-workspace")
 

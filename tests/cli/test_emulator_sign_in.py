@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from amlevents.arm.settings import ConnectionSettings
-from amlevents.emulator.identity import auth
+from amlevents.emulator.identity import tokens
 
 TENANT = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
 
@@ -24,7 +24,7 @@ def sign_in(cli_emulator, monkeypatch):
     def refuse(*_args, **_kwargs):
         raise AssertionError("the test credential must not be used when signing in for real")
 
-    monkeypatch.setattr(auth.EmulatorCredential, "__init__", refuse)
+    monkeypatch.setattr(tokens.EmulatorCredential, "__init__", refuse)
     monkeypatch.setenv("AZURE_AUTHORITY_HOST", cli_emulator.url)
 
     def as_principal(name: str, *, secret: str | None = None, tenant: str = TENANT) -> None:

@@ -280,7 +280,7 @@ def arm_get(server: Any, name: str) -> dict[str, Any]:
     """The subscription as a plain GET returns it (faster than a CLI `show` inside the property test)."""
     import requests
 
-    from amlevents.emulator.identity.auth import mint_token
+    from amlevents.emulator.identity.tokens import mint_token
 
     token = mint_token(server.principals["owner"], server.tenant_id)
     response = requests.get(f"{server.url}{WS_ID}/providers/Microsoft.EventGrid/eventSubscriptions/{name}",

@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from amlevents.emulator.identity.auth import mint_token
+from amlevents.emulator.identity.tokens import mint_token
 
 SUB = "00000000-0000-0000-0000-000000000000"
 RG = "amlevents-local"

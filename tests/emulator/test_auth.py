@@ -5,11 +5,8 @@ from __future__ import annotations
 import pytest
 from emulator_support import EVENT_SUBS, SCOPE, raw
 
-from amlevents.emulator.identity.auth import (
-    EmulatorCredential,
-    authenticate,
-    mint_token,
-)
+from amlevents.emulator.identity.auth import authenticate
+from amlevents.emulator.identity.tokens import EmulatorCredential, mint_token
 from amlevents.emulator.runtime.errors import ArmError
 from amlevents.emulator.runtime.seed import DEFAULT_PRINCIPALS, DEFAULT_TENANT_ID
 

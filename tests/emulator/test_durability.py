@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL 
 BURST = textwrap.dedent(f"""
     import itertools, sys, threading
     import requests
-    from amlevents.emulator.identity.auth import mint_token
+    from amlevents.emulator.identity.tokens import mint_token
     from amlevents.emulator.runtime.server import EmulatorServer
 
     server = EmulatorServer(state_path=sys.argv[1], cert_dir=sys.argv[2]).start()

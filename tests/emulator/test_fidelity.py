@@ -19,7 +19,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from emulator_support import RG, SCOPE, SUB, create, raw, webhook_subscription
 
-from amlevents.emulator.identity.auth import mint_token
+from amlevents.emulator.identity.tokens import mint_token
 
 OWNER_OID = "11111111-1111-4111-8111-111111111111"
 MI = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mi"

@@ -14,7 +14,7 @@ import pytest
 import requests
 from emulator_support import API, EVENT_SUBS, HOOK, raw, webhook_body
 
-from amlevents.emulator.identity.auth import mint_token
+from amlevents.emulator.identity.tokens import mint_token
 from amlevents.emulator.runtime import app as app_module
 from amlevents.emulator.runtime.server import EmulatorServer
 

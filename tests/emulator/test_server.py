@@ -16,7 +16,7 @@ from cryptography import x509
 from emulator_support import API, EVENT_SUBS, raw, webhook_body
 from werkzeug.test import Client
 
-from amlevents.emulator.identity.auth import mint_token
+from amlevents.emulator.identity.tokens import mint_token
 from amlevents.emulator.runtime.app import EmulatorApp
 from amlevents.emulator.runtime.backend import Backend
 from amlevents.emulator.runtime.server import EmulatorServer

@@ -143,7 +143,7 @@ def _emulator_credential(settings: ConnectionSettings, base_url: str, verify: st
     if server is not None:
         principals, tenant = server.principals, server.tenant_id
     elif settings.emulator_url:
-        principals, tenant = _emulator_world(settings.emulator_url, verify)
+        principals, tenant = _emulator_world(settings.emulator_url, verify, transport().session)
     try:
         kwargs = {"tenant_id": tenant} if tenant else {}
         return EmulatorCredential(settings.emulator_principal, principals, **kwargs)
@@ -191,16 +191,14 @@ def publish_events(session: Session, body: dict[str, Any], wait: float | None) -
                            hint="start it with `amlevents emulator serve`, or use --local") from None
 
 
-def _emulator_world(url: str, verify: str | bool) -> tuple[dict[str, str] | None, str | None]:
-    """Principal names and tenant of a running emulator (its seed may differ from the default one)."""
+def _emulator_world(url: str, verify: str | bool, http: Any) -> tuple[dict[str, str] | None, str | None]:
+    """Principal names and tenant of a running emulator (its seed may differ from the default one), read over the
+    session's pooled connections (``http``, a requests session): the connection opened here is the one the
+    clients' first request then reuses, so the read costs no TLS handshake of its own."""
     import requests
 
-    from amlevents.arm.transport import SharedContextAdapter
-
     try:
-        with requests.Session() as http:
-            http.mount("https://", SharedContextAdapter())  # the CA is read once, for this and the clients
-            info = http.get(f"{url}/_emulator/info", verify=verify, timeout=10).json()
+        info = http.get(f"{url}/_emulator/info", verify=verify, timeout=10).json()
         return info.get("principals"), info.get("tenantId")
     except (requests.RequestException, ValueError):
         return None, None  # not reachable yet: the first ARM request will say so clearly

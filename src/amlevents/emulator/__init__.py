@@ -18,8 +18,10 @@ Layout, grouped by what it fakes (learned from moto's server mode, with HTTP kep
     authorization/  Microsoft.Authorization: rbac.py, views.py (role assignments and definitions), handlers.py
     resourcegraph/  Microsoft.ResourceGraph: query.py (the KQL subset), service.py (scope, access, paging),
                     quota.py (the per-user quota), handlers.py
-    identity/       Entra ID: auth.py (tokens, EmulatorCredential), caller.py (the caller and its systemData),
-                    endpoints.py (sign-in endpoints)
+    identity/       Entra ID: tokens.py (minting, EmulatorCredential), auth.py (checking tokens as ARM does),
+                    caller.py (the caller and its systemData), endpoints.py (sign-in endpoints)
+    delivery/       Event Grid's data plane: publish, match, deliver (dispatcher.py, transport.py), handshake.py,
+                    the dead-letter folder and the spool for non-webhook destinations
     runtime/        the machinery: server.py, tls.py, app.py, admin.py (/_emulator/), routes.py, handlers.py,
                     backend.py (the domain, raising errors.ArmError), store.py (SQLite), seed.py, fleet.py (the
                     generated fleet form of a seed), workspaces.py, faults.py, throttling.py (ARM's token buckets),
@@ -30,17 +32,17 @@ server), ``EmulatorCredential`` and ``mint_token`` (bearer tokens the emulator a
 
 What it does NOT emulate:
 
-- event delivery: no events are published, filtered or delivered, and no webhook is ever contacted (a host
-  ending in ``.invalid`` fails the validation handshake, ``.manual.invalid`` waits for manual validation);
 - token signatures: tokens are unsigned JWTs, trusted as signed; everything else is checked like ARM (tenant,
   issuer, nbf, expiry, lifetime, audience);
-- any resource provider but the slice above: custom topics, domains, namespaces, partner topics, the global and
-  regional event-subscription lists (``list_global_*``, ``list_regional_*``), event subscriptions on resource
-  groups or subscriptions, destination resources (an Event Hub id is checked for shape, not existence), writes
-  to workspaces or role assignments (both come from the seed);
-- the shared identity of a scope subscription and its system topic's subscriptions (see eventgrid/subscriptions.py);
-- managed identities (identity delivery is accepted without checking that the topic has an identity);
-- ARM's request throttling counters, regions, availability and response headers beyond the ones the SDK reads.
+- any resource provider but the slice above: custom topics, domains, namespaces, partner topics, event
+  subscriptions on resource groups or subscriptions, destination resources (an Event Hub id is checked for shape,
+  not existence), writes to workspaces or role assignments (both come from the seed);
+- delivery into Event Hubs, Service Bus or Storage queues: events for those destinations are written to a JSONL
+  spool (``delivery/``) instead; webhooks and Azure Function routes are delivered to over HTTP, with the
+  service's handshake, retries and dead-lettering;
+- managed identities: delivery with a resource identity is accepted without checking that the system topic holds
+  that identity or that the identity may write to the destination;
+- ARM's regions and availability; its throttling only when asked for (``runtime/throttling.py``, off by default).
 """
 
 from __future__ import annotations
@@ -52,9 +54,9 @@ __all__ = ["Backend", "EmulatorApp", "EmulatorCredential", "EmulatorServer", "mi
 _EXPORTS = {
     "Backend": "amlevents.emulator.runtime.backend",
     "EmulatorApp": "amlevents.emulator.runtime.app",
-    "EmulatorCredential": "amlevents.emulator.identity.auth",
+    "EmulatorCredential": "amlevents.emulator.identity.tokens",
     "EmulatorServer": "amlevents.emulator.runtime.server",
-    "mint_token": "amlevents.emulator.identity.auth",
+    "mint_token": "amlevents.emulator.identity.tokens",
 }
 
 

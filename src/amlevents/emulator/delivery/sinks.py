@@ -18,7 +18,7 @@ from amlevents.emulator.delivery import files
 from amlevents.emulator.delivery.publish import iso
 from amlevents.emulator.delivery.targets import Target
 from amlevents.emulator.delivery.transport import Answer
-from amlevents.emulator.identity.auth import mint_token
+from amlevents.emulator.identity.tokens import mint_token
 
 EVENTGRID_APP_ID = "4962773b-9cdb-44cf-a8bf-237846a00ab7"  # "Microsoft.EventGrid", the service's first-party app
 

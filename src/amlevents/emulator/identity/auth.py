@@ -18,96 +18,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
-import re
 import time
 from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import Any
 
 from amlevents.emulator.identity.caller import Caller, caller_from_claims
 from amlevents.emulator.runtime import wirejson
 from amlevents.emulator.runtime.errors import ArmError
-from amlevents.emulator.runtime.seed import DEFAULT_PRINCIPALS, DEFAULT_TENANT_ID
 
-AUDIENCE = "https://management.azure.com/"
 # ARM accepts tokens for either spelling of the management resource.
 MANAGEMENT_AUDIENCES = frozenset({"https://management.azure.com/", "https://management.azure.com",
                                   "https://management.core.windows.net/", "https://management.core.windows.net"})
 # ARM tolerates this much clock skew on nbf; Entra ID never issues a token living longer than a day.
 CLOCK_SKEW = 300
 MAX_LIFETIME = 24 * 3600
-_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-def _b64(data: dict[str, Any]) -> str:
-    raw = json.dumps(data, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def mint_token(object_id: str, tenant_id: str = DEFAULT_TENANT_ID, lifetime: int = 3600, expired: bool = False,
-               audience: str = AUDIENCE, claims: dict[str, Any] | None = None) -> str:
-    """An unsigned JWT for ``object_id``; ``expired=True`` gives one that expired an hour ago; ``claims`` are
-    added (e.g. ``appid`` for a service-principal sign-in)."""
-    now = int(time.time())
-    issued = now - 2 * lifetime if expired else now
-    payload = {
-        "aud": audience,
-        "iss": f"https://sts.windows.net/{tenant_id}/",
-        "iat": issued,
-        "nbf": issued,
-        "exp": issued + lifetime,
-        "oid": object_id,
-        "sub": object_id,
-        "tid": tenant_id,
-        "ver": "1.0",
-        **(claims or {}),
-    }
-    return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(payload)}."
-
-
-class AccessToken(NamedTuple):
-    """The shape azure-core expects from ``get_token``."""
-
-    token: str
-    expires_on: int
-
-
-class EmulatorCredential:
-    """A token credential for the emulator: ``EmulatorCredential("reader")`` signs requests as the seeded reader.
-
-    ``principal`` is a name from ``principals`` (the default seed's names when not given) or an object id.
-    """
-
-    def __init__(
-        self,
-        principal: str = "owner",
-        principals: dict[str, str] | None = None,
-        tenant_id: str = DEFAULT_TENANT_ID,
-        lifetime: int = 3600,
-    ) -> None:
-        known = DEFAULT_PRINCIPALS if principals is None else principals
-        if principal in known:
-            self.object_id = known[principal]
-        elif _GUID.fullmatch(principal):
-            self.object_id = principal
-        else:
-            raise ValueError(f"unknown principal {principal!r}; known: {', '.join(sorted(known))}")
-        self.tenant_id = tenant_id
-        self.lifetime = lifetime
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        """A fresh token for the principal (the scopes and claims are not checked)."""
-        token = mint_token(self.object_id, self.tenant_id, self.lifetime)
-        return AccessToken(token, int(time.time()) + self.lifetime)
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-    def __enter__(self) -> EmulatorCredential:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _unauthorized(code: str, message: str, description: str, tenant_id: str) -> ArmError:

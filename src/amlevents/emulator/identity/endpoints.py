@@ -44,11 +44,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from amlevents.emulator.identity.auth import (
-    MANAGEMENT_AUDIENCES,
-    decode_claims,
-    mint_token,
-)
+from amlevents.emulator.identity.auth import MANAGEMENT_AUDIENCES, decode_claims
+from amlevents.emulator.identity.tokens import mint_token
 from amlevents.emulator.runtime.errors import missing_api_version
 from amlevents.emulator.runtime.handlers import query_param
 from amlevents.emulator.runtime.seed import Principal, World
