@@ -6,7 +6,11 @@ Starts `amlevents emulator serve --seed FILE` with a seed holding COUNT event su
 ready line) and prints the medians: the client's wall time and peak RSS, and the emulator's CPU seconds spent
 serving the list (its getrusage before and after, read from /proc).
 
-Usage: python bench/list_scale.py [--count 10000] [--runs 3]
+With `--az PATH` (an Azure CLI, see bench/az_side_by_side.py for installing one) the same run also times
+`az eventgrid event-subscription list --source-resource-id <workspace> -o json` against the same emulator (signed
+in as the seed's owner service principal), `--az-runs` times (default 1: az takes about 100 s at 10,000).
+
+Usage: python bench/list_scale.py [--count 10000] [--runs 3] [--az PATH] [--az-runs 1]
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--az", help="also time this Azure CLI listing the same subscriptions")
+    parser.add_argument("--az-runs", type=int, default=1)
     opts = parser.parse_args()
     exe = amlevents_exe()
     with tempfile.TemporaryDirectory() as tmp:
@@ -90,6 +96,7 @@ def main() -> None:
                 peaks.append(peak)
                 if items != opts.count:
                     sys.exit(f"listed {items} subscriptions, seeded {opts.count}")
+            az = time_az(opts, ready, Path(tmp)) if opts.az else None
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -97,6 +104,30 @@ def main() -> None:
     print(f"subscription list: median wall {statistics.median(walls):.2f} s (runs: "
           f"{', '.join(f'{w:.2f}' for w in walls)}), peak RSS {max(peaks):.0f} MiB, "
           f"emulator CPU per list {statistics.median(cpus):.2f} s; peaks: {[round(p) for p in peaks]}")
+    if az:
+        version, az_walls, az_peaks = az
+        print(f"az {version} eventgrid event-subscription list: median wall {statistics.median(az_walls):.2f} s "
+              f"(runs: {', '.join(f'{w:.2f}' for w in az_walls)}), peak RSS {max(az_peaks):.0f} MiB; "
+              f"amlevents/az {statistics.median(walls) / statistics.median(az_walls):.3f}")
+
+
+def time_az(opts: argparse.Namespace, ready: dict, tmp: Path) -> tuple[str, list[float], list[float]]:
+    """az's version and (wall, peak RSS) of each of its runs listing the same workspace's subscriptions."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    # the same az sign-in at the emulator as the side-by-side benchmark
+    from az_side_by_side import Bench
+
+    bench = Bench(ready, opts.az, tmp)
+    version = bench.az_setup()
+    argv = [opts.az, "eventgrid", "event-subscription", "list", "--source-resource-id", bench.workspace, "-o", "json"]
+    walls, peaks = [], []
+    for _ in range(opts.az_runs):
+        wall, peak, items = run_client(argv, bench.az_env)
+        if items != opts.count:
+            sys.exit(f"az listed {items} subscriptions, seeded {opts.count}")
+        walls.append(wall)
+        peaks.append(peak)
+    return version, walls, peaks
 
 
 if __name__ == "__main__":
