@@ -10,7 +10,9 @@ RUNS times each, against it:
 - `plan -f fleet.yaml -o json`, a manifest whose one entry SELECTS every fleet workspace with the subscriptions
   the seed gave them (target: < 10 s, 0 writes: every step no-change; the emulator's request log is checked)
 
-and prints the medians (wall seconds, peak RSS of that one process from wait4) and the number of items printed.
+and prints the medians (wall seconds, peak RSS of that one process from wait4), the number of items printed, and
+the CPU seconds of the client and of the emulator during it (on a shared machine the wall time also counts what
+other processes took; the CPU seconds do not).
 
 Usage: python bench/fleet.py [--subscriptions 20] [--workspaces 50] [--per-workspace 5] [--latency 50] [--runs 5]
                              [--only plan]   (run only the commands whose label contains this text)
@@ -63,18 +65,32 @@ def amlevents_exe() -> list[str]:
     return [exe] if os.path.exists(exe) else [sys.executable, "-m", "amlevents"]
 
 
-def run_client(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MiB of this process, items printed) of one whole client process."""
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds a running process has used so far (Linux's /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_client(argv: list[str], env: dict[str, str], server_pid: int) -> tuple[float, float, int, float, float | None]:
+    """(wall seconds, peak RSS MiB of this process, items printed, its CPU seconds, the emulator's CPU seconds
+    meanwhile) of one whole client process. The CPU seconds say what the wall time would be on a machine of its
+    own: on a shared one, the wall time also counts what the other processes took."""
     with tempfile.TemporaryFile("w+") as out:
+        server_before = cpu_seconds(server_pid)
         start = time.perf_counter()
         proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.PIPE, text=True)
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        server_after = cpu_seconds(server_pid)
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             sys.exit(f"{' '.join(argv[1:])} failed ({proc.returncode}): {proc.stderr.read()[-2000:]}")  # type: ignore[union-attr]
         out.seek(0)
-        return wall, usage.ru_maxrss / 1024, len(json.load(out))
+        server_cpu = None if server_before is None or server_after is None else server_after - server_before
+        return (wall, usage.ru_maxrss / 1024, len(json.load(out)), usage.ru_utime + usage.ru_stime, server_cpu)
 
 
 def main() -> None:
@@ -103,17 +119,21 @@ def main() -> None:
             print(f"fleet: {opts.subscriptions} subscriptions x {opts.workspaces} workspaces x {opts.per_workspace}"
                   f" event subscriptions; emulator latency {opts.latency} ms; {opts.runs} runs; "
                   f"load average {os.getloadavg()[0]:.2f} at start\n")
-            print("| command | median wall (s) | runs (s) | peak RSS (MiB) | items | writes |")
-            print("|---|---|---|---|---|---|")
+            print("| command | median wall (s) | runs (s) | peak RSS (MiB) | items | writes | client CPU (s) "
+                  "| emulator CPU (s) |")
+            print("|---|---|---|---|---|---|---|---|")
             for label, args in COMMANDS.items():
                 if opts.only not in label:
                     continue
                 emulator_writes(ready)  # clears the log
                 argv = [*exe, *(str(manifest_path) if a == "{manifest}" else a for a in args)]
-                runs = [run_client(argv, env) for _ in range(opts.runs)]
-                walls = [w for w, _, _ in runs]
+                runs = [run_client(argv, env, server.pid) for _ in range(opts.runs)]
+                walls = [r[0] for r in runs]
+                server_cpu = [r[4] for r in runs if r[4] is not None]
                 print(f"| `{label}` | {statistics.median(walls):.2f} | {', '.join(f'{w:.2f}' for w in walls)} | "
-                      f"{max(p for _, p, _ in runs):.1f} | {runs[0][2]:,} | {emulator_writes(ready)} |")
+                      f"{max(r[1] for r in runs):.1f} | {runs[0][2]:,} | {emulator_writes(ready)} | "
+                      f"{statistics.median(r[3] for r in runs):.2f} | "
+                      f"{f'{statistics.median(server_cpu):.2f}' if server_cpu else '-'} |")
             print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
         finally:
             server.terminate()

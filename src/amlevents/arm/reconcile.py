@@ -1,7 +1,8 @@
 """Reconcile a manifest with ARM (``DesiredStateService``): read every listed workspace, plan, apply concurrently,
 export.
 
-Reads run concurrently (one thread per workspace, then one per hidden value to fetch). Writes go through a
+Reads run concurrently in two flat pools (every workspace's list and system topic, then every hidden value to
+fetch, whichever workspace it belongs to). Writes go through a
 bounded pool: the pool bounds the requests that start operations; the long-running operations are then watched
 together by one ``arm.scheduler.PollScheduler`` (no thread per operation), so a slow provisioning holds no slot.
 Deletes run (and finish) before creates and updates, so a subscription that must be replaced (a new delivery schema) is gone
@@ -141,38 +142,63 @@ class DesiredStateService:
     def read(self, states: list[WorkspaceState]) -> list[WorkspaceState]:
         """Fill in each workspace's current subscriptions (and hidden values the plan needs), concurrently. The
         selected workspaces are read with the fleet's lists by topic type (one paged list per Azure subscription
-        and location, arm/fleet.py), not one list per workspace: 1,000 workspaces are a few dozen lists."""
+        and location, arm/fleet.py), not one list per workspace: 1,000 workspaces are a few dozen lists.
+
+        Two flat pools, not a pool per workspace: first every workspace's list and system topic, then every hidden
+        value of the whole run (a fleet's 5,000 getFullUrl reads), ``HIDDEN_READS`` at a time. Errors are raised in
+        the workspaces' order, the first one's first."""
         self._list_selected([s for s in states if s.row is not None])
-        for result in concurrently([lambda s=s: self._read_one(s) for s in states], workers=16):
-            unwrap(result)
+        apis = {id(s): WorkspaceSubscriptions(self.session, s.ref) for s in states}
+        calls: list[Callable[[], Any]] = []
+        for state in states:
+            if state.listed is None:  # a named workspace: its own list (a 404 there means no such workspace: exit 5)
+                calls.append(apis[id(state)].list)
+            calls.append(lambda s=state: self._system_topic(apis[id(s)], s))  # one listing per resource group
+        results = iter(concurrently(calls, workers=READ_WORKERS))
+        for state in states:
+            items = unwrap(next(results)) if state.listed is None else state.listed
+            self._current(state, items, unwrap(next(results)))
+        self._read_hidden(states, apis)
         return states
 
-    def _read_one(self, state: WorkspaceState) -> None:
-        api = WorkspaceSubscriptions(self.session, state.ref)
-        # Independent reads at once: its subscriptions (one collection per source, whole on the scope path; a 404
-        # there means no such workspace: exit 5), its system topic (one listing per resource group, shared).
-        listed = api.list if state.listed is None else lambda: state.listed
-        items, topic = [unwrap(r) for r in concurrently([listed, lambda: self._system_topic(api, state)])]
+    def _current(self, state: WorkspaceState, items: list[dict[str, Any]], topic: Any) -> None:
+        """Hold the workspace's subscriptions as the path the manifest names shows them: either path addresses the
+        same subscription, so the plan sees no change of parent and writes go through that path."""
         state.topic = None if topic is _UNREADABLE else topic
-        # Either path addresses the same subscription: hold each as the path the manifest names shows it, so the
-        # plan sees no change of parent and writes go through that path.
         under = {n.lower() for n, d in state.desired.items() if d.system_topic is not False} if state.topic else ()
         state.current = {item["name"]: through_topic(item, state.topic) if item["name"].lower() in under else item
                          for item in items}
-        urls, secret_names = hidden_values(state.desired, state.current)
-        calls: list[Callable[[], Any]] = []
-        for name in urls:
-            calls.append(lambda n=name: state.full_urls.__setitem__(n, api.full_url(self._found(state, n))))
-        for name in secret_names:
-            calls.append(lambda n=name: state.secrets.__setitem__(n, api.delivery_attributes(self._found(state, n))))
-        results = concurrently(calls, workers=8)
-        denied = [r for r in results if isinstance(r, AccessDeniedError)]
-        if denied:  # without getFullUrl/getDeliveryAttributes those fields stay "unverified", not "unchanged"
-            self.ui.warn(f"{state.ref.name}: {len(denied)} webhook URL(s) or secret attribute(s) could not be read "
-                         f"and are compared by what is visible only: {denied[0].message}")
-        for result in results:
-            if not isinstance(result, AccessDeniedError):
-                unwrap(result)
+
+    def _read_hidden(self, states: list[WorkspaceState], apis: dict[int, WorkspaceSubscriptions]) -> None:
+        """The full webhook URLs and secret attribute values the plan compares, for every workspace at once. A
+        value that may not be read leaves the field "unverified" (one warning per workspace), not "unchanged"."""
+        reads: list[tuple[int, WorkspaceState, Callable[[], Any]]] = []
+        sent: dict[str, int] = {}  # reads so far per Azure subscription
+        for state in states:
+            urls, secret_names = hidden_values(state.desired, state.current)
+            mine = [lambda s=state, n=name: s.full_urls.__setitem__(n, apis[id(s)].full_url(self._found(s, n)))
+                    for name in urls]
+            mine += [lambda s=state, n=name: s.secrets.__setitem__(n, apis[id(s)].delivery_attributes(
+                self._found(s, n))) for name in secret_names]
+            for call in mine:
+                rank = sent.get(state.ref.subscription_id.lower(), 0)
+                sent[state.ref.subscription_id.lower()] = rank + 1
+                reads.append((rank, state, call))
+        # Round-robin over the Azure subscriptions (ARM's buckets are per subscription), not one after another.
+        reads.sort(key=lambda r: r[0])
+        results = concurrently([call for _, _, call in reads], workers=HIDDEN_READS)
+        outcomes: dict[int, list[Any]] = {}
+        for (_, state, _), result in zip(reads, results):
+            outcomes.setdefault(id(state), []).append(result)
+        for state in states:
+            mine = outcomes.get(id(state), [])
+            denied = [r for r in mine if isinstance(r, AccessDeniedError)]
+            if denied:
+                self.ui.warn(f"{state.ref.name}: {len(denied)} webhook URL(s) or secret attribute(s) could not be "
+                             f"read and are compared by what is visible only: {denied[0].message}")
+            for result in mine:
+                if not isinstance(result, AccessDeniedError):
+                    unwrap(result)
 
     def _list_selected(self, states: list[WorkspaceState]) -> None:
         """Every subscription of the selected workspaces, from the fleet's lists, into ``listed``."""
@@ -416,6 +442,10 @@ class DesiredStateService:
 
 
 _UNREADABLE = object()  # a system topic the caller may not read
+READ_WORKERS = 16  # workspace lists and system-topic listings at once
+# getFullUrl / getDeliveryAttributes reads in flight at once, over the whole run: each waits a round trip (~50 ms to
+# ARM) for under 2 ms of work here, so 64 keep the client busy where 16 x 8 nested pools mostly waited
+HIDDEN_READS = 64
 
 
 def _write(step: PlannedChange) -> tuple[str, dict[str, Any] | None]:

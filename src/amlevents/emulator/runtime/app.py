@@ -282,8 +282,8 @@ class EmulatorApp:
         return self._response(request, reply)
 
     def _dispatch(self, request: Request, path: str, tenant: str, entry: dict[str, Any]) -> Reply:
-        caller = authenticate_caller(request.headers.get("Authorization"), tenant,
-                                     audiences=audiences(request.host_url))
+        host_url = request.host_url  # werkzeug works it out again on every access
+        caller = authenticate_caller(request.headers.get("Authorization"), tenant, audiences=audiences(host_url))
         principal = caller.object_id
         entry["principal"] = self._principal_label(principal)
         self._read_body(request, entry)
@@ -304,7 +304,7 @@ class EmulatorApp:
         try:
             if route.action is not None:
                 self.backend.authorize(principal, route.action, path)
-            ctx = Context(self.backend, request, principal, request.host_url.rstrip("/"), path, api_version,
+            ctx = Context(self.backend, request, principal, host_url.rstrip("/"), path, api_version,
                           lambda: self.faults.take_operation_failure(request.method, path), caller)
             reply = route.handler(ctx, **params)
         except ArmError as exc:

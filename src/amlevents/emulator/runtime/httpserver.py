@@ -37,7 +37,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from amlevents.emulator.runtime.errors import MAX_BODY_BYTES, ArmError, protocol_error
 
 log = logging.getLogger("amlevents.emulator")
-THREADS = 48  # requests served at once (idle keep-alive connections hold no thread)
+THREADS = 128  # requests served at once (idle keep-alive connections hold no thread; a --latency wait holds one)
 START_THREADS = 4
 KEEP_ALIVE_LIMIT = 128  # idle connections kept open; past this an answer says "Connection: close"
 IDLE_TIMEOUT = 60  # seconds a connection may sit idle, in its TLS handshake, or mid-request
@@ -88,6 +88,17 @@ class _ChunkedBody(cheroot_server.ChunkedRFile):
             raise RequestEntityTooLarge() from None
 
 
+class _Held:
+    """Where ``_Request.send_headers`` has cheroot write the response head, to send it with the body."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.data += data
+        return len(data)
+
+
 class _Request(cheroot_server.HTTPRequest):
     def __init__(self, server: Any, conn: Any) -> None:
         # not strict: a path that starts with "//" is a path here (the app normalizes it), as in werkzeug's server
@@ -112,15 +123,32 @@ class _Request(cheroot_server.HTTPRequest):
         self.ready = True
 
     def respond(self) -> None:
+        self._head = b""
         if self.chunked_read:  # cheroot's respond() builds the body reader; give it the bounded one
             self.rfile = _ChunkedBody(self.conn.rfile, DRAIN_BYTES)
             self.server.gateway(self).respond()
             if self.ready:
                 self.ensure_headers_sent()
+            self._send_head()
             if self.chunked_write:
                 self.conn.wfile.write(b"0\r\n\r\n")
             return
         super().respond()
+        self._send_head()  # an answer without a body (204, 202)
+
+    def write(self, chunk: bytes) -> None:
+        if getattr(self, "_head", b"") and not self.chunked_write:
+            # the head and the body in one write: one TLS record and one system call on each side, not two
+            head, self._head = self._head, b""
+            self.conn.wfile.write(head + chunk)
+            return
+        self._send_head()
+        super().write(chunk)
+
+    def _send_head(self) -> None:
+        head, self._head = getattr(self, "_head", b""), b""
+        if head:
+            self.conn.wfile.write(head)
 
     def send_headers(self) -> None:
         # keep the connection only if what is left of the body can be read cheaply (cheroot reads the rest of a
@@ -133,7 +161,15 @@ class _Request(cheroot_server.HTTPRequest):
                 self.close_connection = True
         elif getattr(self.rfile, "remaining", 0) > DRAIN_BYTES:
             self.close_connection = True
-        super().send_headers()
+        wfile, held = self.conn.wfile, _Held()
+        self.conn.wfile = held  # cheroot writes the head at once: hold it for the body's write (``write``)
+        try:
+            super().send_headers()
+        finally:
+            self.conn.wfile = wfile
+        self._head = bytes(held.data)
+        if self.chunked_write:  # no length: cheroot's chunks follow the head as it writes them
+            self._send_head()
 
     def simple_response(self, status: Any, msg: Any = "") -> None:
         """The HTTP layer's refusals in ARM's JSON error format (never cheroot's text/plain), then close."""
