@@ -78,7 +78,9 @@ def run_client(argv: list[str], env: dict[str, str], server_pid: int) -> tuple[f
     """(wall seconds, peak RSS MiB of this process, items printed, its CPU seconds, the emulator's CPU seconds
     meanwhile) of one whole client process. The CPU seconds say what the wall time would be on a machine of its
     own: on a shared one, the wall time also counts what the other processes took."""
-    with tempfile.TemporaryFile("w+") as out:
+    # The output is counted by another process: loaded here, it would grow this process, and the next client, forked
+    # from it, would count this process's pages in its own peak RSS (ru_maxrss includes them).
+    with tempfile.NamedTemporaryFile("w+", suffix=".json") as out:
         server_before = cpu_seconds(server_pid)
         start = time.perf_counter()
         proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.PIPE, text=True)
@@ -88,9 +90,10 @@ def run_client(argv: list[str], env: dict[str, str], server_pid: int) -> tuple[f
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             sys.exit(f"{' '.join(argv[1:])} failed ({proc.returncode}): {proc.stderr.read()[-2000:]}")  # type: ignore[union-attr]
-        out.seek(0)
+        items = subprocess.run([sys.executable, "-c", "import json, sys; print(len(json.load(open(sys.argv[1]))))",
+                                out.name], capture_output=True, text=True, check=True).stdout
         server_cpu = None if server_before is None or server_after is None else server_after - server_before
-        return (wall, usage.ru_maxrss / 1024, len(json.load(out)), usage.ru_utime + usage.ru_stime, server_cpu)
+        return (wall, usage.ru_maxrss / 1024, int(items), usage.ru_utime + usage.ru_stime, server_cpu)
 
 
 def main() -> None:

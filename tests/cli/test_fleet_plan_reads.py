@@ -85,3 +85,12 @@ def test_a_caller_without_get_full_url_gets_one_warning_per_workspace_in_order(r
     warned = re.findall(r"(fleet\d-ws\d): 3 webhook URL\(s\) or secret attribute\(s\) could not be read", result.stderr)
     assert warned == [f"fleet{s}-ws{w}" for s in (1, 2, 3) for w in (1, 2)]
     assert all(s["action"] == "no-change" and s["unverified"] for s in json.loads(result.stdout))
+
+
+def test_full_url_reads_are_logged_under_debug_and_stay_redacted(run, tmp_path, fleet):
+    # the reads go through a lean pipeline (Session.lean): under --debug it carries the client's logging policies
+    fleet.backend.reset()
+    result = run("--debug", "plan", "-f", manifest(tmp_path, FIRST_TWO), "-o", "json")
+    logged = [line for line in result.stderr.splitlines() if "/getFullUrl" in line]
+    assert logged, result.stderr[-2000:]
+    assert "code=" not in result.stderr  # no query value of a webhook URL in the log

@@ -150,11 +150,18 @@ class DesiredStateService:
         self._list_selected([s for s in states if s.row is not None])
         apis = {id(s): WorkspaceSubscriptions(self.session, s.ref) for s in states}
         calls: list[Callable[[], Any]] = []
+        groups: list[tuple[str, str]] = []
         for state in states:
+            group = (state.ref.subscription_id.lower(), state.ref.resource_group.lower())
             if state.listed is None:  # a named workspace: its own list (a 404 there means no such workspace: exit 5)
                 calls.append(apis[id(state)].list)
+                groups.append(group)
             calls.append(lambda s=state: self._system_topic(apis[id(s)], s))  # one listing per resource group
-        results = iter(concurrently(calls, workers=READ_WORKERS))
+            groups.append(group)
+        # Spread over the resource groups: the workspaces of one group share its one (memoized) system-topic
+        # listing, so taken in order the pool's threads all waited on that one request, group after group (3.3 s of
+        # a 1,000-workspace plan over 60 groups); spread, the groups' listings run side by side.
+        results = iter(concurrently(calls, workers=READ_WORKERS, spread=groups))
         for state in states:
             items = unwrap(next(results)) if state.listed is None else state.listed
             self._current(state, items, unwrap(next(results)))
@@ -172,23 +179,18 @@ class DesiredStateService:
     def _read_hidden(self, states: list[WorkspaceState], apis: dict[int, WorkspaceSubscriptions]) -> None:
         """The full webhook URLs and secret attribute values the plan compares, for every workspace at once. A
         value that may not be read leaves the field "unverified" (one warning per workspace), not "unchanged"."""
-        reads: list[tuple[int, WorkspaceState, Callable[[], Any]]] = []
-        sent: dict[str, int] = {}  # reads so far per Azure subscription
+        reads: list[tuple[WorkspaceState, Callable[[], Any]]] = []
         for state in states:
             urls, secret_names = hidden_values(state.desired, state.current)
-            mine = [lambda s=state, n=name: s.full_urls.__setitem__(n, apis[id(s)].full_url(self._found(s, n)))
-                    for name in urls]
-            mine += [lambda s=state, n=name: s.secrets.__setitem__(n, apis[id(s)].delivery_attributes(
-                self._found(s, n))) for name in secret_names]
-            for call in mine:
-                rank = sent.get(state.ref.subscription_id.lower(), 0)
-                sent[state.ref.subscription_id.lower()] = rank + 1
-                reads.append((rank, state, call))
+            reads += [(state, lambda s=state, n=name: s.full_urls.__setitem__(
+                n, apis[id(s)].full_url(self._found(s, n)))) for name in urls]
+            reads += [(state, lambda s=state, n=name: s.secrets.__setitem__(
+                n, apis[id(s)].delivery_attributes(self._found(s, n)))) for name in secret_names]
         # Round-robin over the Azure subscriptions (ARM's buckets are per subscription), not one after another.
-        reads.sort(key=lambda r: r[0])
-        results = concurrently([call for _, _, call in reads], workers=HIDDEN_READS)
+        results = concurrently([call for _, call in reads], workers=HIDDEN_READS,
+                               spread=[state.ref.subscription_id.lower() for state, _ in reads])
         outcomes: dict[int, list[Any]] = {}
-        for (_, state, _), result in zip(reads, results):
+        for (state, _), result in zip(reads, results):
             outcomes.setdefault(id(state), []).append(result)
         for state in states:
             mine = outcomes.get(id(state), [])

@@ -56,7 +56,7 @@ def get_json(client: Any, url: str) -> Any:
     few workspace reads); raises the SDK's ``HttpResponseError`` on an error status."""
     from azure.core.rest import HttpRequest
 
-    response = client._send_request(HttpRequest("GET", url))  # noqa: SLF001
+    response = client._send_request(HttpRequest("GET", url))
     response.raise_for_status()
     return response.json()
 
@@ -75,7 +75,7 @@ def list_json(client: Any, url: str) -> Iterator[dict[str, Any]]:
 
     from azure.core.rest import HttpRequest
 
-    api_version = client._config.api_version  # noqa: SLF001
+    api_version = client._config.api_version
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="amlevents-next-page") as ahead:
         pending = ahead.submit(_page, client, HttpRequest("GET", url))
         while pending is not None:
@@ -88,7 +88,7 @@ def list_json(client: Any, url: str) -> Iterator[dict[str, Any]]:
 
 def _page(client: Any, request: Any) -> Any:
     """One page's response, read; an error status raised as the SDK's pagers raise it."""
-    response = client._send_request(request)  # noqa: SLF001
+    response = client._send_request(request)
     _raise_for_status(response)
     return response
 
@@ -105,9 +105,10 @@ def _raise_for_status(response: Any) -> None:
     raise HttpResponseError(response=response, error_format=ARMErrorFormat)
 
 
-def post_json(client: Any, url: str) -> Any:
-    """POST ``url`` (an action without a body, such as getFullUrl) through ``client``'s own pipeline (retries, auth,
-    user agent, logging) and return the response JSON; errors raised as the generated operation raises them.
+def post_json(pipeline: Any, url: str) -> Any:
+    """POST ``url`` (an action without a body, such as getFullUrl) through ``pipeline`` (``Session.lean``: the
+    client's own retry, auth, user-agent and, under --debug, logging policies) and return the response JSON; errors
+    raised as the generated operation raises them.
 
     The generated operation turns the answer into a model, and back into a dict for us; a fleet's plan sends
     5,000 of these, so the JSON is read as it came.
@@ -115,7 +116,7 @@ def post_json(client: Any, url: str) -> Any:
     from azure.core.rest import HttpRequest
 
     headers = {"Accept": "application/json", "x-ms-client-request-id": _request_id()}
-    response = client._send_request(HttpRequest("POST", url, headers=headers))  # noqa: SLF001
+    response = pipeline.send_request(HttpRequest("POST", pipeline.format_url(url), headers=headers))
     _raise_for_status(response)
     return response.json() if response.content else None
 
@@ -198,7 +199,7 @@ class WorkspaceSubscriptions:
 
     @property
     def api_version(self) -> str:
-        return self.client._config.api_version  # noqa: SLF001 - the version the SDK sends
+        return self.client._config.api_version
 
     @property
     def _group_path(self) -> str:
@@ -311,12 +312,15 @@ class WorkspaceSubscriptions:
     def full_url(self, found: Found) -> str | None:
         """The webhook endpoint URL with its query string (needs the getFullUrl permission)."""
         with translate_errors(f"read the full endpoint URL of '{found.name}'"):
-            return (post_json(self.client, self._action(found, "getFullUrl")) or {}).get("endpointUrl")
+            return (post_json(self._lean(), self._action(found, "getFullUrl")) or {}).get("endpointUrl")
 
     def delivery_attributes(self, found: Found) -> list[dict[str, Any]]:
         """The delivery attribute mappings with secret values (needs the getDeliveryAttributes permission)."""
         with translate_errors(f"read the delivery attributes of '{found.name}'"):
-            return (post_json(self.client, self._action(found, "getDeliveryAttributes")) or {}).get("value") or []
+            return (post_json(self._lean(), self._action(found, "getDeliveryAttributes")) or {}).get("value") or []
+
+    def _lean(self) -> Any:
+        return self.session.lean(self.workspace.subscription_id)
 
     def _action(self, found: Found, action: str) -> str:
         """The path of a POST action on the subscription, through the path it was read (the operation's URL)."""
