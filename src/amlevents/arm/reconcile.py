@@ -2,11 +2,12 @@
 export.
 
 Reads run concurrently in two flat pools (every workspace's list and system topic, then every hidden value to
-fetch, whichever workspace it belongs to). Writes go through a
-bounded pool: the pool bounds the requests that start operations; the long-running operations are then watched
-together by one ``arm.scheduler.PollScheduler`` (no thread per operation), so a slow provisioning holds no slot.
-Deletes run (and finish) before creates and updates, so a subscription that must be replaced (a new delivery schema) is gone
-before it is re-created.
+fetch, whichever workspace it belongs to). Writes go through a bounded pool: the pool bounds the requests that
+start operations; the long-running operations are then watched together by one ``arm.scheduler.PollScheduler`` (no
+thread per operation), so a slow provisioning holds no slot. A batch of ``arm.bulk.LIST_MIN`` writes or more goes
+through ``arm.bulk.run_writes`` instead: raw writes interleaved over the Azure subscriptions, settled by rounds of
+the regional lists rather than a status check each. Deletes run (and finish) before creates and updates, so a
+subscription that must be replaced (a new delivery schema) is gone before it is re-created.
 """
 
 from __future__ import annotations
@@ -321,7 +322,11 @@ class DesiredStateService:
         return ok
 
     def _run(self, batch: list[tuple[WorkspaceState, PlannedChange]], concurrency: int) -> list[StepResult]:
+        from amlevents.arm.bulk import LIST_MIN, run_writes
         from amlevents.arm.scheduler import PollScheduler
+
+        if len(batch) >= LIST_MIN:  # a fleet's writes: raw requests settled by the regional lists (arm/bulk.py)
+            return run_writes(self, batch, concurrency)
 
         scheduler = PollScheduler(deadline=self.session.deadline)
         results: list[StepResult] = []
@@ -334,7 +339,7 @@ class DesiredStateService:
         started: list[tuple[WorkspaceState, PlannedChange, Any]] = []
         for (state, step), outcome in zip(batch, outcomes):
             if isinstance(outcome, BaseException):
-                results.append(StepResult(step, "failed", _message(outcome)))
+                results.append(StepResult(step, "failed", step_message(outcome)))
                 continue
             api, poller, accepted_at = outcome
             # No final GET per subscription: the operation's status decides applied or failed, and the apply
@@ -355,14 +360,15 @@ class DesiredStateService:
                 else:
                     seconds = watch.finished_at - watch.accepted_at
                     results.append(StepResult(step, "applied", seconds=round(seconds, 2)))
-                    self.ui.info(f"{step.action.value}d {_short(step.workspace_id)}/{step.name} ({seconds:.1f} s)")
+                    self.ui.info(f"{step.action.value}d {short_workspace(step.workspace_id)}/{step.name} "
+                                 f"({seconds:.1f} s)")
             except Exception as exc:  # noqa: BLE001 - every failure is reported per step
-                results.append(StepResult(step, "failed", _message(exc)))
+                results.append(StepResult(step, "failed", step_message(exc)))
         return results
 
     def _where(self, state: WorkspaceState, step: PlannedChange) -> str | None:
         """The system topic a step's write goes to (None: the workspace scope), as ``_begin`` chooses it."""
-        if _write(step)[0] == "PUT":
+        if write_request(step)[0] == "PUT":
             return (state.topic or {}).get("name") if step.kind == "system-topic" else None
         return self._found(state, step.name).topic
 
@@ -379,7 +385,7 @@ class DesiredStateService:
         poller = None
         try:
             with translate_errors(f"{step.action.value} event subscription '{step.name}'"):
-                method, body = _write(step)
+                method, body = write_request(step)
                 if method == "DELETE":
                     poller = api.begin_delete(self._found(state, step.name), polling=False)
                 elif method == "PATCH":
@@ -409,7 +415,7 @@ class DesiredStateService:
                         body["identity"] = identity
                     out.append(request("PUT", api.topic_url(where), body))
                     topic = where
-                method, body = _write(step)
+                method, body = write_request(step)
                 out.append(request(method, api.url(step.name, where), body))
         return out
 
@@ -450,7 +456,7 @@ READ_WORKERS = 16  # workspace lists and system-topic listings at once
 HIDDEN_READS = 64
 
 
-def _write(step: PlannedChange) -> tuple[str, dict[str, Any] | None]:
+def write_request(step: PlannedChange) -> tuple[str, dict[str, Any] | None]:
     """The request a changing step sends, as method and body: DELETE; PUT of the whole subscription for a create,
     a reprovisioning or an update a PATCH cannot express; else PATCH of the changed fields."""
     if step.action is Action.DELETE:
@@ -484,11 +490,11 @@ def _row_of(ref: WorkspaceRef) -> dict[str, Any]:
     return {"id": ref.id, "name": ref.name, "resourceGroup": ref.resource_group, "subscriptionId": ref.subscription_id}
 
 
-def _short(workspace_id: str) -> str:
+def short_workspace(workspace_id: str) -> str:
     return workspace_id.rsplit("/", 1)[-1]
 
 
-def _message(exc: BaseException) -> str:
+def step_message(exc: BaseException) -> str:
     if isinstance(exc, AmlEventsError):
         return exc.message
     from amlevents.arm.errors import translate

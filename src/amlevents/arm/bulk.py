@@ -1,0 +1,221 @@
+"""An apply's writes at fleet size: cheap requests, settled by the regional lists instead of one status poll each.
+
+``DesiredStateService._run`` sends each write through the SDK's ``begin_*`` and then checks every operation's
+status: Event Grid answers each PUT 201 ``Creating`` with an ``Azure-AsyncOperation`` URL, so 5,000 creates cost
+10,000+ requests (and the client's CPU is nearly all in the HTTPS requests: ~1.3 ms each, a raw request and
+``begin_put`` alike, since our bodies are already wire JSON). Here (issue 15):
+
+- each write is one raw request through the SDK client's own pipeline (``client._send_request``: the same auth,
+  retry policy with its announced ``Retry-After`` waits, redaction and pooled connections), its body the wire JSON
+  ``reconcile._write`` builds, paced per Azure subscription by the session's ``WritePacer`` as ``_begin`` paces
+  (the answer's remaining-writes header, and the 429s the retry policy met, from the ``PipelineResponse``);
+  the batch is interleaved across Azure subscriptions, so that the senders are not all waiting on one
+  subscription's bucket while the others' fill up;
+- the operations are settled by ``arm.bulk_settle.ListSettler``: one read of the regional list by topic type of an
+  (Azure subscription, location) with many operations in flight (a few pages of 100) settles hundreds of them;
+- the rest go to the per-operation ``PollScheduler``, unchanged, and are settled exactly as ``_run`` settles them:
+  the few operations of a scope (per-operation checks cost less than a list round), those whose list cannot be
+  read (403), those a list showed ended otherwise than ``Succeeded`` (the status says why), and any answer that is
+  no long-running operation.
+
+The results are ``_run``'s: one ``StepResult`` per step, "applied" with the seconds from acceptance to the read
+that saw it done, or "failed" with the message; one ``ui.info`` line per applied step.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from amlevents.arm.concurrency import concurrently, unwrap
+from amlevents.arm.errors import translate_errors
+from amlevents.arm.reconcile import (
+    StepResult,
+    WorkspaceState,
+    short_workspace,
+    step_message,
+    write_request,
+)
+from amlevents.arm.subscriptions import WorkspaceSubscriptions
+from amlevents.core.plan import PlannedChange
+
+if TYPE_CHECKING:
+    from amlevents.arm.reconcile import DesiredStateService
+
+LIST_MIN = 20  # operations in flight in one (Azure subscription, location) before its list settles them
+_ACCEPTED = {"PUT": (200, 201), "PATCH": (200, 201), "DELETE": (200, 202, 204)}  # as the SDK's operations accept
+_LOCATION = re.compile(r"/providers/Microsoft\.EventGrid/locations/([^/]+)/operations", re.IGNORECASE)
+
+
+@dataclass
+class Op:
+    """One step's write: what it sends, and once Azure accepted it, its answer and when."""
+
+    state: WorkspaceState
+    step: PlannedChange
+    api: WorkspaceSubscriptions
+    where: str | None  # the system topic the write goes through (None: the workspace scope)
+    method: str
+    body: dict[str, Any] | None
+    response: Any = None  # the PipelineResponse that accepted it
+    accepted_at: float = 0.0
+    result: StepResult | None = None
+
+    @property
+    def action(self) -> str:
+        return self.step.action.value
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(workspace id, name) in lower case: how a list item is matched to it."""
+        return self.step.workspace_id.lower(), self.step.name.lower()
+
+    @property
+    def status_url(self) -> str | None:
+        headers = self.response.http_response.headers
+        return headers.get("Azure-AsyncOperation") or headers.get("Location")
+
+    @property
+    def location(self) -> str | None:
+        """The operation's region, from its status URL (``.../locations/{region}/operationsStatus/...``)."""
+        found = _LOCATION.search(self.status_url or "")
+        return found.group(1).lower() if found else None
+
+    def applied(self, at: float, ui: Any) -> None:
+        """Settled as applied, seen done at ``at``; the progress line ``_run`` prints."""
+        seconds = max(0.0, at - self.accepted_at)
+        self.result = StepResult(self.step, "applied", seconds=round(seconds, 2))
+        ui.info(f"{self.action}d {short_workspace(self.step.workspace_id)}/{self.step.name} ({seconds:.1f} s)")
+
+
+def run_writes(service: DesiredStateService, batch: list[tuple[WorkspaceState, PlannedChange]],
+               concurrency: int, *, list_min: int = LIST_MIN) -> list[StepResult]:
+    """Apply ``batch`` (steps that may run at once) as ``DesiredStateService._run`` does, in fewer requests: one
+    result per step, in batch order. ``list_min``: the operations in flight in one (Azure subscription, location)
+    from which its regional list settles them rather than a status check per operation."""
+    from amlevents.arm.bulk_settle import ListSettler
+
+    session, ui = service.session, service.ui
+    ops = [_op(service, state, step) for state, step in batch]
+    for outcome in concurrently([lambda o=o: _send(session, o) for o in _interleaved(ops)], workers=concurrency):
+        unwrap(outcome)  # _send reports a failed write per step: anything raised here is a bug
+    in_flight = [op for op in ops if op.result is None]
+    groups: dict[tuple[str, str], list[Op]] = {}
+    polled: list[Op] = []
+    for op in in_flight:
+        location = op.location
+        if location is None:  # no long-running operation (or a status URL of an unknown shape): its own check
+            polled.append(op)
+        else:
+            groups.setdefault((op.state.ref.subscription_id.lower(), location), []).append(op)
+    for key in [k for k, members in groups.items() if len(members) < list_min]:
+        polled += groups.pop(key)
+    # the few polled one by one meanwhile, on their own thread; the lists settle the rest (or hand them back)
+    with ThreadPoolExecutor(1, thread_name_prefix="amlevents-bulk-poll") as pool:
+        early = pool.submit(_poll, service, polled)
+        _poll(service, ListSettler(session, ui).run(groups))
+        early.result()  # raises what the other thread raised
+    return [op.result for op in ops]  # type: ignore[misc]
+
+
+def _op(service: DesiredStateService, state: WorkspaceState, step: PlannedChange) -> Op:
+    method, body = write_request(step)
+    api = WorkspaceSubscriptions(service.session, state.ref)
+    return Op(state, step, api, service._where(state, step), method, body)
+
+
+def _interleaved(ops: list[Op]) -> list[Op]:
+    """The ops round-robin over their Azure subscriptions (each subscription's in order): every subscription's
+    bucket is drawn on at once, instead of the senders queuing on the first one's while the others fill up."""
+    queues: dict[str, list[Op]] = {}
+    for op in ops:
+        queues.setdefault(op.state.ref.subscription_id.lower(), []).append(op)
+    out: list[Op] = []
+    for i in range(max((len(q) for q in queues.values()), default=0)):
+        out += [q[i] for q in queues.values() if i < len(q)]
+    return out
+
+
+def _send(session: Any, op: Op) -> None:
+    """One write, paced as ``_begin`` paces it; a refused write settles its step as failed (ARM's message)."""
+    from amlevents.arm.pacing import session_pacer
+
+    pacer = session_pacer(session)
+    subscription = op.state.ref.subscription_id
+    kind = "deletes" if op.method == "DELETE" else "writes"
+    pacer.before_write(subscription, kind)
+    answer = None
+    try:
+        with translate_errors(f"{op.action} event subscription '{op.step.name}'"):
+            answer = _request(op.api.client, op.method, op.api.url(op.step.name, op.where), op.body)
+            _raise_for_status(answer.http_response, _ACCEPTED[op.method])
+        op.response, op.accepted_at = answer, time.monotonic()
+    except Exception as exc:  # noqa: BLE001 - every failure is reported per step, as _run reports it
+        op.result = StepResult(op.step, "failed", step_message(exc))
+    finally:  # answered or failed, the write is no longer in flight; its answer (even a 4xx) reports the bucket
+        headers = answer.http_response.headers if answer is not None else None
+        pacer.after_write(subscription, headers, kind, throttled=_throttled(answer))
+
+
+def _request(client: Any, method: str, url: str, body: dict[str, Any] | None) -> Any:
+    """Send one request through ``client``'s pipeline; its ``PipelineResponse`` (the retry history in its context,
+    the answer for a status poller to start from)."""
+    from azure.core.rest import HttpRequest
+
+    request = HttpRequest(method, url, json=body, headers={"Accept": "application/json"})
+    return client._send_request(request, _return_pipeline_response=True)
+
+
+def _raise_for_status(response: Any, accepted: tuple[int, ...]) -> None:
+    """Raise what the SDK's operation raises for an answer it does not accept (``map_error``, then ARM's error
+    format), so that ``translate_errors`` words it as for ``begin_*``."""
+    if response.status_code in accepted:
+        return
+    from azure.core.exceptions import HttpResponseError, map_error
+    from azure.mgmt.core.exceptions import ARMErrorFormat
+
+    from amlevents.arm.subscriptions import _list_errors
+
+    # the error map every generated operation uses (401, 404, 409, 304), as the lists use it
+    map_error(status_code=response.status_code, response=response, error_map=_list_errors())
+    raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+
+
+def _throttled(answer: Any) -> int:
+    """The 429s the request met before its answer (azure-core's retry policy keeps each attempt in ``history``)."""
+    history = (getattr(answer, "context", None) or {}).get("history") or []
+    return sum(1 for attempt in history if getattr(getattr(attempt, "http_response", None), "status_code", 0) == 429)
+
+
+def _poll(service: DesiredStateService, ops: list[Op]) -> None:
+    """Settle ``ops`` one status check each, as ``_run`` does: ``PollScheduler``, then ``settle`` per operation."""
+    if not ops:
+        return
+    from azure.core.polling import LROPoller, NoPolling
+
+    from amlevents.arm.scheduler import PollScheduler
+
+    session = service.session
+    scheduler = PollScheduler(deadline=session.deadline)
+    watches = []
+    for op in ops:
+        client = op.api.client._client
+        # what begin_*(..., polling=False) returns: the accepted answer held by NoPolling (no thread)
+        poller = LROPoller(client, op.response, lambda _response: None, NoPolling())
+        watches.append(scheduler.watch(poller, session.polling(), client, kind=op.action, final_get=False,
+                                       accepted_at=op.accepted_at))
+    scheduler.run()
+    for op, watch in zip(ops, watches):
+        try:
+            resource = op.api.settle(watch, op.action, op.step.name, op.where)
+            state_name = ((resource or {}).get("properties") or {}).get("provisioningState")
+            if state_name in ("Failed", "AwaitingManualAction"):
+                op.result = StepResult(op.step, "failed", f"ended in state {state_name}")
+            else:
+                op.applied(watch.finished_at, service.ui)
+        except Exception as exc:  # noqa: BLE001 - every failure is reported per step
+            op.result = StepResult(op.step, "failed", step_message(exc))
+
