@@ -4,6 +4,7 @@ tolerated and settled; Retry-After honoured and bounded by the deadline."""
 from __future__ import annotations
 
 import json
+import time
 import threading
 
 import pytest
@@ -140,3 +141,26 @@ def test_a_retry_after_past_the_deadline_ends_the_wait_as_timed_out():
     assert clock.sleeps == []
     with pytest.raises(CommandTimedOut):
         watch.result()
+
+
+def test_a_check_sent_late_teaches_no_duration(emulator, eventgrid_client):
+    # thousands due at once: a check that leaves 10 s after it was due only shows the operation was done by then;
+    # learnt as its duration, every later operation was first checked 10 s after its acceptance
+    late = [0.0]
+    scheduler = PollScheduler(senders=1, clock=lambda: time.monotonic() + late[0])
+    client = eventgrid_client(emulator)
+    poller = client.event_subscriptions.begin_create_or_update(SCOPE, "late", webhook(), polling=False)
+    watch = scheduler.watch(poller, AdaptivePolling(), client._client, accepted_at=time.monotonic())
+    late[0] = 10.0  # the scheduler gets to it 10 s after it was due
+    scheduler.run()
+    assert watch.done and watch.error is None
+    assert scheduler._learnt["write"].target() is None
+
+
+def test_a_check_sent_on_time_teaches_the_duration(emulator, eventgrid_client):
+    scheduler = PollScheduler(senders=1)
+    client = eventgrid_client(emulator)
+    poller = client.event_subscriptions.begin_create_or_update(SCOPE, "on-time", webhook(), polling=False)
+    scheduler.watch(poller, AdaptivePolling(), client._client)
+    scheduler.run()
+    assert scheduler._learnt["write"].target() is not None

@@ -164,3 +164,15 @@ def test_json_plan_names_the_workspace_of_each_step(run, tmp_path):
     workspace = (f"/subscriptions/{SUBS[1]}/resourceGroups/fleet-rg-1/providers/"
                  "Microsoft.MachineLearningServices/workspaces/fleet2-ws3")
     assert {s["workspace"] for s in steps} == {workspace}
+
+
+def test_apply_reads_permissions_once_per_resource_group(run, fleet, tmp_path):
+    # 12 workspaces in 6 resource groups; owner's role is at the subscription, so each group's answer settles the
+    # workspaces in it (RBAC only adds below): 6 permission reads, not 12
+    path = manifest(tmp_path, selecting(extra=[{"name": "extra", "destination": {"endpoint": HOOK}}],
+                                        names=["fleet*"]))
+    run.json("apply", "-f", path, "--yes")
+    reads = [r["path"] for r in fleet.app.requests()
+             if r["path"].endswith("/providers/Microsoft.Authorization/permissions")]
+    assert len(reads) == 6 and all("/workspaces/" not in p for p in reads), reads
+    assert len(writes(fleet)) == 12  # one create per workspace

@@ -114,6 +114,12 @@ class AccessChecker:
                 self._blocks[key] = [Permission.from_wire(p.serialize()) for p in items]
         return self._blocks[key]
 
+    def allowed_in_group(self, workspace: WorkspaceRef, actions: list[str]) -> bool:
+        """Whether the permissions already read at the workspace's resource group allow every one of ``actions``
+        (then they hold at the workspace too: role assignments only add); False when that group's were not read."""
+        blocks = self._blocks.get(self.scope(workspace, True).lower())
+        return blocks is not None and all(is_allowed(blocks, a) for a in actions)
+
     def role_names(self, workspace: WorkspaceRef) -> list[str] | None:
         """Names of the roles the caller holds at the workspace (inherited included), or None if unreadable."""
         oid = self.identity.object_id

@@ -257,15 +257,27 @@ class DesiredStateService:
                 ops = {("delete" if s.action is Action.DELETE else "create") for s in changing
                        if (s.kind == "system-topic") == on_topic}
                 checks += [(state, op, on_topic) for op in sorted(ops)]
-        # The permission reads (one per scope) at once; the checks below then answer from the checker's cache.
+        wanted = [(state, op, on_topic, required_actions(op, system_topic=on_topic,
+                                                          create_topic=on_topic and state.topic is None))
+                  for state, op, on_topic in checks]  # create_topic: required_actions asks it of a create only
+        # First one permission read per resource group: what is allowed there is allowed at every workspace in it
+        # (RBAC is additive; the permissions API lists what is inherited). A fleet's 1,000 workspaces in 60 groups
+        # are 60 reads, not 1,000 (7 s before the first write). What the group does not allow is then read at the
+        # workspace itself, whose verdict (and its message naming the roles) decides, as before.
+        groups = {self.access.scope(state.ref, True).lower(): state.ref for state, *_ in wanted}
+        for result in concurrently([lambda r=r: self.access.permissions(r, resource_group_scope=True)
+                                    for r in groups.values()], workers=16,
+                                   spread=[r.subscription_id.lower() for r in groups.values()]):
+            if not isinstance(result, AccessDeniedError):  # unreadable there: each workspace is read instead
+                unwrap(result)
+        rest = [(state, op, on_topic, actions) for state, op, on_topic, actions in wanted
+                if not self.access.allowed_in_group(state.ref, actions)]
         scopes = {self.access.scope(state.ref, on_topic).lower(): (state.ref, on_topic)
-                  for state, _, on_topic in checks}
+                  for state, _, on_topic, _ in rest}
         for result in concurrently([lambda r=r, t=t: self.access.permissions(r, resource_group_scope=t)
-                                    for r, t in scopes.values()], workers=8):
+                                    for r, t in scopes.values()], workers=16):
             unwrap(result)
-        for state, op, on_topic in checks:
-            create_topic = on_topic and state.topic is None  # required_actions asks it of a create only
-            actions = required_actions(op, system_topic=on_topic, create_topic=create_topic)
+        for state, op, on_topic, actions in rest:
             verdict = self.access.check(state.ref, actions, system_topic=on_topic)
             if not verdict.allowed:
                 raise access_denied(verdict, op)
