@@ -150,7 +150,7 @@ def _send(session: Any, op: Op) -> None:
     answer = None
     try:
         with translate_errors(f"{op.action} event subscription '{op.step.name}'"):
-            answer = _request(op.api.client, op.method, op.api.url(op.step.name, op.where), op.body)
+            answer = _request(op.api.lean_pipeline(), op.method, op.api.url(op.step.name, op.where), op.body)
             _raise_for_status(answer.http_response, _ACCEPTED[op.method])
         op.response, op.accepted_at = answer, time.monotonic()
     except Exception as exc:  # noqa: BLE001 - every failure is reported per step, as _run reports it
@@ -160,13 +160,16 @@ def _send(session: Any, op: Op) -> None:
         pacer.after_write(subscription, headers, kind, throttled=_throttled(answer))
 
 
-def _request(client: Any, method: str, url: str, body: dict[str, Any] | None) -> Any:
-    """Send one request through ``client``'s pipeline; its ``PipelineResponse`` (the retry history in its context,
-    the answer for a status poller to start from)."""
+def _request(pipeline: Any, method: str, url: str, body: dict[str, Any] | None) -> Any:
+    """Send one request through ``pipeline`` (``Session.lean``: the client's own policies a write needs); its
+    ``PipelineResponse`` (the retry history in its context, the answer for a status poller to start from)."""
     from azure.core.rest import HttpRequest
 
-    request = HttpRequest(method, url, json=body, headers={"Accept": "application/json"})
-    return client._send_request(request, _return_pipeline_response=True)
+    from amlevents.arm.subscriptions import request_id
+
+    request = HttpRequest(method, pipeline.format_url(url), json=body,
+                          headers={"Accept": "application/json", "x-ms-client-request-id": request_id()})
+    return pipeline.send_request(request, _return_pipeline_response=True)
 
 
 def _raise_for_status(response: Any, accepted: tuple[int, ...]) -> None:

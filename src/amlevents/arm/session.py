@@ -129,18 +129,26 @@ class Session:
 
     def lean(self, subscription_id: str) -> Any:
         """A pipeline for the hot raw requests of the subscription's Event Grid client (a fleet plan's 5,000
-        getFullUrl reads): that client's own headers, user-agent, retry (its announced waits, the deadline) and
-        authentication policies over the shared connections, and its logging policies under ``--debug`` -- without
-        the ones such a request never needs (resource-provider registration, redirects, distributed tracing, the
-        request-id policy: the caller sets the id). Measured: a fifth less client CPU per request (1.66 -> 1.31 ms
-        sequentially), nearly all of it the policies' per-request bookkeeping."""
+        getFullUrl reads, a fleet apply's 5,000 PUTs): that client's own headers, user-agent, resource-provider
+        registration, retry (its announced waits, the deadline) and authentication policies over the shared
+        connections, and its logging policies under ``--debug`` -- without the ones such a request never needs
+        (redirects, distributed tracing, the request-id policy: the caller sets the id). Measured: a fifth less
+        client CPU per request sequentially (1.66 -> 1.31 ms), half with 64 threads (2.1 -> ~1.0 ms over bare
+        requests), nearly all of it the policies' per-request bookkeeping."""
         key = ("lean", subscription_id.lower())
         with self._build_lock:
             if key not in self._clients:
                 from azure.core import PipelineClient
+                from azure.mgmt.core.policies import (
+                    ARMAutoResourceProviderRegistrationPolicy,
+                )
 
                 config = self.eventgrid(subscription_id)._config
-                policies = [config.headers_policy, config.user_agent_policy, config.retry_policy,
+
+                # as the client orders them; the registration policy registers Microsoft.EventGrid on a
+                # subscription that never used it when a write meets MissingSubscriptionRegistration
+                policies = [config.headers_policy, config.user_agent_policy,
+                            ARMAutoResourceProviderRegistrationPolicy(), config.retry_policy,
                             config.authentication_policy]
                 if self.debug:
                     policies += [config.logging_policy, config.http_logging_policy]

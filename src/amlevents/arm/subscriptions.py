@@ -115,13 +115,13 @@ def post_json(pipeline: Any, url: str) -> Any:
     """
     from azure.core.rest import HttpRequest
 
-    headers = {"Accept": "application/json", "x-ms-client-request-id": _request_id()}
+    headers = {"Accept": "application/json", "x-ms-client-request-id": request_id()}
     response = pipeline.send_request(HttpRequest("POST", pipeline.format_url(url), headers=headers))
     _raise_for_status(response)
     return response.json() if response.content else None
 
 
-def _request_id() -> str:
+def request_id() -> str:
     """A client request id as azure-core's ``RequestIdPolicy`` would add it, made without a system call: its
     ``uuid1`` asks libuuid, which tries the uuidd daemon's socket on every call (two system calls a request)."""
     import random
@@ -312,14 +312,16 @@ class WorkspaceSubscriptions:
     def full_url(self, found: Found) -> str | None:
         """The webhook endpoint URL with its query string (needs the getFullUrl permission)."""
         with translate_errors(f"read the full endpoint URL of '{found.name}'"):
-            return (post_json(self._lean(), self._action(found, "getFullUrl")) or {}).get("endpointUrl")
+            return (post_json(self.lean_pipeline(), self._action(found, "getFullUrl")) or {}).get("endpointUrl")
 
     def delivery_attributes(self, found: Found) -> list[dict[str, Any]]:
         """The delivery attribute mappings with secret values (needs the getDeliveryAttributes permission)."""
         with translate_errors(f"read the delivery attributes of '{found.name}'"):
-            return (post_json(self._lean(), self._action(found, "getDeliveryAttributes")) or {}).get("value") or []
+            answer = post_json(self.lean_pipeline(), self._action(found, "getDeliveryAttributes"))
+            return (answer or {}).get("value") or []
 
-    def _lean(self) -> Any:
+    def lean_pipeline(self) -> Any:
+        """The session's lean pipeline for this workspace's Azure subscription (``Session.lean``)."""
         return self.session.lean(self.workspace.subscription_id)
 
     def _action(self, found: Found, action: str) -> str:
