@@ -113,10 +113,16 @@ def post_json(pipeline: Any, url: str) -> Any:
     The generated operation turns the answer into a model, and back into a dict for us; a fleet's plan sends
     5,000 of these, so the JSON is read as it came.
     """
+    return send_json(pipeline, "POST", url)
+
+
+def send_json(pipeline: Any, method: str, url: str) -> Any:
+    """``method`` ``url`` (no body) through ``pipeline``; the response JSON (None when empty), an error status
+    raised as the generated operations raise it (``map_error``, then ARM's error format)."""
     from azure.core.rest import HttpRequest
 
     headers = {"Accept": "application/json", "x-ms-client-request-id": request_id()}
-    response = pipeline.send_request(HttpRequest("POST", pipeline.format_url(url), headers=headers))
+    response = pipeline.send_request(HttpRequest(method, pipeline.format_url(url), headers=headers))
     _raise_for_status(response)
     return response.json() if response.content else None
 
