@@ -8,7 +8,8 @@ RUNS times each, against it:
 - `audit --all-subscriptions -o json` (target: < 10 s)
 - `workspace list --all-subscriptions -o json`
 - `plan -f fleet.yaml -o json`, a manifest whose one entry SELECTS every fleet workspace with the subscriptions
-  the seed gave them (target: < 10 s, 0 writes: every step no-change; the emulator's request log is checked)
+  the seed gave them (target: < 10 s, 0 writes: every step no-change; the emulator's request log is checked), and
+  the same with `--visible-only` (no getFullUrl: the webhooks' query strings unverified)
 
 and prints the medians (wall seconds, peak RSS of that one process from wait4), the number of items printed, and
 the CPU seconds of the client and of the emulator during it (on a shared machine the wall time also counts what
@@ -37,6 +38,7 @@ COMMANDS = {
     "audit --all-subscriptions -o json": ["audit", "--all-subscriptions", "-o", "json"],
     "workspace list --all-subscriptions -o json": ["workspace", "list", "--all-subscriptions", "-o", "json"],
     "plan -f fleet.yaml -o json (selector manifest)": ["plan", "-f", "{manifest}", "-o", "json"],
+    "plan -f fleet.yaml --visible-only -o json": ["plan", "-f", "{manifest}", "--visible-only", "-o", "json"],
 }
 WRITES = ("PUT", "PATCH", "DELETE")
 

@@ -94,3 +94,19 @@ def test_full_url_reads_are_logged_under_debug_and_stay_redacted(run, tmp_path, 
     logged = [line for line in result.stderr.splitlines() if "/getFullUrl" in line]
     assert logged, result.stderr[-2000:]
     assert "code=" not in result.stderr  # no query value of a webhook URL in the log
+
+
+def test_visible_only_reads_no_hidden_value_and_says_what_it_did_not_verify(run, tmp_path, fleet):
+    from amlevents.emulator.eventgrid.subscriptions import ParentRef
+
+    hook = {"destination": {"endpointType": "WebHook", "properties": {"endpointUrl": HOOK + "?code=s3cret"}}}
+    fleet.backend.update_event_subscription(ParentRef(SUBS[2], "fleet-rg-2", resource_name="fleet3-ws4"), "es-2",
+                                            hook, "owner", lambda: False)
+    fleet.app.clear_requests()
+    result = run("plan", "-f", manifest(tmp_path), "--visible-only", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    steps = json.loads(result.stdout)
+    assert not [r for r in fleet.app.requests() if r["method"] == "POST" and "/eventSubscriptions/" in r["path"]]
+    # the query added out of band is not seen: that webhook, like every other, is unverified rather than unchanged
+    assert {s["action"] for s in steps} == {"no-change"}
+    assert all(s["unverified"] for s in steps)

@@ -140,7 +140,7 @@ class DesiredStateService:
             subscriptions = tuple(wanted.values())
         return Discovery(self.session).workspaces(WorkspaceSelector(subscriptions=subscriptions or ()))
 
-    def read(self, states: list[WorkspaceState]) -> list[WorkspaceState]:
+    def read(self, states: list[WorkspaceState], *, hidden: bool = True) -> list[WorkspaceState]:
         """Fill in each workspace's current subscriptions (and hidden values the plan needs), concurrently. The
         selected workspaces are read with the fleet's lists by topic type (one paged list per Azure subscription
         and location, arm/fleet.py), not one list per workspace: 1,000 workspaces are a few dozen lists.
@@ -166,7 +166,8 @@ class DesiredStateService:
         for state in states:
             items = unwrap(next(results)) if state.listed is None else state.listed
             self._current(state, items, unwrap(next(results)))
-        self._read_hidden(states, apis)
+        if hidden:  # else the webhook query strings and secret attributes stay "unverified" (--visible-only)
+            self._read_hidden(states, apis)
         return states
 
     def _current(self, state: WorkspaceState, items: list[dict[str, Any]], topic: Any) -> None:
@@ -236,9 +237,12 @@ class DesiredStateService:
 
     # --- planning ----------------------------------------------------------------------------------------------
 
-    def plan(self, manifest: Manifest, *, prune: bool = False, run: RunFilter | None = None) -> list[WorkspaceState]:
-        """Read every listed (or selected) workspace in this ``run`` and compute its steps."""
-        states = self.read(self.resolve(manifest, run))
+    def plan(self, manifest: Manifest, *, prune: bool = False, run: RunFilter | None = None,
+             hidden: bool = True) -> list[WorkspaceState]:
+        """Read every listed (or selected) workspace in this ``run`` and compute its steps; ``hidden``: also read the
+        webhook URLs' query strings and the secret attributes the comparison needs (getFullUrl/getDeliveryAttributes),
+        else those fields are unverified."""
+        states = self.read(self.resolve(manifest, run), hidden=hidden)
         for state in states:
             _check_topic_name(manifest.source, state)
             steps = plan(state.desired, state.current, workspace_id=state.ref.id, prune=prune,

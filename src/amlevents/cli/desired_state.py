@@ -54,6 +54,10 @@ ShardOpt = Annotated[str | None, typer.Option(
     help="Only shard N of M (a stable hash of each workspace id): M CI jobs cover the fleet, disjointly.")]
 PruneOpt = Annotated[bool, typer.Option(
     "--prune", help="Also delete subscriptions of the listed workspaces that the manifest does not name.")]
+VisibleOnlyOpt = Annotated[bool, typer.Option(
+    "--visible-only", help="Compare webhook URLs and secret delivery attributes by what a read shows, without "
+    "reading their hidden parts (no getFullUrl/getDeliveryAttributes: one request per webhook fewer); those "
+    "fields are reported unverified, not unchanged.")]
 
 
 def _short(workspace_id: str) -> str:
@@ -161,6 +165,7 @@ def plan_command(
     prune: PruneOpt = False,
     select: SelectOpt = None,
     shard: ShardOpt = None,
+    visible_only: VisibleOnlyOpt = False,
     detailed_exitcode: Annotated[bool, typer.Option(
         "--detailed-exitcode", help="Exit 0 when nothing would change, 2 when changes are pending, 1 on error "
         "(Terraform's convention).")] = False,
@@ -177,7 +182,7 @@ def plan_command(
 
     try:
         run = _run_filter(select, shard)
-        states = desired_state_service(ctx).plan(_load(file, ctx), prune=prune, run=run)
+        states = desired_state_service(ctx).plan(_load(file, ctx), prune=prune, run=run, hidden=not visible_only)
     except AmlEventsError as exc:
         if detailed_exitcode:
             exc.exit_code = ExitCode.ERROR  # Terraform: 1 means error, whatever it was
@@ -198,6 +203,7 @@ def apply_command(
     prune: PruneOpt = False,
     select: SelectOpt = None,
     shard: ShardOpt = None,
+    visible_only: VisibleOnlyOpt = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking (required without a terminal).")
                    ] = False,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64,
@@ -220,7 +226,7 @@ def apply_command(
 
     run = _run_filter(select, shard)
     svc = desired_state_service(ctx)
-    states = svc.plan(_load(file, ctx), prune=prune, run=run)
+    states = svc.plan(_load(file, ctx), prune=prune, run=run, hidden=not visible_only)
     steps = [step for s in states for step in s.steps]
     changing = [s for s in steps if s.action is not Action.NO_CHANGE]
     if dry_run:
