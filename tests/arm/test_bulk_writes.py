@@ -45,7 +45,7 @@ class Applier:
         return [(s, st) for s in states for st in s.steps if st.action is not Action.NO_CHANGE]
 
     def run(self, batch: list[tuple[Any, Any]], **options: Any) -> list[Any]:
-        return run_writes(self.service, batch, 16, **options)
+        return run_writes(self.service.session, self.service.ui, batch, 16, **options)
 
 
 @pytest.fixture

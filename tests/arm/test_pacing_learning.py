@@ -10,22 +10,13 @@ import pytest
 from amlevents.arm.pacing import WRITE_BURST, WRITE_RATE, WritePacer
 from amlevents.emulator.runtime.errors import ArmError
 from amlevents.emulator.runtime.throttling import ArmThrottle, Rate
+from tests.arm.test_pacing import FakeClock
 
 SUB = "f1ee7000-0000-4000-8000-000000000001"
 LATENCY = 0.01  # seconds a request travels before ARM counts it
 
 
-class Clock:
-    """One clock for the client and ARM; it moves only when something sleeps on it."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
+Clock = FakeClock  # one clock for the client and ARM; it moves only when something sleeps on it
 
 
 class World:

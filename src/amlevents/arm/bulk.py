@@ -24,82 +24,32 @@ that saw it done, or "failed" with the message; one ``ui.info`` line per applied
 
 from __future__ import annotations
 
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from amlevents.arm.concurrency import concurrently, unwrap
-from amlevents.arm.errors import translate_errors
-from amlevents.arm.reconcile import (
+from amlevents.arm.apply_steps import (
     StepResult,
     WorkspaceState,
-    short_workspace,
     step_message,
     write_request,
+    write_target,
 )
+from amlevents.arm.bulk_settle import ListSettler, Op
+from amlevents.arm.concurrency import concurrently, unwrap
+from amlevents.arm.errors import translate_errors
 from amlevents.arm.subscriptions import WorkspaceSubscriptions
+from amlevents.arm.ui import Ui
 from amlevents.core.plan import PlannedChange
-
-if TYPE_CHECKING:
-    from amlevents.arm.reconcile import DesiredStateService
 
 LIST_MIN = 20  # operations in flight in one (Azure subscription, location) before its list settles them
 _ACCEPTED = {"PUT": (200, 201), "PATCH": (200, 201), "DELETE": (200, 202, 204)}  # as the SDK's operations accept
-_LOCATION = re.compile(r"/providers/Microsoft\.EventGrid/locations/([^/]+)/operations", re.IGNORECASE)
-
-
-@dataclass
-class Op:
-    """One step's write: what it sends, and once Azure accepted it, its answer and when."""
-
-    state: WorkspaceState
-    step: PlannedChange
-    api: WorkspaceSubscriptions
-    where: str | None  # the system topic the write goes through (None: the workspace scope)
-    method: str
-    body: dict[str, Any] | None
-    response: Any = None  # the PipelineResponse that accepted it
-    accepted_at: float = 0.0
-    result: StepResult | None = None
-
-    @property
-    def action(self) -> str:
-        return self.step.action.value
-
-    @property
-    def key(self) -> tuple[str, str]:
-        """(workspace id, name) in lower case: how a list item is matched to it."""
-        return self.step.workspace_id.lower(), self.step.name.lower()
-
-    @property
-    def status_url(self) -> str | None:
-        headers = self.response.http_response.headers
-        return headers.get("Azure-AsyncOperation") or headers.get("Location")
-
-    @property
-    def location(self) -> str | None:
-        """The operation's region, from its status URL (``.../locations/{region}/operationsStatus/...``)."""
-        found = _LOCATION.search(self.status_url or "")
-        return found.group(1).lower() if found else None
-
-    def applied(self, at: float, ui: Any) -> None:
-        """Settled as applied, seen done at ``at``; the progress line ``_run`` prints."""
-        seconds = max(0.0, at - self.accepted_at)
-        self.result = StepResult(self.step, "applied", seconds=round(seconds, 2))
-        ui.info(f"{self.action}d {short_workspace(self.step.workspace_id)}/{self.step.name} ({seconds:.1f} s)")
-
-
-def run_writes(service: DesiredStateService, batch: list[tuple[WorkspaceState, PlannedChange]],
+def run_writes(session: Any, ui: Ui, batch: list[tuple[WorkspaceState, PlannedChange]],
                concurrency: int, *, list_min: int = LIST_MIN) -> list[StepResult]:
     """Apply ``batch`` (steps that may run at once) as ``DesiredStateService._run`` does, in fewer requests: one
     result per step, in batch order. ``list_min``: the operations in flight in one (Azure subscription, location)
     from which its regional list settles them rather than a status check per operation."""
-    from amlevents.arm.bulk_settle import ListSettler
-
-    session, ui = service.session, service.ui
-    ops = [_op(service, state, step) for state, step in batch]
+    ops = [_op(session, state, step) for state, step in batch]
     for outcome in concurrently([lambda o=o: _send(session, o) for o in _interleaved(ops)], workers=concurrency):
         unwrap(outcome)  # _send reports a failed write per step: anything raised here is a bug
     in_flight = [op for op in ops if op.result is None]
@@ -115,16 +65,15 @@ def run_writes(service: DesiredStateService, batch: list[tuple[WorkspaceState, P
         polled += groups.pop(key)
     # the few polled one by one meanwhile, on their own thread; the lists settle the rest (or hand them back)
     with ThreadPoolExecutor(1, thread_name_prefix="amlevents-bulk-poll") as pool:
-        early = pool.submit(_poll, service, polled)
-        _poll(service, ListSettler(session, ui).run(groups))
+        early = pool.submit(_poll, session, ui, polled)
+        _poll(session, ui, ListSettler(session, ui).run(groups))
         early.result()  # raises what the other thread raised
     return [op.result for op in ops]  # type: ignore[misc]
 
 
-def _op(service: DesiredStateService, state: WorkspaceState, step: PlannedChange) -> Op:
+def _op(session: Any, state: WorkspaceState, step: PlannedChange) -> Op:
     method, body = write_request(step)
-    api = WorkspaceSubscriptions(service.session, state.ref)
-    return Op(state, step, api, service._where(state, step), method, body)
+    return Op(state, step, WorkspaceSubscriptions(session, state.ref), write_target(state, step), method, body)
 
 
 def _interleaved(ops: list[Op]) -> list[Op]:
@@ -193,7 +142,7 @@ def _throttled(answer: Any) -> int:
     return sum(1 for attempt in history if getattr(getattr(attempt, "http_response", None), "status_code", 0) == 429)
 
 
-def _poll(service: DesiredStateService, ops: list[Op]) -> None:
+def _poll(session: Any, ui: Ui, ops: list[Op]) -> None:
     """Settle ``ops`` one status check each, as ``_run`` does: ``PollScheduler``, then ``settle`` per operation."""
     if not ops:
         return
@@ -201,7 +150,6 @@ def _poll(service: DesiredStateService, ops: list[Op]) -> None:
 
     from amlevents.arm.scheduler import PollScheduler
 
-    session = service.session
     scheduler = PollScheduler(deadline=session.deadline)
     watches = []
     for op in ops:
@@ -218,7 +166,7 @@ def _poll(service: DesiredStateService, ops: list[Op]) -> None:
             if state_name in ("Failed", "AwaitingManualAction"):
                 op.result = StepResult(op.step, "failed", f"ended in state {state_name}")
             else:
-                op.applied(watch.finished_at, service.ui)
+                op.applied(watch.finished_at, ui)
         except Exception as exc:  # noqa: BLE001 - every failure is reported per step
             op.result = StepResult(op.step, "failed", step_message(exc))
 

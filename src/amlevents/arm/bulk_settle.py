@@ -25,10 +25,13 @@ command's ``--timeout`` (what is pending then is handed back; the status checks 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
+from amlevents.arm.apply_steps import StepResult, WorkspaceState, short_workspace
 from amlevents.arm.concurrency import concurrently
 from amlevents.arm.fleet import (
     PAGE_SIZE,
@@ -38,10 +41,54 @@ from amlevents.arm.fleet import (
 )
 from amlevents.arm.polling import SCHEDULE
 from amlevents.arm.scheduler import SENDERS, Completion
+from amlevents.arm.subscriptions import WorkspaceSubscriptions
 from amlevents.core.errors import AmlEventsError
+from amlevents.core.plan import PlannedChange
 
-if TYPE_CHECKING:
-    from amlevents.arm.bulk import Op
+_LOCATION = re.compile(r"/providers/Microsoft\.EventGrid/locations/([^/]+)/operations", re.IGNORECASE)
+
+
+@dataclass
+class Op:
+    """One step's write: what it sends, and once Azure accepted it, its answer and when."""
+
+    state: WorkspaceState
+    step: PlannedChange
+    api: WorkspaceSubscriptions
+    where: str | None  # the system topic the write goes through (None: the workspace scope)
+    method: str
+    body: dict[str, Any] | None
+    response: Any = None  # the PipelineResponse that accepted it
+    accepted_at: float = 0.0
+    result: StepResult | None = None
+
+    @property
+    def action(self) -> str:
+        return self.step.action.value
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(workspace id, name) in lower case: how a list item is matched to it."""
+        return self.step.workspace_id.lower(), self.step.name.lower()
+
+    @property
+    def status_url(self) -> str | None:
+        headers = self.response.http_response.headers
+        return headers.get("Azure-AsyncOperation") or headers.get("Location")
+
+    @property
+    def location(self) -> str | None:
+        """The operation's region, from its status URL (``.../locations/{region}/operationsStatus/...``)."""
+        found = _LOCATION.search(self.status_url or "")
+        return found.group(1).lower() if found else None
+
+    def applied(self, at: float, ui: Any) -> None:
+        """Settled as applied, seen done at ``at``; the progress line ``_run`` prints."""
+        seconds = max(0.0, at - self.accepted_at)
+        self.result = StepResult(self.step, "applied", seconds=round(seconds, 2))
+        ui.info(f"{self.action}d {short_workspace(self.step.workspace_id)}/{self.step.name} ({seconds:.1f} s)")
+
+
 
 READ_BURST = 250.0  # ARM's read bucket per subscription
 READ_RATE = 25.0  # tokens per second refilled

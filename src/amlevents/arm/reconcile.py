@@ -14,11 +14,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from amlevents.arm.access import AccessChecker, access_denied, required_actions
+from amlevents.arm.apply_steps import (
+    StepResult,
+    WorkspaceState,
+    found_in,
+    short_workspace,
+    step_message,
+    write_request,
+    write_target,
+)
 from amlevents.arm.concurrency import concurrently, unwrap
 from amlevents.arm.dry_run import request
 from amlevents.arm.errors import translate_errors
@@ -46,47 +53,9 @@ from amlevents.core.plan import (
     PlannedChange,
     hidden_values,
     plan,
-    put_body,
-    reprovisions,
     topic_name_of,
-    update_body,
 )
-from amlevents.core.subscription import needs_put
 from amlevents.core.workspace import WorkspaceRef, resolve_workspace
-
-
-@dataclass
-class WorkspaceState:
-    """One workspace: where it is, what the manifest wants, what exists, and the hidden values fetched."""
-
-    ref: WorkspaceRef
-    spec: WorkspaceSpec | None
-    current: dict[str, dict[str, Any]] = field(default_factory=dict)
-    full_urls: dict[str, str] = field(default_factory=dict)
-    secrets: dict[str, Any] = field(default_factory=dict)
-    topic: dict[str, Any] | None = None
-    steps: list[PlannedChange] = field(default_factory=list)
-    row: dict[str, Any] | None = None  # a selected workspace: as discovery found it
-    listed: list[dict[str, Any]] | None = None  # its subscriptions, when read with the fleet's lists
-
-    @cached_property
-    def desired(self) -> dict[str, Any]:
-        """The manifest's subscriptions of this workspace by name (none without a spec)."""
-        return {d.name: d for d in self.spec.subscriptions} if self.spec else {}
-
-
-@dataclass
-class StepResult:
-    """What happened to one step of an apply."""
-
-    step: PlannedChange
-    status: str  # applied | failed | not-run
-    error: str | None = None
-    seconds: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"workspace": self.step.workspace_id, "name": self.step.name, "action": self.step.action.value,
-                "kind": self.step.kind, "status": self.status, "error": self.error, "seconds": self.seconds}
 
 
 class DesiredStateService:
@@ -185,9 +154,9 @@ class DesiredStateService:
         for state in states:
             urls, secret_names = hidden_values(state.desired, state.current)
             reads += [(state, lambda s=state, n=name: s.full_urls.__setitem__(
-                n, apis[id(s)].full_url(self._found(s, n)))) for name in urls]
+                n, apis[id(s)].full_url(found_in(s, n)))) for name in urls]
             reads += [(state, lambda s=state, n=name: s.secrets.__setitem__(
-                n, apis[id(s)].delivery_attributes(self._found(s, n)))) for name in secret_names]
+                n, apis[id(s)].delivery_attributes(found_in(s, n)))) for name in secret_names]
         # Round-robin over the Azure subscriptions (ARM's buckets are per subscription), not one after another.
         results = concurrently([call for _, call in reads], workers=HIDDEN_READS,
                                spread=[state.ref.subscription_id.lower() for state, _ in reads])
@@ -229,11 +198,6 @@ class DesiredStateService:
             if state.spec is None or any(d.system_topic is not False for d in state.spec.subscriptions):
                 raise
             return _UNREADABLE  # nothing is missed: the scope list holds the topic's subscriptions too
-
-    @staticmethod
-    def _found(state: WorkspaceState, name: str) -> Found:
-        resource = state.current[name]
-        return Found(resource, topic_name_of(resource))
 
     # --- planning ----------------------------------------------------------------------------------------------
 
@@ -342,7 +306,7 @@ class DesiredStateService:
         from amlevents.arm.scheduler import PollScheduler
 
         if len(batch) >= LIST_MIN:  # a fleet's writes: raw requests settled by the regional lists (arm/bulk.py)
-            return run_writes(self, batch, concurrency)
+            return run_writes(self.session, self.ui, batch, concurrency)
 
         scheduler = PollScheduler(deadline=self.session.deadline)
         results: list[StepResult] = []
@@ -369,7 +333,7 @@ class DesiredStateService:
             try:
                 # A status that cannot be read is settled by reading the subscription: the summary says what
                 # Azure holds, not that an accepted write failed.
-                resource = api.settle(watch, step.action.value, step.name, self._where(state, step))
+                resource = api.settle(watch, step.action.value, step.name, write_target(state, step))
                 state_name = ((resource or {}).get("properties") or {}).get("provisioningState")
                 if state_name in ("Failed", "AwaitingManualAction"):
                     results.append(StepResult(step, "failed", f"ended in state {state_name}"))
@@ -381,12 +345,6 @@ class DesiredStateService:
             except Exception as exc:  # noqa: BLE001 - every failure is reported per step
                 results.append(StepResult(step, "failed", step_message(exc)))
         return results
-
-    def _where(self, state: WorkspaceState, step: PlannedChange) -> str | None:
-        """The system topic a step's write goes to (None: the workspace scope), as ``_begin`` chooses it."""
-        if write_request(step)[0] == "PUT":
-            return (state.topic or {}).get("name") if step.kind == "system-topic" else None
-        return self._found(state, step.name).topic
 
     def _begin(self, state: WorkspaceState, step: PlannedChange) -> tuple[WorkspaceSubscriptions, Any]:
         """Send the request that starts the step's operation; returns the API and its poller, not polling
@@ -403,9 +361,9 @@ class DesiredStateService:
             with translate_errors(f"{step.action.value} event subscription '{step.name}'"):
                 method, body = write_request(step)
                 if method == "DELETE":
-                    poller = api.begin_delete(self._found(state, step.name), polling=False)
+                    poller = api.begin_delete(found_in(state, step.name), polling=False)
                 elif method == "PATCH":
-                    poller = api.begin_patch(self._found(state, step.name), body, polling=False)
+                    poller = api.begin_patch(found_in(state, step.name), body, polling=False)
                 else:
                     poller = api.begin_put(step.name, body["properties"], topic=topic, polling=False)
         finally:  # answered or failed, the write is no longer in flight
@@ -472,17 +430,6 @@ READ_WORKERS = 16  # workspace lists and system-topic listings at once
 HIDDEN_READS = 64
 
 
-def write_request(step: PlannedChange) -> tuple[str, dict[str, Any] | None]:
-    """The request a changing step sends, as method and body: DELETE; PUT of the whole subscription for a create,
-    a reprovisioning or an update a PATCH cannot express; else PATCH of the changed fields."""
-    if step.action is Action.DELETE:
-        return "DELETE", None
-    if step.action is Action.CREATE or reprovisions(step):
-        return "PUT", {"properties": put_body(step)}
-    patch = update_body(step)
-    return ("PUT", {"properties": put_body(step)}) if needs_put(patch) else ("PATCH", patch)
-
-
 def _check_topic_name(source: str, state: WorkspaceState) -> None:
     """Refuse a system topic name that cannot be had: Azure allows one system topic per workspace, so with another
     one in place the subscription would land under that one and every plan would replace it again."""
@@ -504,15 +451,3 @@ def _block(spec: WorkspaceSpec) -> tuple[Any, ...]:
 def _row_of(ref: WorkspaceRef) -> dict[str, Any]:
     """A named workspace that discovery did not return, as a row (``--select`` on location or tags skips it)."""
     return {"id": ref.id, "name": ref.name, "resourceGroup": ref.resource_group, "subscriptionId": ref.subscription_id}
-
-
-def short_workspace(workspace_id: str) -> str:
-    return workspace_id.rsplit("/", 1)[-1]
-
-
-def step_message(exc: BaseException) -> str:
-    if isinstance(exc, AmlEventsError):
-        return exc.message
-    from amlevents.arm.errors import translate
-
-    return translate(exc, what="apply").message

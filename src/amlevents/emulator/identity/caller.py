@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amlevents.emulator.runtime.seed import World
+from amlevents.emulator.runtime.timestamps import iso
 
 USER_DOMAIN = "amlevents.local"
 _USER_NAMES = ("upn", "unique_name", "email", "preferred_username")
@@ -69,9 +70,6 @@ def recorded_as(world: World, principal: str | Caller) -> tuple[str, str]:
 def system_data(world: World, principal: str | Caller, now: float,
                 previous: dict[str, Any] | None = None) -> dict[str, Any]:
     """ARM ``systemData``: who created the resource and when (kept from ``previous``), who modified it last."""
-    # runtime.backend hosts the mixins that call this; imported at call time, when it is loaded, to avoid the cycle.
-    from amlevents.emulator.runtime.backend import iso
-
     who, kind = recorded_as(world, principal)
     at = iso(now)
     created = {k: v for k, v in (previous or {}).items() if k.startswith("created")}

@@ -38,7 +38,7 @@ from amlevents.emulator.eventgrid.subscriptions import ValidationRequest
 from amlevents.emulator.identity.auth import authenticate, authenticate_caller
 from amlevents.emulator.identity.endpoints import Identity, audiences, is_identity_path
 from amlevents.emulator.runtime import admin, routes, wirejson
-from amlevents.emulator.runtime.backend import Backend, iso
+from amlevents.emulator.runtime.backend import Backend
 from amlevents.emulator.runtime.errors import (
     MAX_BODY_BYTES,
     ArmError,
@@ -50,6 +50,7 @@ from amlevents.emulator.runtime.errors import (
 from amlevents.emulator.runtime.faults import FaultRule, Faults
 from amlevents.emulator.runtime.handlers import Context, Reply, query_param
 from amlevents.emulator.runtime.throttling import ArmThrottle
+from amlevents.emulator.runtime.timestamps import iso
 
 log = logging.getLogger("amlevents.emulator")
 LOG_LIMIT = 10_000

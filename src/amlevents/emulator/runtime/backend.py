@@ -19,7 +19,6 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -52,18 +51,13 @@ from amlevents.emulator.runtime.seed import (
 )
 from amlevents.emulator.runtime.store import Store, Tx
 
-_SCOPE = re.compile(r"^/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?(?P<rest>/.*)?$", re.I)
+_SCOPE = re.compile(r"^/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?(?P<rest>/.*)?$", re.IGNORECASE)
 
 
 def _subscription_of(scope: str) -> str | None:
     """The Azure subscription a scope is in (lower case), or None for one above them (``/``, a management group)."""
     parts = [p for p in scope.split("/") if p]
     return parts[1].lower() if len(parts) > 1 and parts[0].lower() == "subscriptions" else None
-
-
-def iso(t: float) -> str:
-    """ARM's timestamp format: 2024-05-01T12:00:00.1234567Z."""
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
 
 
 class Backend(SubscriptionsMixin, TopicsMixin):
