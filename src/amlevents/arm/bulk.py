@@ -5,9 +5,10 @@ status: Event Grid answers each PUT 201 ``Creating`` with an ``Azure-AsyncOperat
 10,000+ requests (and the client's CPU is nearly all in the HTTPS requests: ~1.3 ms each, a raw request and
 ``begin_put`` alike, since our bodies are already wire JSON). Here (issue 15):
 
-- each write is one raw request through the SDK client's own pipeline (``client._send_request``: the same auth,
-  retry policy with its announced ``Retry-After`` waits, redaction and pooled connections), its body the wire JSON
-  ``reconcile._write`` builds, paced per Azure subscription by the session's ``WritePacer`` as ``_begin`` paces
+- each write is one raw request through the session's lean pipeline of the client's own policies (``Session.lean``:
+  the same auth, retry policy with its announced ``Retry-After`` waits, redaction and pooled connections), its body
+  the wire JSON ``apply_steps.write_request`` builds, paced per Azure subscription by the session's ``WritePacer``
+  as ``reconcile._begin`` paces
   (the answer's remaining-writes header, and the 429s the retry policy met, from the ``PipelineResponse``);
   the batch is interleaved across Azure subscriptions, so that the senders are not all waiting on one
   subscription's bucket while the others' fill up;
@@ -44,13 +45,18 @@ from amlevents.core.plan import PlannedChange
 
 LIST_MIN = 20  # operations in flight in one (Azure subscription, location) before its list settles them
 _ACCEPTED = {"PUT": (200, 201), "PATCH": (200, 201), "DELETE": (200, 202, 204)}  # as the SDK's operations accept
+
+
 def run_writes(session: Any, ui: Ui, batch: list[tuple[WorkspaceState, PlannedChange]],
                concurrency: int, *, list_min: int = LIST_MIN) -> list[StepResult]:
     """Apply ``batch`` (steps that may run at once) as ``DesiredStateService._run`` does, in fewer requests: one
     result per step, in batch order. ``list_min``: the operations in flight in one (Azure subscription, location)
     from which its regional list settles them rather than a status check per operation."""
     ops = [_op(session, state, step) for state, step in batch]
-    for outcome in concurrently([lambda o=o: _send(session, o) for o in _interleaved(ops)], workers=concurrency):
+    # round-robin over the Azure subscriptions: every subscription's bucket is drawn on at once, instead of the
+    # senders queuing on the first one's while the others fill up
+    for outcome in concurrently([lambda o=o: _send(session, o) for o in ops], workers=concurrency,
+                                spread=[op.state.ref.subscription_id.lower() for op in ops]):
         unwrap(outcome)  # _send reports a failed write per step: anything raised here is a bug
     in_flight = [op for op in ops if op.result is None]
     groups: dict[tuple[str, str], list[Op]] = {}
@@ -74,18 +80,6 @@ def run_writes(session: Any, ui: Ui, batch: list[tuple[WorkspaceState, PlannedCh
 def _op(session: Any, state: WorkspaceState, step: PlannedChange) -> Op:
     method, body = write_request(step)
     return Op(state, step, WorkspaceSubscriptions(session, state.ref), write_target(state, step), method, body)
-
-
-def _interleaved(ops: list[Op]) -> list[Op]:
-    """The ops round-robin over their Azure subscriptions (each subscription's in order): every subscription's
-    bucket is drawn on at once, instead of the senders queuing on the first one's while the others fill up."""
-    queues: dict[str, list[Op]] = {}
-    for op in ops:
-        queues.setdefault(op.state.ref.subscription_id.lower(), []).append(op)
-    out: list[Op] = []
-    for i in range(max((len(q) for q in queues.values()), default=0)):
-        out += [q[i] for q in queues.values() if i < len(q)]
-    return out
 
 
 def _send(session: Any, op: Op) -> None:
