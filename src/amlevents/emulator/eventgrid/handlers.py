@@ -62,8 +62,9 @@ def get_full_url(ctx: Context, name: str, **parent: str) -> Reply:
 
 
 def get_delivery_attributes(ctx: Context, name: str, **parent: str) -> Reply:
-    """POST getDeliveryAttributes: the mappings with their secret values."""
-    return Reply(200, {"value": ctx.backend.delivery_attributes(_ref(parent), name)})
+    """POST getDeliveryAttributes: the mappings with their secret values; ``"value": null`` when there are none,
+    as Azure answered Azure PowerShell's recorded Get-AzEventGrid[SystemTopic]EventSubscriptionDeliveryAttribute."""
+    return Reply(200, {"value": ctx.backend.delivery_attributes(_ref(parent), name) or None})
 
 
 def list_event_subscriptions(ctx: Context, **parent: str) -> Reply:
@@ -123,7 +124,8 @@ def operation_result(ctx: Context, sub: str, location: str, op: str) -> Reply:
     """GET operationResults: 202 (+ Location) while running, then 200/204, or the error."""
     record = ctx.backend.operation(sub, op)
     if record["status"] == "Succeeded":
-        return Reply(204) if record["action"] == "delete" else Reply(200, {})
+        # Azure answers a finished delete's result with 200 and no body (Azure PowerShell's recording)
+        return Reply(200) if record["action"] == "delete" else Reply(200, {})
     if record["status"] == "Failed":
         error = record.get("error") or {"code": "ResourceOperationFailure", "message": "The operation failed."}
         raise ArmError(400, error["code"], error["message"], error.get("details"))

@@ -347,7 +347,9 @@ class SubscriptionsMixin:
             outcome = self._outcome(props if changed else {}, now, fail_operation, hook)
             doc, op = self._write(tx, parent, name, props, existing, caller, now, outcome)
         self._validate(op, hook, doc)
-        return views.event_subscription(doc, defaults=False, topic_id=parent.topic_id), op
+        # The PATCH answer reads like a GET in state Updating, defaults filled in (Azure PowerShell's recorded
+        # Update-AzEventGrid[SystemTopic]EventSubscription answers carry maxEventsPerBatch, eventDeliverySchema...).
+        return views.event_subscription(doc, topic_id=parent.topic_id), op
 
     def delete_event_subscription(self: Backend, ref: ParentRef, name: str,
                                   fail_operation: Callable[[], bool]) -> dict[str, Any] | None:

@@ -141,7 +141,7 @@ class TopicsMixin:
     def put_system_topic(self: Backend, subscription_id: str, resource_group: str, name: str, body: Any,
                          caller: Caller | str, fail_operation: Callable[[], bool],
                          ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        """Create (operation returned) or update (no operation) a system topic."""
+        """Create or update a system topic, at once (no operation is returned: kept for the handler's shape)."""
         with self._tx() as (tx, now):
             group = self.resource_group(subscription_id, resource_group)
             try:
@@ -164,15 +164,14 @@ class TopicsMixin:
                 raise invalid_request(
                     f"Only one system topic is allowed per source. The source '{source}' already has the system "
                     f"topic '{other['name']}' (resource group '{other['_']['resourceGroup']}').")
+            # Azure creates a system topic at once: 200 Succeeded, no operation to poll (the swagger's examples,
+            # Azure PowerShell's recording of New-AzEventGridSystemTopic)
             doc = self._topic_document(topic_id, name, group.name, location, source, topic_type, body.get("tags"),
-                                       system_data(self.world, caller, now), "Creating")
+                                       system_data(self.world, caller, now), "Succeeded")
             if body.get("identity") is not None:
                 doc["identity"] = body["identity"]
-            op = self._start_operation(tx, now, kind=KIND, key=topic_id.lower(), action="create", location=location,
-                                       fail_operation=fail_operation)
-            doc["_"]["operationId"] = op["id"]
             self._put_topic(tx, doc)
-            return views.system_topic(doc), op
+            return views.system_topic(doc), None
 
     def _patch_topic(self: Backend, tx: Tx, doc: dict[str, Any], body: dict[str, Any], caller: Caller | str,
                      now: float) -> dict[str, Any]:

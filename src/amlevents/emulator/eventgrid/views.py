@@ -8,7 +8,9 @@ echoes secret attribute values, as the Azure CLI's recorded test_event_subscript
 
 Read-time defaults are the ones those recordings' final GETs show (``contract.py``): ``maxEventsPerBatch`` 1 and
 ``preferredBatchSizeInKilobytes`` 64 (WebHook, AzureFunction), ``subjectBeginsWith``/``subjectEndsWith`` ``""``,
-``isSubjectCaseSensitive`` false, ``eventDeliverySchema`` EventGridSchema, ``retryPolicy`` {30, 1440}.
+``isSubjectCaseSensitive`` false, ``eventDeliverySchema`` EventGridSchema, ``retryPolicy`` {30, 1440}. A PATCH's
+201 reads like a GET in state Updating; a create's 201 has only the retry policy's defaults (Azure PowerShell's
+recorded AzEventGridSystemTopic / AzEventGridEventSubscription sequences, tests/emulator/test_powershell_scenarios.py).
 """
 
 from __future__ import annotations
@@ -83,7 +85,9 @@ def event_subscription(doc: dict[str, Any], *, reveal_secrets: bool = False, def
         for key, value in (("subjectBeginsWith", ""), ("subjectEndsWith", ""), ("isSubjectCaseSensitive", False)):
             f.setdefault(key, value)
         props.setdefault("eventDeliverySchema", DEFAULT_SCHEMA)
-        props["retryPolicy"] = {**RETRY_DEFAULTS, **(props.get("retryPolicy") or {})}
+    # Even the create answer carries the retry policy's defaults (Azure PowerShell's recorded
+    # AzEventGridSystemTopic / AzEventGridEventSubscription PUTs sent none and got {30, 1440} back in the 201).
+    props["retryPolicy"] = {**RETRY_DEFAULTS, **(props.get("retryPolicy") or {})}
     if topic_id is None:
         return {"properties": props, "systemData": doc.get("systemData"), "id": doc["id"], "name": doc["name"],
                 "type": doc["type"]}
