@@ -110,3 +110,14 @@ def test_visible_only_reads_no_hidden_value_and_says_what_it_did_not_verify(run,
     # the query added out of band is not seen: that webhook, like every other, is unverified rather than unchanged
     assert {s["action"] for s in steps} == {"no-change"}
     assert all(s["unverified"] for s in steps)
+
+
+def test_a_throttled_full_url_read_is_waited_out_announced_and_read(run, tmp_path, fleet):
+    # the reads run as coroutines (arm/aio.py) with the asynchronous twin of the retry policy: Retry-After honoured
+    fleet.add_fault("throttle:count=1,method=POST,path=*/getFullUrl$,retry_after=1")
+    result = run("plan", "-f", manifest(tmp_path, FIRST_TWO), "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "Azure asked to wait 1 s (throttled)" in result.stderr
+    reads = [r for r in fleet.app.requests() if r["path"].endswith("/getFullUrl")]
+    assert [r["status"] for r in reads].count(429) == 1 and len(reads) == 6 * PER_WORKSPACE + 1
+    assert {s["action"] for s in json.loads(result.stdout)} == {"no-change"}

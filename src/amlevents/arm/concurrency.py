@@ -19,13 +19,13 @@ def concurrently(calls: list[Callable[[], Any]], workers: int | None = None,
         return []
     from concurrent.futures import ThreadPoolExecutor
 
-    order = _round_robin(spread) if spread is not None else range(len(calls))
+    order = round_robin(spread) if spread is not None else range(len(calls))
     with ThreadPoolExecutor(max_workers=max(1, min(len(calls) if workers is None else workers, len(calls)))) as pool:
         futures = {i: pool.submit(calls[i]) for i in order}
     return [futures[i].exception() or futures[i].result() for i in range(len(calls))]
 
 
-def _round_robin(keys: Sequence[Hashable]) -> list[int]:
+def round_robin(keys: Sequence[Hashable]) -> list[int]:
     """The indexes of ``keys``: every key's first, then every key's second, ...; each key's in their order."""
     seen: dict[Hashable, int] = {}
     ranked = []

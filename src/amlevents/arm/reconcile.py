@@ -26,7 +26,7 @@ from amlevents.arm.apply_steps import (
     write_request,
     write_target,
 )
-from amlevents.arm.concurrency import concurrently, unwrap
+from amlevents.arm.concurrency import concurrently, round_robin, unwrap
 from amlevents.arm.dry_run import request
 from amlevents.arm.errors import translate_errors
 from amlevents.arm.session import Session
@@ -148,21 +148,33 @@ class DesiredStateService:
                          for item in items}
 
     def _read_hidden(self, states: list[WorkspaceState], apis: dict[int, WorkspaceSubscriptions]) -> None:
-        """The full webhook URLs and secret attribute values the plan compares, for every workspace at once. A
-        value that may not be read leaves the field "unverified" (one warning per workspace), not "unchanged"."""
-        reads: list[tuple[WorkspaceState, Callable[[], Any]]] = []
+        """The full webhook URLs and secret attribute values the plan compares, for every workspace at once, as
+        coroutines on one event loop (``arm.aio``: a fleet's 5,000 getFullUrl reads cost a third of the client CPU
+        they cost from 64 threads). A value that may not be read leaves the field "unverified" (one warning per
+        workspace), not "unchanged"."""
+        from amlevents.arm.aio import post_many
+        from amlevents.arm.errors import translate
+
+        reads: list[tuple[WorkspaceState, str, str]] = []  # (workspace, subscription name, action)
         for state in states:
             urls, secret_names = hidden_values(state.desired, state.current)
-            reads += [(state, lambda s=state, n=name: s.full_urls.__setitem__(
-                n, apis[id(s)].full_url(found_in(s, n)))) for name in urls]
-            reads += [(state, lambda s=state, n=name: s.secrets.__setitem__(
-                n, apis[id(s)].delivery_attributes(found_in(s, n)))) for name in secret_names]
+            reads += [(state, name, "getFullUrl") for name in urls]
+            reads += [(state, name, "getDeliveryAttributes") for name in secret_names]
         # Round-robin over the Azure subscriptions (ARM's buckets are per subscription), not one after another.
-        results = concurrently([call for _, call in reads], workers=HIDDEN_READS,
-                               spread=[state.ref.subscription_id.lower() for state, _ in reads])
+        order = round_robin([state.ref.subscription_id.lower() for state, _, _ in reads])
+        sent = [reads[i] for i in order]
+        answers = post_many(self.session, [(state.ref.subscription_id, apis[id(state)].action_path(
+            found_in(state, name), action)) for state, name, action in sent], HIDDEN_READS)
         outcomes: dict[int, list[Any]] = {}
-        for (state, _), result in zip(reads, results):
-            outcomes.setdefault(id(state), []).append(result)
+        for (state, name, action), answer in zip(sent, answers):
+            if isinstance(answer, BaseException):
+                what = ("read the full endpoint URL of" if action == "getFullUrl" else "read the delivery attributes of")
+                answer = answer if isinstance(answer, AmlEventsError) else translate(answer, what=f"{what} '{name}'")
+            elif action == "getFullUrl":
+                state.full_urls[name] = (answer or {}).get("endpointUrl")
+            else:
+                state.secrets[name] = (answer or {}).get("value") or []
+            outcomes.setdefault(id(state), []).append(answer)
         for state in states:
             mine = outcomes.get(id(state), [])
             denied = [r for r in mine if isinstance(r, AccessDeniedError)]
@@ -170,8 +182,8 @@ class DesiredStateService:
                 self.ui.warn(f"{state.ref.name}: {len(denied)} webhook URL(s) or secret attribute(s) could not be "
                              f"read and are compared by what is visible only: {denied[0].message}")
             for result in mine:
-                if not isinstance(result, AccessDeniedError):
-                    unwrap(result)
+                if isinstance(result, BaseException) and not isinstance(result, AccessDeniedError):
+                    raise result
 
     def _list_selected(self, states: list[WorkspaceState]) -> None:
         """Every subscription of the selected workspaces, from the fleet's lists, into ``listed``."""

@@ -58,23 +58,19 @@ def announce_wait(asked: float, granted: float, reason: str) -> str:
     return f"Azure asked to wait {asked:g} s ({reason}){capped}; retrying at {_at(granted)}"
 
 
-class BoundedRetryPolicy(RetryPolicy):
-    """azure-core's ``RetryPolicy`` whose waits are capped, announced and bounded by the command's deadline.
-
-    Every POST and PATCH amlevents sends is idempotent (getFullUrl, getDeliveryAttributes, permission reads; a
-    PATCH sets fields to given values), so they are retried after a dropped connection like GET/PUT/DELETE.
-    """
+class _Bounds:
+    """What both retry policies add to azure-core's: capped, announced waits within the command's deadline."""
 
     def __init__(self, *, deadline: Deadline | None = None, max_wait: float = MAX_RETRY_AFTER,
                  notice: Callable[[str], None] | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(**kwargs)  # type: ignore[call-arg]
         self.deadline = deadline or Deadline(None)
         self.max_wait = max_wait
         self.notice = notice or (lambda _message: None)
-        self._method_whitelist = self._method_whitelist | {"POST", "PATCH"}
+        self._method_whitelist = self._method_whitelist | {"POST", "PATCH"}  # type: ignore[has-type]
 
     def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
-        settings = super().configure_retries(options)
+        settings = super().configure_retries(options)  # type: ignore[misc]
         left = self.deadline.remaining()
         if left is not None:  # azure-core's own timeout setting, per request: what is left of the command's
             if left <= 0:
@@ -82,38 +78,97 @@ class BoundedRetryPolicy(RetryPolicy):
             settings["timeout"] = min(settings["timeout"], left)
         return settings
 
-    def send(self, request: Any) -> Any:
-        from azure.core.exceptions import AzureError
-
-        try:
-            return super().send(request)
-        except AzureError as exc:  # a request cut short by the deadline (read timeout) says so, not "connection broke"
-            left = self.deadline.remaining()
-            if left is not None and left < 0.25:
-                raise CommandTimedOut(f"gave up waiting for Azure's answer: --timeout {self.deadline.seconds:g} s "
-                                      "ran out", hint=TIMEOUT_HINT) from exc
-            raise
+    def _timed_out(self) -> CommandTimedOut | None:
+        """The error for a request cut short by the deadline (read timeout): it says so, not "connection broke"."""
+        left = self.deadline.remaining()
+        if left is not None and left < 0.25:
+            return CommandTimedOut(f"gave up waiting for Azure's answer: --timeout {self.deadline.seconds:g} s "
+                                   "ran out", hint=TIMEOUT_HINT)
+        return None
 
     def _configure_timeout(self, request: Any, absolute_timeout: float, is_response_error: bool) -> None:
-        super()._configure_timeout(request, absolute_timeout, is_response_error)
+        super()._configure_timeout(request, absolute_timeout, is_response_error)  # type: ignore[misc]
         if self.deadline.remaining() is not None:  # a hung response must not outlive the command either
             current = request.context.options.get("read_timeout") or absolute_timeout
             request.context.options["read_timeout"] = max(0.001, min(current, absolute_timeout))
 
-    def _sleep_for_retry(self, response: Any, transport: Any) -> bool:
-        asked = self.get_retry_after(response)
+    def _granted(self, response: Any) -> float | None:
+        """The wait a ``Retry-After`` asks for, capped, allowed by the deadline and announced; None: none asked."""
+        asked = self.get_retry_after(response)  # type: ignore[attr-defined]
         if not asked:
-            return False
+            return None
         granted = min(asked, self.max_wait)
         status = response.http_response.status_code
         reason = _REASONS.get(status, f"HTTP {status}")
         self.deadline.allow(granted, f"after Azure asked to wait {asked:g} s ({reason})")
         self.notice(announce_wait(asked, granted, reason))
+        return granted
+
+    def _backoff(self, settings: dict[str, Any]) -> float:
+        backoff: float = self.get_backoff_time(settings)  # type: ignore[attr-defined]  # capped by retry_backoff_max
+        if backoff > 0:
+            self.deadline.allow(backoff, f"before retrying a failed request in {backoff:g} s")
+        return backoff
+
+
+class BoundedRetryPolicy(_Bounds, RetryPolicy):
+    """azure-core's ``RetryPolicy`` whose waits are capped, announced and bounded by the command's deadline.
+
+    Every POST and PATCH amlevents sends is idempotent (getFullUrl, getDeliveryAttributes, permission reads; a
+    PATCH sets fields to given values), so they are retried after a dropped connection like GET/PUT/DELETE.
+    """
+
+    def send(self, request: Any) -> Any:
+        from azure.core.exceptions import AzureError
+
+        try:
+            return super().send(request)
+        except AzureError as exc:
+            timed_out = self._timed_out()
+            if timed_out is None:
+                raise
+            raise timed_out from exc
+
+    def _sleep_for_retry(self, response: Any, transport: Any) -> bool:
+        granted = self._granted(response)
+        if granted is None:
+            return False
         transport.sleep(granted)
         return True
 
     def _sleep_backoff(self, settings: dict[str, Any], transport: Any) -> None:
-        backoff = self.get_backoff_time(settings)  # already capped by retry_backoff_max
+        backoff = self._backoff(settings)
         if backoff > 0:
-            self.deadline.allow(backoff, f"before retrying a failed request in {backoff:g} s")
             transport.sleep(backoff)
+
+
+def async_retry_policy(**kwargs: Any) -> Any:
+    """The same policy for azure-core's asynchronous pipelines (``arm.aio``): azure-core's ``AsyncRetryPolicy`` with
+    capped, announced waits within the deadline (imported on first use: only fleet reads run asynchronously)."""
+    from azure.core.pipeline.policies import AsyncRetryPolicy
+
+    class AsyncBoundedRetryPolicy(_Bounds, AsyncRetryPolicy):
+        async def send(self, request: Any) -> Any:
+            from azure.core.exceptions import AzureError
+
+            try:
+                return await super().send(request)
+            except AzureError as exc:
+                timed_out = self._timed_out()
+                if timed_out is None:
+                    raise
+                raise timed_out from exc
+
+        async def _sleep_for_retry(self, response: Any, transport: Any) -> bool:
+            granted = self._granted(response)
+            if granted is None:
+                return False
+            await transport.sleep(granted)
+            return True
+
+        async def _sleep_backoff(self, settings: dict[str, Any], transport: Any) -> None:
+            backoff = self._backoff(settings)
+            if backoff > 0:
+                await transport.sleep(backoff)
+
+    return AsyncBoundedRetryPolicy(**kwargs)

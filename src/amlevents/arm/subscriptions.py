@@ -89,11 +89,11 @@ def list_json(client: Any, url: str) -> Iterator[dict[str, Any]]:
 def _page(client: Any, request: Any) -> Any:
     """One page's response, read; an error status raised as the SDK's pagers raise it."""
     response = client._send_request(request)
-    _raise_for_status(response)
+    raise_for_status(response)
     return response
 
 
-def _raise_for_status(response: Any) -> None:
+def raise_for_status(response: Any) -> None:
     """Raise an error status as the generated operations and pagers do: ``map_error`` (404 ->
     ``ResourceNotFoundError`` ...), then ``HttpResponseError`` in ARM's error format."""
     if response.status_code == 200:
@@ -123,7 +123,7 @@ def send_json(pipeline: Any, method: str, url: str) -> Any:
 
     headers = {"Accept": "application/json", "x-ms-client-request-id": request_id()}
     response = pipeline.send_request(HttpRequest(method, pipeline.format_url(url), headers=headers))
-    _raise_for_status(response)
+    raise_for_status(response)
     return response.json() if response.content else None
 
 
@@ -318,19 +318,19 @@ class WorkspaceSubscriptions:
     def full_url(self, found: Found) -> str | None:
         """The webhook endpoint URL with its query string (needs the getFullUrl permission)."""
         with translate_errors(f"read the full endpoint URL of '{found.name}'"):
-            return (post_json(self.lean_pipeline(), self._action(found, "getFullUrl")) or {}).get("endpointUrl")
+            return (post_json(self.lean_pipeline(), self.action_path(found, "getFullUrl")) or {}).get("endpointUrl")
 
     def delivery_attributes(self, found: Found) -> list[dict[str, Any]]:
         """The delivery attribute mappings with secret values (needs the getDeliveryAttributes permission)."""
         with translate_errors(f"read the delivery attributes of '{found.name}'"):
-            answer = post_json(self.lean_pipeline(), self._action(found, "getDeliveryAttributes"))
+            answer = post_json(self.lean_pipeline(), self.action_path(found, "getDeliveryAttributes"))
             return (answer or {}).get("value") or []
 
     def lean_pipeline(self) -> Any:
         """The session's lean pipeline for this workspace's Azure subscription (``Session.lean``)."""
         return self.session.lean(self.workspace.subscription_id)
 
-    def _action(self, found: Found, action: str) -> str:
+    def action_path(self, found: Found, action: str) -> str:
         """The path of a POST action on the subscription, through the path it was read (the operation's URL)."""
         from urllib.parse import quote
 

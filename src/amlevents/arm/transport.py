@@ -67,7 +67,7 @@ class SharedContextAdapter(HTTPAdapter):
                                              ) -> tuple[dict[str, Any], dict[str, Any]]:
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
         if self._shares_context(host_params.get("scheme", ""), verify, cert) and "ca_cert_dir" not in pool_kwargs:
-            context = self._context(pool_kwargs.get("ca_certs") or _default_bundle())
+            context = self._context(pool_kwargs.get("ca_certs") or default_bundle())
             if context is not None:  # else requests' cert_verify reports the missing bundle, as it always did
                 pool_kwargs.pop("ca_certs", None)
                 # the context is part of urllib3's pool key: one pool per host and bundle, as before
@@ -103,7 +103,7 @@ class SharedContextAdapter(HTTPAdapter):
         return self._contexts[bundle]
 
 
-def _default_bundle() -> str:
+def default_bundle() -> str:
     """The bundle requests verifies against when told ``True`` (certifi's, as in its ``cert_verify``)."""
     from requests.utils import DEFAULT_CA_BUNDLE_PATH
 
