@@ -57,7 +57,7 @@ async def _post_many(session: Session, requests: Sequence[tuple[str, str]], limi
     from azure.mgmt.core.policies import AsyncARMChallengeAuthenticationPolicy
 
     from amlevents.arm.retry import async_retry_policy
-    from amlevents.arm.subscriptions import raise_for_status, request_id
+    from amlevents.arm.subscriptions import json_headers, raise_for_status
 
     connector = aiohttp.TCPConnector(ssl=_ssl(session.verify), limit=limit)
     # proxies from the environment, as requests takes them; aiohttp would read the whole environment per request
@@ -89,8 +89,8 @@ async def _post_many(session: Session, requests: Sequence[tuple[str, str]], limi
 
             async with gate:
                 client = pipeline(subscription_id)
-                headers = {"Accept": "application/json", "x-ms-client-request-id": request_id()}
-                response = await client.send_request(HttpRequest("POST", client.format_url(path), headers=headers))
+                response = await client.send_request(HttpRequest("POST", client.format_url(path),
+                                                                 headers=json_headers()))
                 await response.read()
                 raise_for_status(response)
                 return response.json() if response.content else None

@@ -39,7 +39,11 @@ from amlevents.arm.apply_steps import (
 from amlevents.arm.bulk_settle import ListSettler, Op
 from amlevents.arm.concurrency import concurrently, unwrap
 from amlevents.arm.errors import translate_errors
-from amlevents.arm.subscriptions import WorkspaceSubscriptions
+from amlevents.arm.subscriptions import (
+    WorkspaceSubscriptions,
+    json_headers,
+    raise_for_status,
+)
 from amlevents.arm.ui import Ui
 from amlevents.core.plan import PlannedChange
 
@@ -94,7 +98,7 @@ def _send(session: Any, op: Op) -> None:
     try:
         with translate_errors(f"{op.action} event subscription '{op.step.name}'"):
             answer = _request(op.api.lean_pipeline(), op.method, op.api.url(op.step.name, op.where), op.body)
-            _raise_for_status(answer.http_response, _ACCEPTED[op.method])
+            raise_for_status(answer.http_response, _ACCEPTED[op.method])
         op.response, op.accepted_at = answer, time.monotonic()
     except Exception as exc:  # noqa: BLE001 - every failure is reported per step, as _run reports it
         op.result = StepResult(op.step, "failed", step_message(exc))
@@ -108,26 +112,8 @@ def _request(pipeline: Any, method: str, url: str, body: dict[str, Any] | None) 
     ``PipelineResponse`` (the retry history in its context, the answer for a status poller to start from)."""
     from azure.core.rest import HttpRequest
 
-    from amlevents.arm.subscriptions import request_id
-
-    request = HttpRequest(method, pipeline.format_url(url), json=body,
-                          headers={"Accept": "application/json", "x-ms-client-request-id": request_id()})
+    request = HttpRequest(method, pipeline.format_url(url), json=body, headers=json_headers())
     return pipeline.send_request(request, _return_pipeline_response=True)
-
-
-def _raise_for_status(response: Any, accepted: tuple[int, ...]) -> None:
-    """Raise what the SDK's operation raises for an answer it does not accept (``map_error``, then ARM's error
-    format), so that ``translate_errors`` words it as for ``begin_*``."""
-    if response.status_code in accepted:
-        return
-    from azure.core.exceptions import HttpResponseError, map_error
-    from azure.mgmt.core.exceptions import ARMErrorFormat
-
-    from amlevents.arm.subscriptions import _list_errors
-
-    # the error map every generated operation uses (401, 404, 409, 304), as the lists use it
-    map_error(status_code=response.status_code, response=response, error_map=_list_errors())
-    raise HttpResponseError(response=response, error_format=ARMErrorFormat)
 
 
 def _throttled(answer: Any) -> int:

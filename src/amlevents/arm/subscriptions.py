@@ -93,10 +93,10 @@ def _page(client: Any, request: Any) -> Any:
     return response
 
 
-def raise_for_status(response: Any) -> None:
-    """Raise an error status as the generated operations and pagers do: ``map_error`` (404 ->
+def raise_for_status(response: Any, accepted: tuple[int, ...] = (200,)) -> None:
+    """Raise a status outside ``accepted`` as the generated operations and pagers do: ``map_error`` (404 ->
     ``ResourceNotFoundError`` ...), then ``HttpResponseError`` in ARM's error format."""
-    if response.status_code == 200:
+    if response.status_code in accepted:
         return
     from azure.core.exceptions import HttpResponseError, map_error
     from azure.mgmt.core.exceptions import ARMErrorFormat
@@ -121,19 +121,20 @@ def send_json(pipeline: Any, method: str, url: str) -> Any:
     raised as the generated operations raise it (``map_error``, then ARM's error format)."""
     from azure.core.rest import HttpRequest
 
-    headers = {"Accept": "application/json", "x-ms-client-request-id": request_id()}
-    response = pipeline.send_request(HttpRequest(method, pipeline.format_url(url), headers=headers))
+    response = pipeline.send_request(HttpRequest(method, pipeline.format_url(url), headers=json_headers()))
     raise_for_status(response)
     return response.json() if response.content else None
 
 
-def request_id() -> str:
-    """A client request id as azure-core's ``RequestIdPolicy`` would add it, made without a system call: its
-    ``uuid1`` asks libuuid, which tries the uuidd daemon's socket on every call (two system calls a request)."""
+def json_headers() -> dict[str, str]:
+    """The headers of a raw request through a lean pipeline (which has no request-id policy): JSON, and a client
+    request id as azure-core's ``RequestIdPolicy`` would add it, made without a system call (its ``uuid1`` asks
+    libuuid, which tries the uuidd daemon's socket on every call: two system calls a request)."""
     import random
     import uuid
 
-    return str(uuid.UUID(int=random.getrandbits(128), version=4))
+    return {"Accept": "application/json", "x-ms-client-request-id": str(uuid.UUID(int=random.getrandbits(128),
+                                                                                    version=4))}
 
 
 def _next_request(next_link: str, api_version: str) -> Any:
