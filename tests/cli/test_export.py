@@ -113,7 +113,7 @@ def deployed(cli_emulator):
     the same validation and stored form as a PUT, without the HTTP round trips."""
     backend, owner, never = cli_emulator.backend, cli_emulator.principals["owner"], lambda: False
     backend.put_system_topic(SUB, RG, "ws-events", {"location": "eastus", "properties": {
-        "source": WS_ID, "topicType": "Microsoft.MachineLearningServices.Workspaces"}}, owner, never)
+        "source": WS_ID, "topicType": "Microsoft.MachineLearningServices.Workspaces"}}, owner)
     for parent, subscriptions in ((ParentRef(SUB, RG, system_topic="ws-events"), ON_TOPIC),
                                   (ParentRef(SUB, RG, resource_name=WS), DEPLOYED),
                                   (ParentRef(SUB, RG, resource_name=WS2), ON_WS2)):

@@ -88,9 +88,8 @@ def get_system_topic(ctx: Context, sub: str, rg: str, topic: str) -> Reply:
 
 
 def put_system_topic(ctx: Context, sub: str, rg: str, topic: str) -> Reply:
-    """PUT: 201 + Azure-AsyncOperation for a new topic, 200 for an existing one."""
-    view, op = ctx.backend.put_system_topic(sub, rg, topic, ctx.json(), ctx.who, ctx.fail_operation)
-    return Reply(200, view) if op is None else Reply(201, view, _operation_headers(ctx, op))
+    """PUT: 200 with the topic, created or updated at once (as Azure answers it)."""
+    return Reply(200, ctx.backend.put_system_topic(sub, rg, topic, ctx.json(), ctx.who))
 
 
 def patch_system_topic(ctx: Context, sub: str, rg: str, topic: str) -> Reply:

@@ -139,9 +139,8 @@ class TopicsMixin:
         return location, source.strip(), topic_type
 
     def put_system_topic(self: Backend, subscription_id: str, resource_group: str, name: str, body: Any,
-                         caller: Caller | str, fail_operation: Callable[[], bool],
-                         ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        """Create or update a system topic, at once (no operation is returned: kept for the handler's shape)."""
+                         caller: Caller | str) -> dict[str, Any]:
+        """Create or update a system topic, at once: Azure answers 200 Succeeded with no operation to poll."""
         with self._tx() as (tx, now):
             group = self.resource_group(subscription_id, resource_group)
             try:
@@ -158,7 +157,7 @@ class TopicsMixin:
                     raise invalid_request("System topic source cannot be modified.")
                 if existing["properties"]["topicType"].lower() != topic_type.lower():
                     raise invalid_request("System topic type cannot be modified.")
-                return self._patch_topic(tx, existing, body, caller, now), None
+                return self._patch_topic(tx, existing, body, caller, now)
             other = self._topic_for_source(tx, source.lower())
             if other is not None:
                 raise invalid_request(
@@ -171,7 +170,7 @@ class TopicsMixin:
             if body.get("identity") is not None:
                 doc["identity"] = body["identity"]
             self._put_topic(tx, doc)
-            return views.system_topic(doc), None
+            return views.system_topic(doc)
 
     def _patch_topic(self: Backend, tx: Tx, doc: dict[str, Any], body: dict[str, Any], caller: Caller | str,
                      now: float) -> dict[str, Any]:
