@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from emulator_support import EVENT_SUBS, SCOPE, raw
 
-from amlevents.emulator.identity.auth import authenticate
+from amlevents.emulator.identity import auth
+from amlevents.emulator.identity.auth import authenticate, decode_claims
 from amlevents.emulator.identity.tokens import EmulatorCredential, mint_token
 from amlevents.emulator.runtime.errors import ArmError
 from amlevents.emulator.runtime.seed import DEFAULT_PRINCIPALS, DEFAULT_TENANT_ID
@@ -88,3 +89,30 @@ def test_unknown_principals_are_valid_but_have_no_roles(emulator):
     response = raw(emulator, "GET", EVENT_SUBS, token=token)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "AuthorizationFailed"
+
+
+def test_a_remembered_token_is_still_refused_once_it_expires():
+    # the time-independent checks are remembered per token; its lifetime is checked on every request
+    token = mint_token(OWNER)
+    exp = decode_claims(token)["exp"]
+    assert authenticate(f"Bearer {token}", DEFAULT_TENANT_ID, now=exp - 60) == OWNER
+    with pytest.raises(ArmError) as err:
+        authenticate(f"Bearer {token}", DEFAULT_TENANT_ID, now=exp + 1)
+    assert err.value.code == "ExpiredAuthenticationToken"
+
+
+def test_a_remembered_token_is_refused_for_another_tenant_or_audience():
+    token = mint_token(OWNER)
+    assert authenticate(f"Bearer {token}", DEFAULT_TENANT_ID) == OWNER
+    with pytest.raises(ArmError) as err:
+        authenticate(f"Bearer {token}", "99999999-9999-4999-8999-999999999999")
+    assert err.value.code == "InvalidAuthenticationTokenTenant"
+    with pytest.raises(ArmError) as err:
+        authenticate(f"Bearer {token}", DEFAULT_TENANT_ID, audiences=frozenset({"https://other.example/"}))
+    assert err.value.code == "InvalidAuthenticationTokenAudience"
+
+
+def test_the_remembered_tokens_stay_bounded():
+    for i in range(auth.VERIFIED_TOKENS + 10):
+        authenticate(f"Bearer {mint_token(f'00000000-0000-4000-8000-{i:012d}')}", DEFAULT_TENANT_ID)
+    assert len(auth._VERIFIED) <= auth.VERIFIED_TOKENS

@@ -184,3 +184,49 @@ def test_silent_clients_beyond_the_starting_pool_do_not_block_others(emulator):
     finally:
         for sock in silent:
             sock.close()
+
+
+def _tls_socket(server) -> ssl.SSLSocket:
+    context = ssl.create_default_context(cafile=server.ca_cert_path)
+    return context.wrap_socket(socket.create_connection(("127.0.0.1", server.port), timeout=10),
+                               server_hostname="127.0.0.1")
+
+
+def _read_answers(sock: ssl.SSLSocket, count: int) -> list[bytes]:
+    """The status lines of ``count`` answers read off ``sock`` (their bodies skipped by Content-Length)."""
+    data, lines = b"", []
+    while len(lines) < count:
+        head_end = data.find(b"\r\n\r\n")
+        if head_end < 0:
+            chunk = sock.recv(65536)
+            assert chunk, "the connection closed early"
+            data += chunk
+            continue
+        head = data[:head_end].split(b"\r\n")
+        length = next(int(h.split(b":", 1)[1]) for h in head if h.lower().startswith(b"content-length:"))
+        while len(data) < head_end + 4 + length:
+            data += sock.recv(65536)
+        lines.append(head[0])
+        data = data[head_end + 4 + length:]
+    return lines
+
+
+def test_pipelined_requests_in_one_write_are_answered_in_order(emulator):
+    # both request heads arrive in one read: the reader slices lines out of its buffer
+    token = mint_token(emulator.principals["owner"], emulator.tenant_id)
+    one = (f"GET {EVENT_SUBS}?api-version={API} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+           "\r\n")
+    missing = f"GET {EVENT_SUBS}?api-version={API} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    with _tls_socket(emulator) as sock:
+        sock.sendall((one + missing + one).encode())
+        assert _read_answers(sock, 3) == [b"HTTP/1.1 200 OK", b"HTTP/1.1 401 UNAUTHORIZED", b"HTTP/1.1 200 OK"]
+
+
+def test_a_request_head_split_mid_line_across_writes_is_read_whole(emulator):
+    token = mint_token(emulator.principals["owner"], emulator.tenant_id)
+    head = (f"GET {EVENT_SUBS}?api-version={API} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            "\r\n").encode()
+    with _tls_socket(emulator) as sock:
+        for part in (head[:10], head[10:70], head[70:]):  # inside the request line, then inside the token
+            sock.sendall(part)  # a TLS record each: the server decrypts (and its reader buffers) one at a time
+        assert _read_answers(sock, 1) == [b"HTTP/1.1 200 OK"]

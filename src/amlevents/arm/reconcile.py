@@ -13,6 +13,7 @@ subscription that must be replaced (a new delivery schema) is gone before it is 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from typing import Any
 
@@ -114,10 +115,12 @@ class DesiredStateService:
         selected workspaces are read with the fleet's lists by topic type (one paged list per Azure subscription
         and location, arm/fleet.py), not one list per workspace: 1,000 workspaces are a few dozen lists.
 
-        Two flat pools, not a pool per workspace: first every workspace's list and system topic, then every hidden
-        value of the whole run (a fleet's 5,000 getFullUrl reads), ``HIDDEN_READS`` at a time. Errors are raised in
+        Two flat pools, not a pool per workspace: first every workspace's list and system topic (the fleet's lists
+        beside them, on their own thread), then every hidden value of the whole run (a fleet's 5,000 getFullUrl reads), ``HIDDEN_READS`` at a time. Errors are raised in
         the workspaces' order, the first one's first."""
-        self._list_selected([s for s in states if s.row is not None])
+        selected = [s for s in states if s.row is not None]
+        for state in selected:
+            state.listed = []  # filled by _list_selected; the named workspaces (None) get their own list below
         apis = {id(s): WorkspaceSubscriptions(self.session, s.ref) for s in states}
         calls: list[Callable[[], Any]] = []
         groups: list[tuple[str, str]] = []
@@ -130,8 +133,12 @@ class DesiredStateService:
             groups.append(group)
         # Spread over the resource groups: the workspaces of one group share its one (memoized) system-topic
         # listing, so taken in order the pool's threads all waited on that one request, group after group (3.3 s of
-        # a 1,000-workspace plan over 60 groups); spread, the groups' listings run side by side.
-        results = iter(concurrently(calls, workers=READ_WORKERS, spread=groups))
+        # a 1,000-workspace plan over 60 groups); spread, the groups' listings run side by side. The fleet's lists by
+        # topic type run meanwhile: neither needs the other (0.3-0.5 s of a 1,000-workspace plan).
+        with ThreadPoolExecutor(1, thread_name_prefix="amlevents-fleet-lists") as pool:
+            listing = pool.submit(self._list_selected, selected)
+            results = iter(list(concurrently(calls, workers=READ_WORKERS, spread=groups)))
+            listing.result()
         for state in states:
             items = unwrap(next(results)) if state.listed is None else state.listed
             self._current(state, items, unwrap(next(results)))

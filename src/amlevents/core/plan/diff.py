@@ -220,12 +220,18 @@ def needs_full_url(desired: Mapping[str, Any], current: Mapping[str, Any]) -> bo
 
     ``desired``: writable properties; ``current``: the GET resource or its ``properties``.
     """
-    return (_webhook_url(normalize(desired)) is not None
-            and isinstance(_webhook_url(normalize(properties_of(current))), BaseUrlOnly))
+    return hidden_reads(desired, current)[0]
 
 
 def needs_secrets(desired: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
     """True when a hidden current secret attribute is also in ``desired``: call getDeliveryAttributes."""
-    wanted = {m.get("name") for m in _mappings(normalize(desired))}
-    return any(m["properties"].get("value") is UNKNOWN and m.get("name") in wanted
-               for m in _mappings(normalize(properties_of(current))))
+    return hidden_reads(desired, current)[1]
+
+
+def hidden_reads(desired: Mapping[str, Any], current: Mapping[str, Any]) -> tuple[bool, bool]:
+    """``(needs_full_url, needs_secrets)``, each side normalized once (a fleet's plan asks for 5,000 pairs)."""
+    want, have = normalize(desired), normalize(properties_of(current))
+    full_url = _webhook_url(want) is not None and isinstance(_webhook_url(have), BaseUrlOnly)
+    wanted = {m.get("name") for m in _mappings(want)}
+    secrets = any(m["properties"].get("value") is UNKNOWN and m.get("name") in wanted for m in _mappings(have))
+    return full_url, secrets

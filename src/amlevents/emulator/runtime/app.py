@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request, Response
 
 from amlevents.core.redact import redact_resource, redact_text
@@ -86,6 +87,27 @@ def _reply(error: ArmError) -> Reply:
     return Reply(error.status, error.body(), error.headers)
 
 
+class Answer:
+    """An ARM answer as a WSGI application: what werkzeug's ``Response`` sends for it (its status line, the
+    headers as strings, ``Content-Type``, ``Content-Length`` except where HTTP forbids a body, no body for HEAD),
+    without building werkzeug's ``Headers`` for every one of thousands of answers a second."""
+
+    __slots__ = ("status_code", "headers", "body")
+
+    def __init__(self, status: int, headers: dict[str, Any], body: bytes, content_type: str) -> None:
+        self.status_code = status
+        self.headers = [(name, str(value)) for name, value in headers.items()]
+        self.headers.append(("Content-Type", content_type))
+        self.body = body
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        status = self.status_code
+        no_body = 100 <= status < 200 or status in (204, 304)
+        headers = self.headers if no_body else [*self.headers, ("Content-Length", str(len(self.body)))]
+        start_response(f"{status} {HTTP_STATUS_CODES.get(status, 'UNKNOWN').upper()}", headers)
+        return [] if no_body or environ.get("REQUEST_METHOD") == "HEAD" else [self.body]
+
+
 def _discard_unread(request: Request, environ: dict[str, Any]) -> None:
     """Read and drop a body nobody read (a refused request's), up to ``DRAIN_BYTES``, in small chunks."""
     length = request.content_length
@@ -119,6 +141,7 @@ class EmulatorApp:
         self._log: deque[tuple[dict[str, Any], int]] = deque()
         self._log_bytes = 0
         self._log_lock = threading.Lock()
+        self._hosts: dict[tuple[Any, ...], tuple[str, frozenset[str]]] = {}  # see _host
 
     # --- the webhook handshake -------------------------------------------------------------------------------
 
@@ -195,7 +218,7 @@ class EmulatorApp:
         _discard_unread(request, environ)
         return response(environ, start_response)
 
-    def _route(self, request: Request, environ: dict[str, Any]) -> Response:
+    def _route(self, request: Request, environ: dict[str, Any]) -> Response | Answer:
         path = routes.normalize_path(request.path)
         lowered = path.lower()
         if lowered == "/_emulator" or lowered.startswith("/_emulator/") or is_identity_path(path):
@@ -230,8 +253,8 @@ class EmulatorApp:
         """Read a write's body (after authentication: an anonymous caller never makes the emulator read or keep
         anything), refusing one over 4 MB, and log it as received but redacted, so tests can check the wire JSON
         a client sent field by field without the log holding webhook keys or secret header values."""
-        if request.method not in ("PUT", "PATCH", "POST"):
-            return
+        if request.method not in ("PUT", "PATCH", "POST") or request.content_length == 0:
+            return  # (an action's POST usually has no body: Content-Length 0, nothing to read)
         if (request.content_length or 0) > MAX_BODY_BYTES:
             raise request_too_large(request.content_length)
         try:
@@ -248,7 +271,7 @@ class EmulatorApp:
         except ValueError:
             entry["body"] = None
 
-    def _arm(self, request: Request, path: str, environ: dict[str, Any]) -> Response:
+    def _arm(self, request: Request, path: str, environ: dict[str, Any]) -> Answer:
         entry = self._entry(request, path)
         tenant = self.backend.world.tenant_id
         decision = self.faults.decide(request.method, path)
@@ -259,7 +282,7 @@ class EmulatorApp:
             if decision.fault is not None:
                 try:
                     caller = authenticate(request.headers.get("Authorization"), tenant,
-                                          audiences=audiences(request.host_url))
+                                          audiences=self._host(request)[1])
                     entry["principal"] = self._principal_label(caller)
                     self._read_body(request, entry)  # logged like any write's (the fault still answers)
                 except ArmError:
@@ -283,8 +306,8 @@ class EmulatorApp:
         return self._response(request, reply)
 
     def _dispatch(self, request: Request, path: str, tenant: str, entry: dict[str, Any]) -> Reply:
-        host_url = request.host_url  # werkzeug works it out again on every access
-        caller = authenticate_caller(request.headers.get("Authorization"), tenant, audiences=audiences(host_url))
+        host_url, accepted = self._host(request)
+        caller = authenticate_caller(request.headers.get("Authorization"), tenant, audiences=accepted)
         principal = caller.object_id
         entry["principal"] = self._principal_label(principal)
         self._read_body(request, entry)
@@ -314,6 +337,20 @@ class EmulatorApp:
         reply.headers.update(ratelimit)
         return reply
 
+    def _host(self, request: Request) -> tuple[str, frozenset[str]]:
+        """werkzeug's ``host_url`` and the token audiences it makes acceptable, worked out once per (scheme,
+        Host header) rather than per request (werkzeug parses and IRI-decodes the host on every access); a
+        client that sends ever new Host headers empties the memo instead of growing it."""
+        environ = request.environ
+        key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
+               environ.get("SERVER_PORT"))
+        known = self._hosts.get(key)
+        if known is None:
+            if len(self._hosts) >= 64:
+                self._hosts.clear()
+            known = self._hosts[key] = (request.host_url, frozenset(audiences(request.host_url)))
+        return known
+
     def _unrouted(self, path: str, api_version: str) -> ArmError:
         """ARM's answer for a path no route serves: its subscription and resource group must exist, then its
         provider namespace must be registered, then its type known (``routes.unrouted``)."""
@@ -336,11 +373,11 @@ class EmulatorApp:
                 self._log_bytes -= self._log.popleft()[1]
 
     @staticmethod
-    def _response(request: Request, reply: Reply) -> Response:
+    def _response(request: Request, reply: Reply) -> Answer:
         headers = {"x-ms-request-id": str(uuid.uuid4()), "Cache-Control": "no-cache",
                    "x-ms-correlation-request-id": request.headers.get("x-ms-correlation-request-id")
                    or str(uuid.uuid4()), **reply.headers}
         if reply.body is None:
-            return Response(b"", status=reply.status, headers=headers)
-        body = json.dumps(reply.body, separators=(",", ":"))
-        return Response(body, status=reply.status, headers=headers, content_type="application/json; charset=utf-8")
+            return Answer(reply.status, headers, b"", "text/plain; charset=utf-8")
+        body = json.dumps(reply.body, separators=(",", ":")).encode()  # ASCII: json escapes the rest
+        return Answer(reply.status, headers, body, "application/json; charset=utf-8")

@@ -76,6 +76,19 @@ class _Reader(StreamReader):
         # bytes OpenSSL has decrypted but nobody read are invisible to select(): count them as waiting
         return super().has_data() or self._tls.pending() > 0
 
+    def readline(self, size: int | None = -1) -> bytes:
+        # cheroot reads through the pure-Python _pyio, whose readline costs a peek() and a read() call per line; a
+        # line already in the buffer (every line of a request head that arrived whole) is sliced out at once
+        limit = -1 if size is None else size
+        buf, pos = self._read_buf, self._read_pos
+        end = buf.find(b"\n", pos)
+        if end < 0:
+            return super().readline(limit)
+        stop = end + 1 if limit < 0 else min(end + 1, pos + limit)
+        self._read_pos = stop
+        self.bytes_read += stop - pos
+        return buf[pos:stop]
+
 
 class _ChunkedBody(cheroot_server.ChunkedRFile):
     """A chunked body refused past ``DRAIN_BYTES`` the way the app refuses a long one (werkzeug's 413), before a
