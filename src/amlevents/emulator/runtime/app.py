@@ -49,7 +49,7 @@ from amlevents.emulator.runtime.errors import (
     request_too_large,
 )
 from amlevents.emulator.runtime.faults import FaultRule, Faults
-from amlevents.emulator.runtime.handlers import Context, Reply, query_param
+from amlevents.emulator.runtime.handlers import PARSED_BODY, Context, Reply, query_param
 from amlevents.emulator.runtime.throttling import ArmThrottle
 from amlevents.emulator.runtime.timestamps import iso
 
@@ -267,9 +267,12 @@ class EmulatorApp:
             entry["bodyBytes"] = len(raw)
             return
         try:
-            entry["body"] = redact_resource(wirejson.loads(raw))
+            parsed = wirejson.loads(raw)
         except ValueError:
             entry["body"] = None
+            return
+        entry["body"] = redact_resource(parsed)  # a copy: the handler gets the body as sent (Context.json)
+        request.environ[PARSED_BODY] = parsed
 
     def _arm(self, request: Request, path: str, environ: dict[str, Any]) -> Answer:
         entry = self._entry(request, path)

@@ -67,6 +67,9 @@ class Context:
 
     def json(self) -> Any:
         """The JSON request body; 400 InvalidRequestContent when it does not parse."""
+        parsed = self.request.environ.pop(PARSED_BODY, None)
+        if parsed is not None:  # the app parsed it for its request log: the first caller takes that one
+            return parsed
         raw = self.request.get_data(cache=True)
         if not raw.strip():
             return None
@@ -74,6 +77,10 @@ class Context:
             return wirejson.loads(raw)
         except ValueError as exc:
             raise invalid_content(str(exc)) from None
+
+
+# the WSGI environ key under which the app leaves a request body it parsed (for its log) for ``Context.json``
+PARSED_BODY = "amlevents.parsed_body"
 
 
 @contextmanager
