@@ -20,7 +20,8 @@ limit (bound 11.5 s at 20/s) while keeping a burst, as ARM has.
 Reported: wall, bound, ratio wall/bound (issue 15's target: <= 1.15), writes made, 429s the emulator answered and
 how many the client announced as retried ("Azure asked to wait ... (throttled)" on stderr), failed steps (from the
 apply's JSON result), other non-2xx answers; where the time went (before the first write, writing, after the last
-write) and the slowest subscription's pace beyond its burst (the throttle's rate when the pacer keeps up); the
+write), the ends of the process (launch to its first request; its last request to its exit), the reads after the
+last write, and the slowest subscription's pace beyond its burst (the throttle's rate when the pacer keeps up); the
 client's and the emulator's CPU seconds; the load average (the machine is shared: say so with the figures).
 
 Diagnostics: ``--named-interleaved`` names the workspaces alternating between subscriptions instead of selecting
@@ -139,7 +140,7 @@ def run_apply(argv: list[str], env: dict[str, str], admin: Admin, server_pid: in
     emulator_cpu = cpu_seconds(server_pid)
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         collector.start()
-        start = time.perf_counter()
+        launched, start = time.time(), time.perf_counter()
         proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err, text=True)
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
@@ -154,7 +155,8 @@ def run_apply(argv: list[str], env: dict[str, str], admin: Admin, server_pid: in
         result = json.loads(stdout)
     except ValueError:
         sys.exit(f"apply printed no JSON (exit {os.waitstatus_to_exitcode(status)}): {stderr[-2000:]}")
-    return {"wall": wall, "exit": os.waitstatus_to_exitcode(status), "result": result, "stderr": stderr,
+    return {"wall": wall, "launched": launched, "exit": os.waitstatus_to_exitcode(status), "result": result,
+            "stderr": stderr,
             "log": list(collector.entries.values()), "client_cpu": usage.ru_utime + usage.ru_stime,
             "emulator_cpu": cpu_seconds(server_pid) - emulator_cpu}
 
@@ -164,20 +166,29 @@ def _seconds(entry: dict[str, Any]) -> float:
     return datetime.strptime(entry["time"][:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=timezone.utc).timestamp()
 
 
-def phases(log: list[dict[str, Any]], made: list[dict[str, Any]], burst: int) -> dict[str, float]:
-    """Where the time went, from the request log: before the first write (start-up, discovery, plan, access
-    checks), from the first write to the last, after the last (settling the operations); and the slowest
-    subscription's pace beyond its burst (writes a second: the throttle's rate when the pacer keeps up)."""
+def phases(log: list[dict[str, Any]], made: list[dict[str, Any]], burst: int,
+           launched: float | None = None, wall: float | None = None) -> dict[str, float]:
+    """Where the time went, from the request log (each entry stamped when the request arrived): before the first
+    write (start-up, discovery, plan, access checks), from the first write to the last, after the last (settling
+    the operations); and the slowest subscription's pace beyond its burst (writes a second: the throttle's rate
+    when the pacer keeps up). With the process's launch time and wall: ``startup`` (launch to its first request)
+    and ``exit`` (its last request to its exit: that answer, building and printing the result, exiting); the reads
+    made after the last write (``tail_reads``: pages of the regional lists and workspaces' own lists)."""
     if not made:
-        return {"before": 0.0, "writing": 0.0, "after": 0.0, "slowest_rate": 0.0}
+        return {"before": 0.0, "writing": 0.0, "after": 0.0, "slowest_rate": 0.0, "startup": 0.0, "ending": 0.0,
+                "tail_reads": 0}
     start, end = min(map(_seconds, log)), max(map(_seconds, log))
     first, last = min(map(_seconds, made)), max(map(_seconds, made))
+    tail = [e for e in log if e["method"] == "GET" and _seconds(e) > last]
     by_sub: dict[str, list[float]] = collections.defaultdict(list)
     for e in made:
         by_sub[e["path"].split("/")[2].lower()].append(_seconds(e))
     rates = [(len(t) - burst) / (max(t) - min(t)) for t in by_sub.values() if len(t) > burst and max(t) > min(t)]
     return {"before": first - start, "writing": last - first, "after": end - last,
-            "slowest_rate": min(rates, default=0.0)}
+            "slowest_rate": min(rates, default=0.0),
+            "startup": start - launched if launched is not None else 0.0,
+            "ending": launched + wall - end if launched is not None and wall is not None else 0.0,
+            "tail_reads": len(tail)}
 
 
 def summarise(run: dict[str, Any], burst: int, rate: float) -> dict[str, Any]:
@@ -198,7 +209,8 @@ def summarise(run: dict[str, Any], burst: int, rate: float) -> dict[str, Any]:
         "other_errors": sum(1 for e in log if e.get("status", 0) >= 400 and e.get("status") != 429),
         "steps": dict(statuses), "failed": sum(n for s, n in statuses.items() if s != "applied"),
         "requests": len(log), "exit": run["exit"],
-        "client_cpu": run["client_cpu"], "emulator_cpu": run["emulator_cpu"], **phases(log, made, burst),
+        "client_cpu": run["client_cpu"], "emulator_cpu": run["emulator_cpu"],
+        **phases(log, made, burst, run.get("launched"), run["wall"]),
     }
 
 
@@ -248,8 +260,9 @@ def main() -> None:
                   f"load average {os.getloadavg()[0]:.2f} at start\n")
             print("| wall (s) | bound (s) | ratio | writes | 429 writes / reads | 429s retried (stderr) | "
                   "failed steps | other 4xx/5xx | requests | before 1st write (s) | writing (s) | "
-                  "after last write (s) | slowest subscription (writes/s) | client CPU (s) | emulator CPU (s) |")
-            print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+                  "after last write (s) | slowest subscription (writes/s) | client CPU (s) | emulator CPU (s) | "
+                  "start-up to 1st request (s) | last request to exit (s) | reads after last write |")
+            print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
             for _ in range(opts.runs):
                 run = run_apply(argv, env, admin, server.pid)
                 if opts.save_log:
@@ -259,7 +272,7 @@ def main() -> None:
                       f"{s['writes_429']} / {s['reads_429']} | {s['retried_429']} | {s['failed']} | "
                       f"{s['other_errors']} | {s['requests']:,} | {s['before']:.1f} | {s['writing']:.1f} | "
                       f"{s['after']:.1f} | {s['slowest_rate']:.1f} | {s['client_cpu']:.1f} | "
-                      f"{s['emulator_cpu']:.1f} |")
+                      f"{s['emulator_cpu']:.1f} | {s['startup']:.2f} | {s['ending']:.2f} | {s['tail_reads']} |")
                 if s["exit"] != 0:
                     print(f"  apply exited {s['exit']}; steps {s['steps']}")
             print(f"\nload average {os.getloadavg()[0]:.2f} at the end")

@@ -4,14 +4,18 @@ status check per operation, through the real SDK pipeline against the emulator."
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
+from amlevents.arm import bulk
 from amlevents.arm.bulk import run_writes
-from amlevents.arm.bulk_settle import ReadBudget
+from amlevents.arm.bulk_settle import ListSettler, ReadBudget
 from amlevents.arm.reconcile import DesiredStateService
 from amlevents.arm.ui import Ui
 from amlevents.core.manifest.read import parse_manifest
@@ -137,8 +141,65 @@ def test_caller_who_cannot_read_the_list_gets_every_step_settled(emulator, owner
     emulator.app.clear_requests()
     assert {r.status for r in writer.run(batch, list_min=5)} == {"applied"}
     assert {r["status"] for r in list_reads(emulator)} == {403}
-    assert len(status_checks(emulator)) >= 8  # the per-operation checks took over
+    assert status_checks(emulator)  # the per-operation checks took over what the regional list did not show
     assert listed(owner) == set(names(8))
+
+
+def own_list_reads(emulator: Any) -> list[dict[str, Any]]:
+    return [r for r in emulator.app.requests()
+            if r["method"] == "GET" and r["path"].endswith("/providers/Microsoft.EventGrid/eventSubscriptions")]
+
+
+def accepted(applier: Applier, batch: list[tuple[Any, Any]]) -> list[Any]:
+    """The batch's writes, sent and accepted, none settled yet: what the settler is told of one by one."""
+    ops = [bulk._op(applier.service.session, state, step) for state, step in batch]
+    for op in ops:
+        bulk._send(applier.service.session, op)
+    assert all(op.result is None for op in ops)
+    return ops
+
+
+def test_settling_runs_while_the_batch_is_written(emulator, owner) -> None:
+    # 10 creates in one workspace, 2 in another (same Azure subscription and region): once ROUND_AT of the writes
+    # are answered the regional list settles them; the workspace answered after that is read by its own list
+    batch = owner.batch(manifest(names(10))) + owner.batch(manifest(names(2, "late"), "local-workspace-2"))
+    ops = accepted(owner, batch)
+    settled = threading.Semaphore(0)
+    settler = ListSettler(owner.service.session, Ui(info=lambda _line: settled.release()), ops)
+    emulator.app.clear_requests()
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(settler.run)
+        try:
+            for op in ops[:11]:
+                settler.answered(op)
+            assert all(settled.acquire(timeout=60) for _ in range(11))  # settled before the last write's answer
+            assert len(list_reads(emulator)) == 1 and own_list_reads(emulator) == []
+            settler.answered(ops[11])
+        finally:
+            settler.close()
+        assert running.result(timeout=60) == []  # nothing handed back to the status checks
+    assert [op.result.status for op in ops] == ["applied"] * 12
+    assert [r["path"].split("/")[8] for r in own_list_reads(emulator)] == ["local-workspace-2"]
+    assert status_checks(emulator) == []
+
+
+def test_what_the_lists_cannot_settle_is_handed_back(emulator, owner) -> None:
+    batch = owner.batch(manifest(names(6), endpoints={"bulk-002": FAILING}))
+    ops = accepted(owner, batch)  # bulk-002's validation failed: the lists show it Failed (or not at all)
+    settler = ListSettler(owner.service.session, Ui(), ops)
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(settler.run)
+        for op in ops:
+            settler.answered(op)
+        settler.close()
+        handed = running.result(timeout=60)
+    assert [op.step.name for op in handed] == ["bulk-002"]  # for its status check, which says why
+    assert [op.result.status for op in ops if op not in handed] == ["applied"] * 5
+
+
+def test_the_garbage_collector_resumes_after_the_writes(emulator, owner) -> None:
+    assert {r.status for r in owner.run(owner.batch(manifest(names(6))), list_min=5)} == {"applied"}
+    assert gc.isenabled()
 
 
 @pytest.fixture

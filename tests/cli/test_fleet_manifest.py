@@ -176,3 +176,15 @@ def test_apply_reads_permissions_once_per_resource_group(run, fleet, tmp_path):
              if r["path"].endswith("/providers/Microsoft.Authorization/permissions")]
     assert len(reads) == 6 and all("/workspaces/" not in p for p in reads), reads
     assert len(writes(fleet)) == 12  # one create per workspace
+
+
+@pytest.mark.parametrize("flag", ["--dry-run", "--skip-access-check"])
+def test_apply_reads_permissions_only_when_it_checks_access(run, fleet, tmp_path, flag):
+    # an apply reads its resource groups' permissions while it reads the workspaces (they need no plan); a dry
+    # run and --skip-access-check check nothing, so they read none
+    path = manifest(tmp_path, selecting(extra=[{"name": "prefetch", "destination": {"endpoint": HOOK}}],
+                                        names=["fleet1-*"]))
+    fleet.app.clear_requests()
+    run.ok("apply", "-f", path, "--yes", flag, "-o", "json")
+    assert not [r for r in fleet.app.requests()
+                if r["path"].endswith("/providers/Microsoft.Authorization/permissions")]

@@ -72,9 +72,10 @@ def found_in(state: WorkspaceState, name: str) -> Found:
     return Found(resource, topic_name_of(resource))
 
 
-def write_target(state: WorkspaceState, step: PlannedChange) -> str | None:
-    """The system topic a step's write goes to (None: the workspace scope)."""
-    if write_request(step)[0] == "PUT":
+def write_target(state: WorkspaceState, step: PlannedChange, method: str | None = None) -> str | None:
+    """The system topic a step's write goes to (None: the workspace scope); ``method``: the write's, when the
+    caller built it already (``write_request``)."""
+    if (method or write_request(step)[0]) == "PUT":
         return (state.topic or {}).get("name") if step.kind == "system-topic" else None
     return found_in(state, step.name).topic
 

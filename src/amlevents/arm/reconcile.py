@@ -5,8 +5,9 @@ Reads run concurrently in two flat pools (every workspace's list and system topi
 fetch, whichever workspace it belongs to). Writes go through a bounded pool: the pool bounds the requests that
 start operations; the long-running operations are then watched together by one ``arm.scheduler.PollScheduler`` (no
 thread per operation), so a slow provisioning holds no slot. A batch of ``arm.bulk.LIST_MIN`` writes or more goes
-through ``arm.bulk.run_writes`` instead: raw writes interleaved over the Azure subscriptions, settled by rounds of
-the regional lists rather than a status check each. Deletes run (and finish) before creates and updates, so a
+through ``arm.bulk.run_writes`` instead: raw writes interleaved over the Azure subscriptions, settled while the
+batch is written (the regional lists once most of a subscription's writes are answered, then each workspace's own
+list as its writes are; ``arm.bulk_settle``) rather than a status check each. Deletes run (and finish) before creates and updates, so a
 subscription that must be replaced (a new delivery schema) is gone before it is re-created.
 """
 
@@ -221,11 +222,17 @@ class DesiredStateService:
     # --- planning ----------------------------------------------------------------------------------------------
 
     def plan(self, manifest: Manifest, *, prune: bool = False, run: RunFilter | None = None,
-             hidden: bool = True) -> list[WorkspaceState]:
+             hidden: bool = True, access: bool = False) -> list[WorkspaceState]:
         """Read every listed (or selected) workspace in this ``run`` and compute its steps; ``hidden``: also read the
         webhook URLs' query strings and the secret attributes the comparison needs (getFullUrl/getDeliveryAttributes),
-        else those fields are unverified."""
-        states = self.read(self.resolve(manifest, run), hidden=hidden)
+        else those fields are unverified; ``access``: also read, meanwhile, the permissions ``check_access`` starts
+        from (an apply's: its resource groups' permissions need no plan, so they need not wait for one)."""
+        states = self.resolve(manifest, run)
+        with ThreadPoolExecutor(1, thread_name_prefix="amlevents-access") as pool:
+            early = pool.submit(self._group_permissions, [s.ref for s in states]) if access else None
+            self.read(states, hidden=hidden)
+            if early is not None:
+                early.result()  # what could not be read there is read (and reported) by check_access
         for state in states:
             _check_topic_name(manifest.source, state)
             steps = plan(state.desired, state.current, workspace_id=state.ref.id, prune=prune,
@@ -251,10 +258,7 @@ class DesiredStateService:
         # (RBAC is additive; the permissions API lists what is inherited). A fleet's 1,000 workspaces in 60 groups
         # are 60 reads, not 1,000 (7 s before the first write). What the group does not allow is then read at the
         # workspace itself, whose verdict (and its message naming the roles) decides, as before.
-        groups = {self.access.scope(state.ref, True).lower(): state.ref for state, *_ in wanted}
-        for result in concurrently([lambda r=r: self.access.permissions(r, resource_group_scope=True)
-                                    for r in groups.values()], workers=16,
-                                   spread=[r.subscription_id.lower() for r in groups.values()]):
+        for result in self._group_permissions([state.ref for state, *_ in wanted]):
             if not isinstance(result, AccessDeniedError):  # unreadable there: each workspace is read instead
                 unwrap(result)
         rest = [(state, op, on_topic, actions) for state, op, on_topic, actions in wanted
@@ -268,6 +272,14 @@ class DesiredStateService:
             verdict = self.access.check(state.ref, actions, system_topic=on_topic)
             if not verdict.allowed:
                 raise access_denied(verdict, op)
+
+    def _group_permissions(self, refs: list[WorkspaceRef]) -> list[Any]:
+        """The permissions at each resource group of ``refs``, read once each (``AccessChecker`` keeps them): each
+        outcome, an error included, for the caller to judge."""
+        groups = {self.access.scope(ref, True).lower(): ref for ref in refs}
+        return list(concurrently([lambda r=r: self.access.permissions(r, resource_group_scope=True)
+                                  for r in groups.values()], workers=16,
+                                 spread=[r.subscription_id.lower() for r in groups.values()]))
 
     def apply(self, states: list[WorkspaceState], *, concurrency: int = 16) -> list[StepResult]:
         """Apply every step; a failing step does not stop the others. Returns one result per changing step."""

@@ -226,7 +226,8 @@ def apply_command(
 
     run = _run_filter(select, shard)
     svc = desired_state_service(ctx)
-    states = svc.plan(_load(file, ctx), prune=prune, run=run, hidden=not visible_only)
+    states = svc.plan(_load(file, ctx), prune=prune, run=run, hidden=not visible_only,
+                      access=not (dry_run or skip_access_check))
     steps = [step for s in states for step in s.steps]
     changing = [s for s in steps if s.action is not Action.NO_CHANGE]
     if dry_run:
