@@ -15,7 +15,8 @@ import pytest
 
 from amlevents.arm import bulk
 from amlevents.arm.bulk import run_writes
-from amlevents.arm.bulk_settle import ListSettler, ReadBudget
+from amlevents.arm.bulk_ops import ReadBudget
+from amlevents.arm.bulk_settle import ListSettler
 from amlevents.arm.reconcile import DesiredStateService
 from amlevents.arm.ui import Ui
 from amlevents.core.manifest.read import parse_manifest

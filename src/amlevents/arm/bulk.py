@@ -45,7 +45,8 @@ from amlevents.arm.apply_steps import (
     write_request,
     write_target,
 )
-from amlevents.arm.bulk_settle import ListSettler, Op
+from amlevents.arm.bulk_ops import Op
+from amlevents.arm.bulk_settle import ListSettler
 from amlevents.arm.concurrency import concurrently, unwrap
 from amlevents.arm.errors import translate_errors
 from amlevents.arm.subscriptions import (

@@ -13,8 +13,8 @@ senders get it, and reads on its own thread, while the writes go on:
 - from then on, each workspace whose writes are all answered, by its own list (one request; the regional list
   instead when it costs less than the workspaces it would replace: its pages, and ``ITEM_COST`` an item);
 
-so that when the last write is answered only the last workspaces' reads are left. Each operation is judged from
-its item:
+so that when the last write is answered only the last workspaces' reads are left. Each operation
+(``arm.bulk_ops.Op``) is judged from its item (``arm.bulk_ops.judge``):
 
 - create/update: ``Succeeded`` -> applied; ``Creating``/``Updating`` -> still running; any other state (``Failed``,
   ``Canceled``, ``AwaitingManualAction``) is handed back, so that one status check reads Azure's reason; an item
@@ -36,18 +36,27 @@ back; the status checks report the deadline as ``_run``).
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
-from amlevents.arm.apply_steps import StepResult, WorkspaceState, short_workspace
+from amlevents.arm.bulk_ops import (
+    APPLIED,
+    HAND_BACK,
+    MISSING,
+    RUNNING,
+    Op,
+    ReadBudget,
+    judge,
+    outcome,
+    subscription_of,
+    workspace_items,
+    workspace_of,
+)
 from amlevents.arm.concurrency import concurrently
-from amlevents.arm.errors import translate_errors
 from amlevents.arm.fleet import (
     PAGE_SIZE,
     FleetSubscriptions,
@@ -56,61 +65,12 @@ from amlevents.arm.fleet import (
 )
 from amlevents.arm.polling import SCHEDULE
 from amlevents.arm.scheduler import RESOLUTION, SENDERS, Completion
-from amlevents.arm.subscriptions import WorkspaceSubscriptions, send_json
+from amlevents.arm.subscriptions import WorkspaceSubscriptions
 from amlevents.core.errors import AmlEventsError
-from amlevents.core.plan import PlannedChange
 
-_LOCATION = re.compile(r"/providers/Microsoft\.EventGrid/locations/([^/]+)/operations", re.IGNORECASE)
-
-
-@dataclass
-class Op:
-    """One step's write: what it sends, and once Azure accepted it, its answer and when."""
-
-    state: WorkspaceState
-    step: PlannedChange
-    api: WorkspaceSubscriptions
-    where: str | None  # the system topic the write goes through (None: the workspace scope)
-    method: str
-    body: dict[str, Any] | None
-    response: Any = None  # the PipelineResponse that accepted it
-    accepted_at: float = 0.0
-    result: StepResult | None = None
-
-    @property
-    def action(self) -> str:
-        return self.step.action.value
-
-    @property
-    def key(self) -> tuple[str, str]:
-        """(workspace id, name) in lower case: how a list item is matched to it."""
-        return self.step.workspace_id.lower(), self.step.name.lower()
-
-    @property
-    def status_url(self) -> str | None:
-        headers = self.response.http_response.headers
-        return headers.get("Azure-AsyncOperation") or headers.get("Location")
-
-    @property
-    def location(self) -> str | None:
-        """The operation's region, from its status URL (``.../locations/{region}/operationsStatus/...``)."""
-        found = _LOCATION.search(self.status_url or "")
-        return found.group(1).lower() if found else None
-
-    def applied(self, at: float, ui: Any) -> None:
-        """Settled as applied, seen done at ``at``; the progress line ``_run`` prints."""
-        seconds = max(0.0, at - self.accepted_at)
-        self.result = StepResult(self.step, "applied", seconds=round(seconds, 2))
-        self.response = None  # its answer is no longer needed: freed now, not all 5,000 at once when the batch ends
-        ui.info(f"{self.action}d {short_workspace(self.step.workspace_id)}/{self.step.name} ({seconds:.1f} s)")
-
-
-READ_BURST = 250.0  # ARM's read bucket per subscription
-READ_RATE = 25.0  # tokens per second refilled
 # reads at once (half regional lists, each also a page ahead; half workspaces' own lists): the read buckets are per
 # subscription; as many as the scheduler's status checks (the transport's 32 connections)
 WORKERS = SENDERS
-APPLIED, RUNNING, HAND_BACK, MISSING = "applied", "running", "hand-back", "missing"
 ScopeKey = tuple[str, str]  # (Azure subscription id, location), lower case
 # a read to make: its scope, the list (a regional one, or a workspace's own), the operations it is to settle
 Read = tuple[ScopeKey, "ListScope | WorkspaceSubscriptions", dict[tuple[str, str], "Op"]]
@@ -120,26 +80,6 @@ ROUND_FROM = 0.55  # ... staggered down to this over the subscriptions of the ba
 # request ~3 ms of client and server CPU, an item of a page ~0.2 ms), a workspace's own list about 1.3
 ITEM_COST = 1 / 15
 WORKSPACE_READ = 1.3
-
-
-class ReadBudget:
-    """ARM's read bucket of each Azure subscription, as the rounds spend it on list pages."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}  # subscription -> (tokens, at)
-
-    def _tokens(self, subscription: str) -> float:
-        tokens, at = self._buckets.get(subscription, (READ_BURST, self._clock()))
-        return min(READ_BURST, tokens + (self._clock() - at) * READ_RATE)
-
-    def delay(self, subscription: str, pages: int) -> float:
-        """Seconds until ``pages`` reads of ``subscription`` are within its bucket."""
-        return max(0.0, (min(pages, READ_BURST) - self._tokens(subscription)) / READ_RATE)
-
-    def spend(self, subscription: str, pages: int) -> None:
-        """``pages`` reads were made."""
-        self._buckets[subscription] = (self._tokens(subscription) - pages, self._clock())
 
 
 class ListSettler:
@@ -159,8 +99,8 @@ class ListSettler:
         self._cond = threading.Condition()
         self._closed = False
         self._gave_up = False  # the --timeout left no time to wait: what is accepted from now on is handed back
-        self._unanswered = Counter(_workspace(op) for op in ops)
-        self._sub_left = Counter(_subscription(op) for op in ops)
+        self._unanswered = Counter(workspace_of(op) for op in ops)
+        self._sub_left = Counter(subscription_of(op) for op in ops)
         self._sub_total = dict(self._sub_left)
         # the subscriptions' regional reads staggered from ROUND_FROM to ROUND_AT of their writes, not all at once:
         # a round of every list at the same moment took the CPU the senders needed (both processes: the writes fell
@@ -184,7 +124,7 @@ class ListSettler:
     def answered(self, op: Op) -> None:
         """``op``'s write was answered: accepted (to settle), or refused (``op.result`` says so already)."""
         with self._cond:
-            workspace, subscription = _workspace(op), _subscription(op)
+            workspace, subscription = workspace_of(op), subscription_of(op)
             self._unanswered[workspace] -= 1
             self._sub_left[subscription] -= 1
             if op.result is None:
@@ -275,10 +215,10 @@ class ListSettler:
             due = [op for op in ops.values() if self._due[id(op)] <= now]
             waits += [self._due[id(op)] - now for op in ops.values() if self._due[id(op)] > now]
             if not first:
-                due = [op for op in due if self._closed or not self._unanswered[_workspace(op)]]
+                due = [op for op in due if self._closed or not self._unanswered[workspace_of(op)]]
             if not due:
                 continue
-            workspaces = sorted({_workspace(op) for op in due})
+            workspaces = sorted({workspace_of(op) for op in due})
             pages, items = self._size.get(key, (1, len(ops)))
             # a regional list again only when it costs under half the workspaces' reads: its pages come one after
             # another, the workspaces' lists at once (and the last of them are the apply's tail)
@@ -294,8 +234,8 @@ class ListSettler:
                 reads.append((key, scope, {op.key: op for op in due}))
                 rounded.add(subscription)
             else:
-                reads += [(key, next(op.api for op in due if _workspace(op) == ws),
-                           {op.key: op for op in due if _workspace(op) == ws}) for ws in workspaces]
+                reads += [(key, next(op.api for op in due if workspace_of(op) == ws),
+                           {op.key: op for op in due if workspace_of(op) == ws}) for ws in workspaces]
         self._rounded |= rounded
         for key, _, taken in reads:
             for op_key in taken:
@@ -308,7 +248,7 @@ class ListSettler:
         key, target, ops = read
         handed: list[Op] = []
         try:
-            answer = _outcome(lambda: self._read(target, set(ops)))
+            answer = outcome(lambda: self._read(target, set(ops)))
             ended = self._clock()
             regional = isinstance(target, ListScope)
             if isinstance(answer, AmlEventsError):  # 403, or failed after the pipeline's retries: a check each
@@ -356,7 +296,7 @@ class ListSettler:
         if isinstance(target, ListScope):
             items: Iterable[dict[str, Any]] = FleetSubscriptions(self.session).scope_items([target])
         else:
-            items = _workspace_items(target)
+            items = workspace_items(target)
         workspaces = {workspace for workspace, _ in wanted}
         found: dict[tuple[str, str], Any] = {}
         count = 0
@@ -375,7 +315,7 @@ class ListSettler:
         handed: list[Op] = []
         missing = []
         for key, op in list(ops.items()):
-            verdict = _verdict(op, found.get(key))
+            verdict = judge(op, found.get(key))
             if verdict == APPLIED and op.method == "DELETE" and not anchored:
                 verdict = HAND_BACK  # gone from a list that shows nothing of its workspace: its status says
             if verdict == MISSING:
@@ -387,7 +327,7 @@ class ListSettler:
                                                  workers=8)):
             if isinstance(got, BaseException) and not isinstance(got, AmlEventsError):
                 raise got  # not Azure's answer: a bug
-            verdict = HAND_BACK if got is None or isinstance(got, AmlEventsError) else _verdict(op, got.resource)
+            verdict = HAND_BACK if got is None or isinstance(got, AmlEventsError) else judge(op, got.resource)
             self._record(ops, op, verdict, started, self._clock(), handed)
         return handed
 
@@ -408,43 +348,3 @@ class ListSettler:
             op.applied(ended, self.ui)
         else:
             handed.append(op)
-
-
-def _verdict(op: Op, item: dict[str, Any] | None) -> str:
-    """What an operation's list item (None: not listed) says of it."""
-    state = ((item or {}).get("properties") or {}).get("provisioningState")
-    if op.method == "DELETE":
-        if item is None:
-            return APPLIED
-        return RUNNING if state == "Deleting" else HAND_BACK
-    if item is None:
-        return MISSING
-    if state == "Succeeded":
-        return APPLIED
-    return RUNNING if state in ("Creating", "Updating") else HAND_BACK
-
-
-def _subscription(op: Op) -> str:
-    return op.state.ref.subscription_id.lower()
-
-
-def _workspace(op: Op) -> str:
-    return op.state.ref.id.lower()
-
-
-def _workspace_items(api: WorkspaceSubscriptions) -> list[dict[str, Any]]:
-    """The items of the workspace's own list: one request through the lean pipeline (a workspace holds a few
-    subscriptions), the rest of the pages as ``WorkspaceSubscriptions.items`` reads them if there are more."""
-    ws = api.workspace
-    with translate_errors(f"list the event subscriptions of workspace '{ws.name}'"):
-        page = send_json(api.lean_pipeline(), "GET", f"{ws.id}/providers/Microsoft.EventGrid/eventSubscriptions"
-                                                     f"?api-version={api.api_version}&$top={PAGE_SIZE}") or {}
-    return api.list() if page.get("nextLink") else list(page.get("value") or [])
-
-
-def _outcome(call: Callable[[], Any]) -> Any:
-    """What ``call`` returned, or the exception it raised."""
-    try:
-        return call()
-    except Exception as exc:  # noqa: BLE001 - judged by the caller
-        return exc

@@ -14,8 +14,8 @@ subscription that must be replaced (a new delivery schema) is gone before it is 
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from amlevents.arm.access import AccessChecker, access_denied, required_actions

@@ -32,7 +32,13 @@ from typing import Any, Protocol
 from amlevents.core.errors import InvalidInputError
 
 # normalize and diff have their own modules; what a caller of plan needs of theirs is importable from here too.
-from amlevents.core.plan.diff import FieldChange, diff, hidden_reads, needs_full_url, needs_secrets
+from amlevents.core.plan.diff import (
+    FieldChange,
+    diff,
+    hidden_reads,
+    needs_full_url,
+    needs_secrets,
+)
 from amlevents.core.plan.normalize import normalize, properties_of, with_retry_defaults
 from amlevents.core.subscription import WRITABLE, patch_body, writable_properties
 from amlevents.core.workspace import SYSTEM_TOPIC, WORKSPACE, parent_of, topic_name_of

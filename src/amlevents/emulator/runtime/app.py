@@ -92,7 +92,7 @@ class Answer:
     headers as strings, ``Content-Type``, ``Content-Length`` except where HTTP forbids a body, no body for HEAD),
     without building werkzeug's ``Headers`` for every one of thousands of answers a second."""
 
-    __slots__ = ("status_code", "headers", "body")
+    __slots__ = ("body", "headers", "status_code")
 
     def __init__(self, status: int, headers: dict[str, Any], body: bytes, content_type: str) -> None:
         self.status_code = status
