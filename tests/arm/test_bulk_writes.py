@@ -258,3 +258,19 @@ def test_results_match_the_per_operation_path(emulator, owner) -> None:
     got = owner.run(batch("local-workspace"), list_min=2)
     assert sorted(map(_comparable, got)) == sorted(map(_comparable, expected))
     assert [r.status for r in sorted(got, key=lambda r: r.step.name)][:4] == ["applied"] + ["failed"] * 3
+
+
+def test_operations_still_running_at_the_timeout_are_reported_not_waited_for(emulator, owner) -> None:
+    # Azure takes longer than --timeout leaves: the settler hands what is pending back, and the status checks report
+    # the deadline per step (as the per-operation path does), instead of the apply waiting past it
+    from amlevents.arm.retry import Deadline
+
+    batch = owner.batch(manifest(names(6)))
+    emulator.backend.provisioning_delay = 3600
+    owner.service.session.deadline = Deadline(2)
+    emulator.app.clear_requests()
+    results = owner.run(batch, list_min=5)
+    assert [r.status for r in results] == ["failed"] * 6
+    assert all("--timeout 2 s" in (r.error or "") for r in results), [r.error for r in results]
+    assert len([r for r in emulator.app.requests() if r["method"] == "PUT"]) == 6  # every write was sent
+    assert list_reads(emulator)  # the lists were read (they showed them Creating) before the settler gave up
