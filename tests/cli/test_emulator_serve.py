@@ -94,7 +94,10 @@ def test_serve_with_a_seed_file(tmp_path):
 @pytest.mark.parametrize("args, needle", [(["--fault", "explode:count=1"], "explode"),
                                           (["--seed", "missing.yaml"], "missing.yaml")])
 def test_serve_bad_input_exits_2(run, tmp_path, args, needle):
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     result = run("emulator", "serve", "--cert-dir", str(tmp_path / "c"), *args)
     assert result.exit_code == 2
     assert needle in result.stderr
     assert "Traceback" not in result.stderr
+    # serve's stop handlers do not outlive it: a later Ctrl-C in this process still interrupts
+    assert {signum: signal.getsignal(signum) for signum in before} == before

@@ -121,30 +121,37 @@ def serve(
     files = Path(state).parent if state else data_dir() / "emulator"
     routes = _function_routes(route_functions or [])
     stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    # restored when serve returns (or fails to start): run in-process (tests, an embedding caller), the handlers
+    # must not outlive it, or a later Ctrl-C in that process would only set this dead event
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    for signum in previous:
         signal.signal(signum, lambda *_: stop.set())
-    server = EmulatorServer(
-        port=port,
-        state_path=state,
-        seed=seed,
-        provisioning_delay=provisioning_delay,
-        latency_ms=latency,
-        faults=list(faults or ()),
-        cert_dir=cert_dir,
-        time_scale=time_scale,
-        dead_letter_dir=dead_letter_dir or files / "dead-letter",
-        spool_dir=spool_dir or files / "spool",
-        function_routes=routes,
-        validate_endpoints=validate_endpoints.value,
-        allow_http_loopback=allow_http_loopback,
-        arm_throttling=arm_throttling,
-    ).start()
     try:
-        emit_line(server.ready_info())
-        while not stop.wait(0.5):
-            pass
+        server = EmulatorServer(
+            port=port,
+            state_path=state,
+            seed=seed,
+            provisioning_delay=provisioning_delay,
+            latency_ms=latency,
+            faults=list(faults or ()),
+            cert_dir=cert_dir,
+            time_scale=time_scale,
+            dead_letter_dir=dead_letter_dir or files / "dead-letter",
+            spool_dir=spool_dir or files / "spool",
+            function_routes=routes,
+            validate_endpoints=validate_endpoints.value,
+            allow_http_loopback=allow_http_loopback,
+            arm_throttling=arm_throttling,
+        ).start()
+        try:
+            emit_line(server.ready_info())
+            while not stop.wait(0.5):
+                pass
+        finally:
+            server.stop()
     finally:
-        server.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _function_routes(items: list[str]) -> dict[str, str]:
