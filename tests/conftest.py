@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from typing import Any
 
 import campaigns
@@ -23,6 +24,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--full"):
         campaigns.FULL = True  # before collection imports the test modules that read it
+    # A suite started as a background job of a non-interactive shell (`pytest &` in a script) inherits SIGINT
+    # ignored, as does every process it starts: the tests that press Ctrl-C (the CLI in-process, the example
+    # handler in a subprocess) need it delivered, as it is in a terminal.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
