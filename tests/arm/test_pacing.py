@@ -152,3 +152,23 @@ def test_pacing_follows_arm_remaining_writes(run, throttled, tmp_path):
     result = run("apply", "-f", _manifest(tmp_path, WRITES), "--yes", "--concurrency", "1", "-o", "none")
     assert result.exit_code == 0, result.stderr
     assert [r for r in throttled.app.requests() if r["status"] == 429] == []
+
+
+def test_try_take_says_how_long_to_wait_and_takes_nothing_then(clock):
+    bucket = TokenBucket(2, 4, clock=clock, sleep=clock.sleep)
+    assert [bucket.try_take() for _ in range(3)] == [(0.0, 1), (0.0, 2), (pytest.approx(0.25), None)]
+    assert bucket.in_flight == 2 and clock.now == 0  # the third took nothing and slept nothing
+    clock.now = 0.25
+    assert bucket.try_take() == (0.0, 3)
+
+
+def test_answers_with_explicit_tickets_from_one_thread_learn_as_threads_do(clock):
+    # coroutines on one thread hand try_take's tickets to answered: ARM's counts are matched to the right writes
+    bucket = TokenBucket(200, 10, clock=clock, sleep=clock.sleep)
+    tickets = [bucket.try_take()[1] for _ in range(3)]
+    bucket.answered(2, ticket=tickets[1])  # the second write's answer came first: 2 left, less the 2 in flight
+    assert bucket.capacity == 3 and bucket.tokens == pytest.approx(0)
+    bucket.answered(3, ticket=tickets[0])  # the first's, older (3 left then): it may lower the estimate, not raise it
+    assert bucket.capacity == 4 and bucket.in_flight == 1 and bucket.tokens == pytest.approx(0)
+    bucket.answered(None, ticket=None)  # a read sent without a token: nothing was in flight for it
+    assert bucket.in_flight == 1

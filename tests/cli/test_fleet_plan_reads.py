@@ -121,3 +121,22 @@ def test_a_throttled_full_url_read_is_waited_out_announced_and_read(run, tmp_pat
     reads = [r for r in fleet.app.requests() if r["path"].endswith("/getFullUrl")]
     assert [r["status"] for r in reads].count(429) == 1 and len(reads) == 6 * PER_WORKSPACE + 1
     assert {s["action"] for s in json.loads(result.stdout)} == {"no-change"}
+
+
+def test_full_url_reads_wait_for_the_write_bucket_azure_reports(run, tmp_path, fleet, monkeypatch):
+    # ARM counts getFullUrl (a POST) against the subscription's write bucket: once an answer reports what is left,
+    # the reads wait for its tokens (as an apply's writes do) instead of meeting 429s
+    from amlevents.arm import reconcile
+
+    monkeypatch.setattr(reconcile, "HIDDEN_READS", 2)
+    fleet.app.throttle.configure({"enabled": True, "writes": {"burst": 4, "perSecond": 20}})
+    try:
+        fleet.app.clear_requests()
+        result = run("plan", "-f", manifest(tmp_path, ["fleet1-*"]), "-o", "json")
+    finally:
+        fleet.app.throttle.configure({"enabled": False, "writes": {"burst": 200, "perSecond": 10}})
+    assert result.exit_code == 0, result.stderr
+    reads = [r for r in fleet.app.requests() if r["path"].endswith("/getFullUrl")]
+    assert len(reads) == 4 * PER_WORKSPACE and {r["status"] for r in reads} == {200}
+    assert "throttled" not in result.stderr
+    assert {s["action"] for s in json.loads(result.stdout)} == {"no-change"}

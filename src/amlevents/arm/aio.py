@@ -6,7 +6,11 @@ the threads fight for the interpreter lock over azure-core's per-request Python)
 loop over aiohttp, ~0.7 ms. ``post_many`` sends them through an asynchronous pipeline of the same policies as
 ``Session.lean`` — the client's headers and user-agent, ``async_retry_policy`` (capped, announced ``Retry-After``
 waits within the deadline), ARM's authentication over the session's credential, its logging under ``--debug`` —
-and hands back each answer's JSON, or the error it raised (as the SDK raises it), in the order asked.
+and hands back each answer's JSON, or the error it raised (as the SDK raises it), in the order asked. ARM counts
+these POSTs against the subscription's write bucket: each takes a token of the session's ``WritePacer`` (shared
+with an apply's writes) and reports the answer's remaining-writes count to it; once an answer has reported the
+bucket, a read waits for a token instead of meeting a 429 (before that, and from a service that never reports it,
+a read beyond the starting guess goes without one).
 
 TLS: the session's CA bundle through ``arm.transport.shared_ssl_context`` (the emulator's CA, or requests' bundle,
 ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` included, as requests verifies); proxies from the environment, as
@@ -56,6 +60,7 @@ async def _post_many(session: Session, requests: Sequence[tuple[str, str]], limi
     from azure.core.pipeline.transport import AioHttpTransport
     from azure.mgmt.core.policies import AsyncARMChallengeAuthenticationPolicy
 
+    from amlevents.arm.pacing import session_pacer, throttled_before
     from amlevents.arm.retry import async_retry_policy
     from amlevents.arm.subscriptions import json_headers, raise_for_status
 
@@ -83,15 +88,35 @@ async def _post_many(session: Session, requests: Sequence[tuple[str, str]], limi
             return pipelines[key]
 
         gate = asyncio.Semaphore(limit)
+        pacer = session_pacer(session)
+
+        async def token(subscription_id: str) -> int | None:
+            """A token of the subscription's write bucket (ARM counts a POST as a write): waited for once an
+            answer has reported the bucket; until then, and from a service that never reports it, the read goes
+            without one when the starting guess is spent (a plan is not slowed down by a guess)."""
+            bucket = pacer.bucket(subscription_id)
+            while True:
+                wait, ticket = bucket.try_take()
+                if ticket is not None or not bucket.learnt:
+                    return ticket
+                await asyncio.sleep(wait)
 
         async def one(subscription_id: str, path: str) -> Any:
             from azure.core.rest import HttpRequest
 
             async with gate:
+                ticket = await token(subscription_id)
                 client = pipeline(subscription_id)
-                response = await client.send_request(HttpRequest("POST", client.format_url(path),
-                                                                 headers=json_headers()))
-                await response.read()
+                answer = None
+                try:
+                    answer = await client.send_request(HttpRequest("POST", client.format_url(path),
+                                                                   headers=json_headers()),
+                                                       _return_pipeline_response=True)
+                    response = answer.http_response
+                    await response.read()
+                finally:  # answered or failed, the read is no longer in flight; its answer reports the bucket
+                    pacer.after_write(subscription_id, answer.http_response.headers if answer is not None else None,
+                                      throttled=throttled_before(answer), ticket=ticket)
                 raise_for_status(response)
                 return response.json() if response.content else None
 

@@ -129,7 +129,7 @@ def _op(session: Any, state: WorkspaceState, step: PlannedChange) -> Op:
 
 def _send(session: Any, op: Op) -> None:
     """One write, paced as ``_begin`` paces it; a refused write settles its step as failed (ARM's message)."""
-    from amlevents.arm.pacing import session_pacer
+    from amlevents.arm.pacing import session_pacer, throttled_before
 
     pacer = session_pacer(session)
     subscription = op.state.ref.subscription_id
@@ -145,7 +145,7 @@ def _send(session: Any, op: Op) -> None:
         op.result = StepResult(op.step, "failed", step_message(exc))
     finally:  # answered or failed, the write is no longer in flight; its answer (even a 4xx) reports the bucket
         headers = answer.http_response.headers if answer is not None else None
-        pacer.after_write(subscription, headers, kind, throttled=_throttled(answer))
+        pacer.after_write(subscription, headers, kind, throttled=throttled_before(answer))
 
 
 def _request(pipeline: Any, method: str, url: str, body: dict[str, Any] | None) -> Any:
@@ -155,12 +155,6 @@ def _request(pipeline: Any, method: str, url: str, body: dict[str, Any] | None) 
 
     request = HttpRequest(method, pipeline.format_url(url), json=body, headers=json_headers())
     return pipeline.send_request(request, _return_pipeline_response=True)
-
-
-def _throttled(answer: Any) -> int:
-    """The 429s the request met before its answer (azure-core's retry policy keeps each attempt in ``history``)."""
-    history = (getattr(answer, "context", None) or {}).get("history") or []
-    return sum(1 for attempt in history if getattr(getattr(attempt, "http_response", None), "status_code", 0) == 429)
 
 
 def _poll(session: Any, ui: Ui, ops: list[Op]) -> None:

@@ -34,6 +34,10 @@ starting guess, kept while no answer carries the header):
 
 Every answer resets the estimate, so the learnt rate decides what happens between answers: with few writes in
 flight per subscription it sets the pace, and a bucket slower than the guess no longer meets a 429 after each wait.
+
+A fleet plan's getFullUrl/getDeliveryAttributes reads are POSTs, which ARM counts as writes too: they take the same
+buckets' tokens from coroutines on one thread (``try_take``, whose ticket goes back to ``answered`` explicitly,
+since a thread then has many writes out; ``arm.aio``).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ MIN_SPAN = 1.0  # seconds between the anchor answer and this one before a refill
 MIN_ANSWERS = 5  # writes between them, likewise
 MIN_RATE = 1.0  # tokens per second: the estimate's floor, so a bucket another client empties is tried again soon
 _EPSILON = 1e-6
+_THIS_THREAD: Any = object()  # answered(): the ticket this thread's take() kept
 
 
 class TokenBucket:
@@ -82,26 +87,37 @@ class TokenBucket:
         """Take one token, waiting until there is one; returns the seconds waited."""
         waited = 0.0
         while True:
-            with self._lock:
-                self._refill()
-                if self.tokens >= 1 - _EPSILON:  # refills add float fractions: 0.9999999 is a token, not a wait
-                    self.tokens = max(0.0, self.tokens - 1)
-                    self.in_flight += 1
-                    self._issued += 1
-                    self._mine.ticket = self._issued
-                    return waited
-                wait = (1 - self.tokens) / self.rate
+            wait, ticket = self.try_take()
+            if ticket is not None:
+                self._mine.ticket = ticket
+                return waited
             self._sleep(wait)  # outside the lock: other subscriptions' writers and this bucket's refill go on
             waited += wait
 
-    def answered(self, remaining: float | None = None, throttled: int = 0) -> None:
+    def try_take(self) -> tuple[float, int | None]:
+        """Take one token if there is one: ``(0.0, ticket)``; else ``(seconds until there is one, None)`` and
+        nothing taken. For a caller that waits its own way (a coroutine), and hands the ticket to ``answered``."""
+        with self._lock:
+            self._refill()
+            if self.tokens >= 1 - _EPSILON:  # refills add float fractions: 0.9999999 is a token, not a wait
+                self.tokens = max(0.0, self.tokens - 1)
+                self.in_flight += 1
+                self._issued += 1
+                return 0.0, self._issued
+            return (1 - self.tokens) / self.rate, None
+
+    def answered(self, remaining: float | None = None, throttled: int = 0, ticket: Any = _THIS_THREAD) -> None:
         """A write taken from this bucket was answered; ARM's own count of what is left (``remaining``), when the
         answer gave one, replaces the estimate, less the writes still in flight (ARM has not counted them yet;
         it has counted other clients' writes), and teaches the bucket's size and refill rate. ``throttled``: the
-        429s the write met before this answer (the rate falls back)."""
+        429s the write met before this answer (the rate falls back). ``ticket``: the one ``try_take`` gave (None:
+        the write was sent without a token); by default the one this thread's ``take`` kept."""
         with self._lock:
-            self.in_flight = max(0, self.in_flight - 1)
-            ticket, self._mine.ticket = getattr(self._mine, "ticket", None), None
+            if ticket is _THIS_THREAD:
+                ticket, self._mine.ticket = getattr(self._mine, "ticket", None), None
+                self.in_flight = max(0, self.in_flight - 1)
+            elif ticket is not None:
+                self.in_flight = max(0, self.in_flight - 1)
             stale = ticket is not None and ticket < self._newest  # the answer of a later write came first
             if ticket is not None and not stale:
                 self._newest = ticket
@@ -160,16 +176,17 @@ class WritePacer:
         return self.bucket(subscription_id, kind).take()
 
     def after_write(self, subscription_id: str, headers: Mapping[str, str] | None, kind: str = "writes",
-                    throttled: int = 0) -> None:
+                    throttled: int = 0, ticket: Any = _THIS_THREAD) -> None:
         """The write was answered (or failed: ``headers`` None); follow ARM's
         ``x-ms-ratelimit-remaining-subscription-writes`` (``-deletes``) when the answer carries it. ``throttled``:
-        the 429s the write met and retried first (an ``Answer`` from ``response_headers`` carries them too)."""
+        the 429s the write met and retried first (an ``Answer`` from ``response_headers`` carries them too);
+        ``ticket``: as ``TokenBucket.answered`` takes it."""
         value = _header(headers, REMAINING_HEADER.format(kind=kind))
         try:
             remaining = float(value) if value is not None else None
         except ValueError:
             remaining = None  # a header we cannot read is ignored, never fatal
-        self.bucket(subscription_id, kind).answered(remaining, throttled or getattr(headers, "throttled", 0))
+        self.bucket(subscription_id, kind).answered(remaining, throttled or getattr(headers, "throttled", 0), ticket)
 
 
 def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
@@ -197,10 +214,14 @@ def response_headers(poller: Any) -> Answer | None:
     initial = getattr(method, "_initial_response", None)
     response = getattr(initial, "http_response", None)
     headers = getattr(response, "headers", None)
-    history = (getattr(initial, "context", None) or {}).get("history") or []
-    throttled = sum(1 for attempt in history if getattr(getattr(attempt, "http_response", None), "status_code", 0)
-                    == 429)
-    return Answer(headers, throttled) if headers is not None else None
+    return Answer(headers, throttled_before(initial)) if headers is not None else None
+
+
+def throttled_before(answer: Any) -> int:
+    """The 429s a request met before ``answer`` (a ``PipelineResponse``, sync or async: azure-core's retry policy
+    keeps each attempt in its context's ``history``); 0 for None."""
+    history = (getattr(answer, "context", None) or {}).get("history") or []
+    return sum(1 for attempt in history if getattr(getattr(attempt, "http_response", None), "status_code", 0) == 429)
 
 
 def session_pacer(session: Any) -> WritePacer:

@@ -117,8 +117,8 @@ class DesiredStateService:
         and location, arm/fleet.py), not one list per workspace: 1,000 workspaces are a few dozen lists.
 
         Two flat pools, not a pool per workspace: first every workspace's list and system topic (the fleet's lists
-        beside them, on their own thread), then every hidden value of the whole run (a fleet's 5,000 getFullUrl reads), ``HIDDEN_READS`` at a time. Errors are raised in
-        the workspaces' order, the first one's first."""
+        beside them, on their own thread), then every hidden value of the whole run (a fleet's 5,000 getFullUrl
+        reads), ``HIDDEN_READS`` at a time. Errors are raised in the workspaces' order, the first one's first."""
         selected = [s for s in states if s.row is not None]
         for state in selected:
             state.listed = []  # filled by _list_selected; the named workspaces (None) get their own list below
