@@ -109,11 +109,12 @@ async def _post_many(session: Session, requests: Sequence[tuple[str, str]], limi
                 client = pipeline(subscription_id)
                 answer = None
                 try:
+                    # not streamed: the transport has read the body (reading an empty one again would raise
+                    # azure-core's StreamConsumedError)
                     answer = await client.send_request(HttpRequest("POST", client.format_url(path),
                                                                    headers=json_headers()),
                                                        _return_pipeline_response=True)
                     response = answer.http_response
-                    await response.read()
                 finally:  # answered or failed, the read is no longer in flight; its answer reports the bucket
                     pacer.after_write(subscription_id, answer.http_response.headers if answer is not None else None,
                                       throttled=throttled_before(answer), ticket=ticket)
