@@ -7,8 +7,9 @@ start operations; the long-running operations are then watched together by one `
 thread per operation), so a slow provisioning holds no slot. A batch of ``arm.bulk.LIST_MIN`` writes or more goes
 through ``arm.bulk.run_writes`` instead: raw writes interleaved over the Azure subscriptions, settled while the
 batch is written (the regional lists once most of a subscription's writes are answered, then each workspace's own
-list as its writes are; ``arm.bulk_settle``) rather than a status check each. Deletes run (and finish) before creates and updates, so a
-subscription that must be replaced (a new delivery schema) is gone before it is re-created.
+list as its writes are; ``arm.bulk_settle``) rather than a status check each. Deletes run (and finish) before
+creates and updates, so a subscription that must be replaced (a new delivery schema) is gone before it is
+re-created.
 """
 
 from __future__ import annotations
@@ -176,7 +177,8 @@ class DesiredStateService:
         outcomes: dict[int, list[Any]] = {}
         for (state, name, action), answer in zip(sent, answers):
             if isinstance(answer, BaseException):
-                what = ("read the full endpoint URL of" if action == "getFullUrl" else "read the delivery attributes of")
+                what = ("read the full endpoint URL of" if action == "getFullUrl"
+                        else "read the delivery attributes of")
                 answer = answer if isinstance(answer, AmlEventsError) else translate(answer, what=f"{what} '{name}'")
             elif action == "getFullUrl":
                 state.full_urls[name] = (answer or {}).get("endpointUrl")
