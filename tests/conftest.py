@@ -228,6 +228,24 @@ def cli_emulator(emulator, monkeypatch):
     return emulator
 
 
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory):
+    """An emulator serving the small fleet of ``tests/fleet_world.py`` (3 Azure subscriptions, 12 workspaces), one
+    per test module."""
+    from fleet_world import serve
+
+    yield from serve(tmp_path_factory)
+
+
+@pytest.fixture
+def fleet_cli(fleet, monkeypatch):
+    """``fleet`` reset to its seed, with the CLI pointed at it and its request log cleared."""
+    from fleet_world import point_cli
+
+    fleet.backend.reset()
+    return point_cli(fleet, monkeypatch)
+
+
 @pytest.fixture
 def cli_delivery(cli_emulator):
     """``cli_emulator`` delivering on a compressed clock (an emulated second is a millisecond: a whole retry

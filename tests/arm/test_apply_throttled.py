@@ -9,17 +9,12 @@ from azure.mgmt.eventgrid.models import (
     EventSubscription,
     WebHookEventSubscriptionDestination,
 )
-from fleet_world import PER_WORKSPACE, SUBS, point_cli, serve
+from fleet_world import PER_WORKSPACE, SUBS, point_cli
 from ids import WORKSPACE_ID
 
 from amlevents.arm.pacing import response_headers
 
 NEW = 6  # new subscriptions per fleet workspace: 4 workspaces x 6 = 24 creates per Azure subscription
-
-
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory):
-    yield from serve(tmp_path_factory)
 
 
 @pytest.fixture

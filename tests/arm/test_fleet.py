@@ -10,12 +10,7 @@ from amlevents.arm import fleet as fleet_module
 from amlevents.arm.discovery import Discovery, WorkspaceSelector, workspace_query
 from amlevents.arm.fleet import FleetSubscriptions, ListScope, workspace_id_of
 from amlevents.core.errors import AmlEventsError
-from tests.fleet_world import PER_WORKSPACE, SUBS, serve
-
-
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory):
-    yield from serve(tmp_path_factory)
+from tests.fleet_world import PER_WORKSPACE, SUBS
 
 
 @pytest.fixture

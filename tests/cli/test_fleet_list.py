@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fleet_world import PER_WORKSPACE, SUBS, point_cli, serve
+from tests.fleet_world import PER_WORKSPACE, SUBS, point_cli
 
 FLEET_SUBSCRIPTIONS = len(SUBS) * 4 * PER_WORKSPACE
-
-
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory):
-    yield from serve(tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 
 import pytest
 import yaml
 
-from tests.fleet_world import PER_WORKSPACE, SUBS, point_cli, serve
+from tests.fleet_world import PER_WORKSPACE, SUBS
 
 HOOK = "https://fleet.example.com/hook"
 SEEDED = [{"name": f"es-{i}", "destination": {"endpoint": HOOK}} for i in range(1, PER_WORKSPACE + 1)]
 FLEET = {f"fleet{s}-ws{w}" for s in (1, 2, 3) for w in (1, 2, 3, 4)}
 
-
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory):
-    yield from serve(tmp_path_factory)
-
-
-@pytest.fixture(autouse=True)
-def pointed(fleet, monkeypatch):
-    """The CLI on the fleet emulator, its state and request log as seeded."""
-    fleet.backend.reset()
-    return point_cli(fleet, monkeypatch)
+pytestmark = pytest.mark.usefixtures("fleet_cli")  # every test on the fleet as seeded, the CLI pointed at it
 
 
 def manifest(tmp_path, *entries):

@@ -10,22 +10,13 @@ import re
 import pytest
 import yaml
 
-from tests.fleet_world import PER_WORKSPACE, SUBS, point_cli, serve
+from tests.fleet_world import PER_WORKSPACE, SUBS, point_cli
 
 HOOK = "https://fleet.example.com/hook"
 SEEDED = [{"name": f"es-{i}", "destination": {"endpoint": HOOK}} for i in range(1, PER_WORKSPACE + 1)]
 FIRST_TWO = ["fleet*-ws1", "fleet*-ws2"]  # 6 workspaces, one in each (subscription, location) list of the fleet
 
-
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory):
-    yield from serve(tmp_path_factory)
-
-
-@pytest.fixture(autouse=True)
-def pointed(fleet, monkeypatch):
-    fleet.backend.reset()
-    return point_cli(fleet, monkeypatch)
+pytestmark = pytest.mark.usefixtures("fleet_cli")  # every test on the fleet as seeded, the CLI pointed at it
 
 
 def manifest(tmp_path, names=("fleet*",)):
