@@ -33,6 +33,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchlib import (
+    add_fleet_options,
+    amlevents_exe,
+    cpu_seconds,
+    fleet_seed,
+    serve_seed,
+)
+
 COMMANDS = {
     "subscription list --all-subscriptions -o json": ["subscription", "list", "--all-subscriptions", "-o", "json"],
     "audit --all-subscriptions -o json": ["audit", "--all-subscriptions", "-o", "json"],
@@ -62,20 +70,6 @@ def emulator_writes(ready: dict) -> int:
     return count
 
 
-def amlevents_exe() -> list[str]:
-    exe = os.path.join(os.path.dirname(sys.executable), "amlevents")
-    return [exe] if os.path.exists(exe) else [sys.executable, "-m", "amlevents"]
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds a running process has used so far (Linux's /proc; None elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def run_client(argv: list[str], env: dict[str, str], server_pid: int) -> tuple[float, float, int, float, float | None]:
     """(wall seconds, peak RSS MiB of this process, items printed, its CPU seconds, the emulator's CPU seconds
     meanwhile) of one whole client process. The CPU seconds say what the wall time would be on a machine of its
@@ -100,27 +94,17 @@ def run_client(argv: list[str], env: dict[str, str], server_pid: int) -> tuple[f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--subscriptions", type=int, default=20)
-    parser.add_argument("--workspaces", type=int, default=50)
-    parser.add_argument("--per-workspace", type=int, default=5)
-    parser.add_argument("--latency", type=int, default=50)
+    add_fleet_options(parser)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", default="")
     opts = parser.parse_args()
     exe = amlevents_exe()
-    seed = {"fleet": {"subscriptions": opts.subscriptions, "workspacesPerSubscription": opts.workspaces,
-                      "eventSubscriptionsPerWorkspace": opts.per_workspace, "locations": ["eastus", "westeurope"]}}
+    seed = fleet_seed(opts.subscriptions, opts.workspaces, opts.per_workspace)
     with tempfile.TemporaryDirectory() as tmp:
-        seed_path = Path(tmp, "seed.json")
-        seed_path.write_text(json.dumps(seed))
         manifest_path = Path(tmp, "fleet.yaml")
         manifest_path.write_text(json.dumps(selector_manifest(opts.per_workspace)))  # JSON is YAML
-        server = subprocess.Popen([*exe, "emulator", "serve", "--seed", str(seed_path), "--cert-dir", tmp,
-                                   "--latency", str(opts.latency)], stdout=subprocess.PIPE, text=True)
-        try:
-            ready = json.loads(server.stdout.readline())  # type: ignore[union-attr]
-            env = {**os.environ, "AMLEVENTS_EMULATOR": ready["url"], "AMLEVENTS_EMULATOR_CA": ready["caCert"],
-                   "AMLEVENTS_CONFIG_DIR": tmp, "AMLEVENTS_DATA_DIR": tmp}
+        with serve_seed(seed, tmp, "--latency", str(opts.latency)) as served:
+            ready, env = served.ready, served.env
             print(f"fleet: {opts.subscriptions} subscriptions x {opts.workspaces} workspaces x {opts.per_workspace}"
                   f" event subscriptions; emulator latency {opts.latency} ms; {opts.runs} runs; "
                   f"load average {os.getloadavg()[0]:.2f} at start\n")
@@ -132,7 +116,7 @@ def main() -> None:
                     continue
                 emulator_writes(ready)  # clears the log
                 argv = [*exe, *(str(manifest_path) if a == "{manifest}" else a for a in args)]
-                runs = [run_client(argv, env, server.pid) for _ in range(opts.runs)]
+                runs = [run_client(argv, env, served.pid) for _ in range(opts.runs)]
                 walls = [r[0] for r in runs]
                 server_cpu = [r[4] for r in runs if r[4] is not None]
                 print(f"| `{label}` | {statistics.median(walls):.2f} | {', '.join(f'{w:.2f}' for w in walls)} | "
@@ -140,9 +124,6 @@ def main() -> None:
                       f"{statistics.median(r[3] for r in runs):.2f} | "
                       f"{f'{statistics.median(server_cpu):.2f}' if server_cpu else '-'} |")
             print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
-        finally:
-            server.terminate()
-            server.wait()
 
 
 if __name__ == "__main__":

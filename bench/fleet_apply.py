@@ -54,6 +54,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from benchlib import (
+    add_fleet_options,
+    amlevents_exe,
+    cpu_seconds,
+    fleet_seed,
+    serve_seed,
+)
+
 WRITES = ("PUT", "PATCH", "POST", "DELETE")  # POST counts: ARM's write bucket takes POSTs too
 THROTTLED = "(throttled)"  # arm/retry.py's announcement of a 429 it waits out and retries
 
@@ -117,20 +125,9 @@ class LogCollector(threading.Thread):
             self.collect()
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a live process (Linux ``/proc``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def bound(writes_per_sub: dict[str, int], burst: int, rate: float) -> float:
     """The throttle's bound: the slowest subscription's (writes - burst) / rate seconds."""
     return max((max(0, n - burst) / rate for n in writes_per_sub.values()), default=0.0)
-
-
-def amlevents_exe() -> list[str]:
-    exe = os.path.join(os.path.dirname(sys.executable), "amlevents")
-    return [exe] if os.path.exists(exe) else [sys.executable, "-m", "amlevents"]
 
 
 def run_apply(argv: list[str], env: dict[str, str], admin: Admin, server_pid: int) -> dict[str, Any]:
@@ -216,10 +213,7 @@ def summarise(run: dict[str, Any], burst: int, rate: float) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--subscriptions", type=int, default=20)
-    parser.add_argument("--workspaces", type=int, default=50)
-    parser.add_argument("--per-workspace", type=int, default=5)
-    parser.add_argument("--latency", type=int, default=50)
+    add_fleet_options(parser)
     parser.add_argument("--rate", type=float, default=20.0, help="writes refilled per second per subscription")
     parser.add_argument("--burst", type=int, default=20, help="the write bucket's size per subscription")
     parser.add_argument("--concurrency", type=int, default=16, help="apply --concurrency")
@@ -231,24 +225,17 @@ def main() -> None:
     parser.add_argument("--save-log", metavar="FILE", help="write the last run's request log (JSON) here")
     opts = parser.parse_args()
     exe = amlevents_exe()
-    seed = {"fleet": {"subscriptions": opts.subscriptions, "workspacesPerSubscription": opts.workspaces,
-                      "eventSubscriptionsPerWorkspace": 0, "locations": ["eastus", "westeurope"]}}
+    seed = fleet_seed(opts.subscriptions, opts.workspaces, 0)
     with tempfile.TemporaryDirectory() as tmp:
-        seed_path = Path(tmp, "seed.json")
-        seed_path.write_text(json.dumps(seed))
         manifest_path = Path(tmp, "fleet.yaml")
         manifest = (named_interleaved_manifest(opts.subscriptions, opts.workspaces, opts.per_workspace)
                     if opts.named_interleaved else selector_manifest(opts.per_workspace))
         manifest_path.write_text(json.dumps(manifest))  # JSON is YAML
-        server = subprocess.Popen([*exe, "emulator", "serve", "--seed", str(seed_path), "--cert-dir", tmp,
-                                   "--latency", str(opts.latency)], stdout=subprocess.PIPE, text=True)
-        try:
-            ready = json.loads(server.stdout.readline())  # type: ignore[union-attr]
+        with serve_seed(seed, tmp, "--latency", str(opts.latency)) as served:
+            ready, env = served.ready, served.env
             admin = Admin(ready)
             admin.call("PUT", "config", {"armThrottling": {"enabled": True, "writes": {
                 "burst": opts.burst, "perSecond": opts.rate}}})
-            env = {**os.environ, "AMLEVENTS_EMULATOR": ready["url"], "AMLEVENTS_EMULATOR_CA": ready["caCert"],
-                   "AMLEVENTS_CONFIG_DIR": tmp, "AMLEVENTS_DATA_DIR": tmp}
             argv = [*exe, "apply", "-f", str(manifest_path), "--yes", "--concurrency", str(opts.concurrency),
                     "-o", "json"]
             if opts.py_spy:  # the CPU figures then include py-spy's own
@@ -264,7 +251,7 @@ def main() -> None:
                   "start-up to 1st request (s) | last request to exit (s) | reads after last write |")
             print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
             for _ in range(opts.runs):
-                run = run_apply(argv, env, admin, server.pid)
+                run = run_apply(argv, env, admin, served.pid)
                 if opts.save_log:
                     Path(opts.save_log).write_text(json.dumps(sorted(run["log"], key=lambda e: e.get("time", 0))))
                 s = summarise(run, opts.burst, opts.rate)
@@ -276,9 +263,6 @@ def main() -> None:
                 if s["exit"] != 0:
                     print(f"  apply exited {s['exit']}; steps {s['steps']}")
             print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
-        finally:
-            server.terminate()
-            server.wait()
 
 
 if __name__ == "__main__":

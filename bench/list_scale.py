@@ -16,7 +16,6 @@ Usage: python bench/list_scale.py [--count 10000] [--runs 3] [--az PATH] [--az-r
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -25,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import amlevents_exe, cpu_seconds, serve_seed
+
 SEED = {
     "subscriptionId": "00000000-0000-0000-0000-000000000000",
     "tenantId": "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa",
@@ -32,17 +33,6 @@ SEED = {
     "principals": {"owner": {"objectId": "11111111-1111-4111-8111-111111111111", "type": "User"}},
     "roleAssignments": [{"principal": "owner", "role": "Owner", "scope": "/subscriptions/{subscriptionId}"}],
 }
-
-
-def amlevents_exe() -> list[str]:
-    exe = os.path.join(os.path.dirname(sys.executable), "amlevents")
-    return [exe] if os.path.exists(exe) else [sys.executable, "-m", "amlevents"]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a running process (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_client(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
@@ -75,31 +65,22 @@ def main() -> None:
         seed = dict(SEED, workspaces=[{"name": "local-workspace", "resourceGroup": "amlevents-local",
                                        "eventSubscriptions": [{"count": opts.count, "namePrefix": "sub-",
                                                                "endpoint": "https://example.com/h"}]}])
-        seed_path = Path(tmp, "seed.json")
-        seed_path.write_text(json.dumps(seed))
         start = time.perf_counter()
-        server = subprocess.Popen([*exe, "emulator", "serve", "--seed", str(seed_path), "--cert-dir", tmp],
-                                  stdout=subprocess.PIPE, text=True)
-        try:
-            ready = json.loads(server.stdout.readline())  # type: ignore[union-attr]
+        with serve_seed(seed, tmp) as served:
+            ready, env = served.ready, served.env
             started = time.perf_counter() - start
-            env = {**os.environ, "AMLEVENTS_EMULATOR": ready["url"], "AMLEVENTS_EMULATOR_CA": ready["caCert"],
-                   "AMLEVENTS_CONFIG_DIR": tmp, "AMLEVENTS_DATA_DIR": tmp}
             argv = [*exe, "subscription", "list", "-o", "json", "-w", "local-workspace", "-g", "amlevents-local",
                     "-s", SEED["subscriptionId"]]
             walls, peaks, cpus = [], [], []
             for _ in range(opts.runs):
-                cpu_before = cpu_seconds(server.pid)
+                cpu_before = cpu_seconds(served.pid)
                 wall, peak, items = run_client(argv, env)
-                cpus.append(cpu_seconds(server.pid) - cpu_before)
+                cpus.append(cpu_seconds(served.pid) - cpu_before)
                 walls.append(wall)
                 peaks.append(peak)
                 if items != opts.count:
                     sys.exit(f"listed {items} subscriptions, seeded {opts.count}")
             az = time_az(opts, ready, Path(tmp)) if opts.az else None
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     print(f"emulator ready with {opts.count} seeded subscriptions in {started:.2f} s")
     print(f"subscription list: median wall {statistics.median(walls):.2f} s (runs: "
           f"{', '.join(f'{w:.2f}' for w in walls)}), peak RSS {max(peaks):.0f} MiB, "
