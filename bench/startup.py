@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 
+from benchlib import amlevents_exe
+
 COMMANDS = [
     ["--help"],
     ["events", "list", "-o", "json"],
@@ -22,15 +24,11 @@ COMMANDS = [
     ["subscription", "create", "--help"],  # the largest command (~50 options): its group builds only it
 ]
 PROBE = (
-    "import sys; from amlevents.cli.app import main; sys.argv=['amlevents', *sys.argv[1:]]\n"
-    "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    # the Typer app, not main(): main() ends the process with os._exit before this could count anything
+    "import sys; from amlevents.cli.app import app; sys.argv=['amlevents', *sys.argv[1:]]\n"
+    "try:\n    app(prog_name='amlevents')\nexcept SystemExit:\n    pass\n"
     "sys.stderr.write(str(sum(1 for m in sys.modules if m.startswith('azure'))))"
 )
-
-
-def amlevents_exe() -> list[str]:
-    exe = os.path.join(os.path.dirname(sys.executable), "amlevents")
-    return [exe] if os.path.exists(exe) else [sys.executable, "-m", "amlevents"]
 
 
 def time_once(argv: list[str]) -> float:
